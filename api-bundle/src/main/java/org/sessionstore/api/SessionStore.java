@@ -1,0 +1,119 @@
+package org.sessionstore.api;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A store of sessions and one-time OAuth2 states [Go: {@code SessionStorer}].
+ *
+ * <p>Every method is thread-safe. Arguments are checked: a null, blank, over-long id or one with
+ * control characters fails with {@link IllegalArgumentException} (see {@link Ids}). A backend
+ * that cannot reach its storage fails within its timeout with {@link StoreUnavailableException};
+ * nothing fails silently. A closed store fails every call with {@link StoreUnavailableException}.
+ *
+ * <p>Consumers normally use the store the registry publishes as an OSGi service (with the
+ * service property {@link StoreFactory#STORE_TYPE}); that store is owned by the registry and its
+ * {@link #close()} does nothing.
+ */
+@ConsumerType
+public interface SessionStore extends AutoCloseable {
+
+    /**
+     * Inserts or replaces a session [AddSession]. A session already expired is not kept (and
+     * replaces, that is removes, a session with the same id).
+     *
+     * @param session the session
+     * @throws StoreFullException if the store holds as many sessions as it may
+     */
+    void addSession(Session session);
+
+    /**
+     * The session with this id [GetSession]; never an expired one, cleaned or not.
+     *
+     * @param id the session id
+     * @return the session, or empty if there is none or it has expired
+     */
+    Optional<Session> getSession(String id);
+
+    /**
+     * Removes a session [DeleteSession].
+     *
+     * @param id the session id
+     * @return true if a live session was removed
+     */
+    boolean deleteSession(String id);
+
+    /**
+     * Removes the expired sessions [CleanExpired].
+     *
+     * @return how many were removed
+     */
+    int cleanExpired();
+
+    /**
+     * One field of a live session [GetField]: {@code username}, {@code sub}, {@code access_token}
+     * or {@code id_token} (see {@link Session#FIELDS}).
+     *
+     * @param id the session id
+     * @param field the field name
+     * @return its value, or empty if the session does not exist, has expired or the field is unset
+     * @throws IllegalArgumentException for an unknown field
+     */
+    Optional<String> getField(String id, String field);
+
+    /**
+     * How many live sessions there are [GetSessionCount]; never a scan of all keys.
+     *
+     * @return the number of live sessions
+     */
+    long getSessionCount();
+
+    /**
+     * Whether a live session has this id [SessionExists].
+     *
+     * @param id the session id
+     * @return true if it exists and has not expired
+     */
+    boolean sessionExists(String id);
+
+    /**
+     * Stores a new one-time state [AddStateEntry]; its {@code createdAt} is now.
+     *
+     * @param state the state value
+     * @param userAgent the browser's User-Agent (not null, may be empty)
+     * @param requestUrl the URL the user asked for
+     * @param upstreamUrl the upstream URL
+     * @param codeVerifier the PKCE code verifier
+     * @throws StoreFullException if the store holds as many states as it may
+     */
+    void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier);
+
+    /**
+     * Consumes a state [ValidateAndRemoveState]. Atomic: of any number of concurrent callers, on
+     * any number of nodes sharing the backend, exactly one gets the entry. The first attempt
+     * consumes the state whatever its outcome: on a User-Agent mismatch this returns empty and the
+     * state is gone.
+     *
+     * @param state the state value
+     * @param userAgent the User-Agent of the browser finishing the login
+     * @return the entry if it existed, had not expired and the User-Agent matches; else empty
+     */
+    Optional<StateEntry> validateAndRemoveState(String state, String userAgent);
+
+    /**
+     * Removes states older than {@code maxAge} [CleanExpiredStates].
+     *
+     * @param maxAge the greatest age kept (positive)
+     * @return how many were removed
+     */
+    int cleanExpiredStates(Duration maxAge);
+
+    /**
+     * Releases what the store holds (connections, memory). Later calls fail with
+     * {@link StoreUnavailableException}. Closing twice does nothing.
+     */
+    @Override
+    void close();
+}

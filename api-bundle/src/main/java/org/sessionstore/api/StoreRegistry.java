@@ -1,0 +1,51 @@
+package org.sessionstore.api;
+
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The registry of backends, a service of the registry bundle.
+ *
+ * <p>It tracks every {@link StoreFactory} service (one per type is used: the highest
+ * {@code service.ranking}, then the lowest {@code service.id}), builds the store configured
+ * under the ConfigAdmin PID {@value #PID} and publishes it as a {@link SessionStore} service.
+ */
+@ProviderType
+public interface StoreRegistry {
+
+    /** The ConfigAdmin PID of the active store's configuration. */
+    String PID = "sessionstore";
+
+    /** The type used when none is configured. */
+    String DEFAULT_TYPE = "memory";
+
+    /** The service property set on the {@link SessionStore} the registry publishes. */
+    String FRONT_PROPERTY = "sessionstore.front";
+
+    /**
+     * The types available now [GetRegisteredStores], sorted by name.
+     *
+     * @return one entry per type, with the bundle that provides it
+     */
+    List<StoreProvider> types();
+
+    /**
+     * Builds a store of a type [InitializeSessionStore]. The caller owns and closes it.
+     *
+     * @param type the type; null or empty means {@value #DEFAULT_TYPE}
+     * @param config the backend's keys
+     * @return a new store
+     * @throws StoreConfigException for an unknown type
+     *         ({@code unsupported session store type 'x' (available: memory, redis)}) or bad config
+     */
+    SessionStore create(String type, Map<String, ?> config);
+
+    /**
+     * What the published store is doing now.
+     *
+     * @return the status of the active store
+     */
+    StoreStatus status();
+}

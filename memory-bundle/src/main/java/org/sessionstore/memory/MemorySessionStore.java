@@ -1,0 +1,177 @@
+package org.sessionstore.memory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.sessionstore.api.Ids;
+import org.sessionstore.api.Session;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.StateEntry;
+import org.sessionstore.api.StoreFullException;
+import org.sessionstore.api.StoreUnavailableException;
+
+/**
+ * The in-process store: sessions in a {@link ConcurrentHashMap}, found for cleaning through an
+ * {@link ExpiryIndex}, states in a {@link StateTable}. No lock covers all sessions: every call
+ * works on one map entry, and cleaning removes entry by entry while readers go on.
+ *
+ * <p>An expired session is invisible from the instant it expires ({@link #getSession} compares
+ * with the clock), whether or not a cleaner has removed it yet.
+ */
+final class MemorySessionStore implements SessionStore {
+
+    private final MemoryConfig config;
+    private final Clock clock;
+    private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+    private final ExpiryIndex expiries = new ExpiryIndex();
+    private final StateTable states;
+    private volatile boolean closed;
+
+    MemorySessionStore(MemoryConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.states = new StateTable(config, clock);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StoreUnavailableException("the memory session store is closed; use the store the registry publishes");
+        }
+    }
+
+    @Override
+    public void addSession(Session session) {
+        Ids.requireNonNull(session, "session");
+        ensureOpen();
+        long now = clock.millis();
+        long expiresAt = session.expiresAt().toEpochMilli();
+        String id = session.id();
+        if (expiresAt <= now) {
+            sessions.remove(id);
+            return;
+        }
+        if (sessions.size() >= config.maxSessions() && !sessions.containsKey(id)) {
+            cleanExpired();
+            if (sessions.size() >= config.maxSessions()) {
+                throw new StoreFullException("the memory store holds " + sessions.size()
+                        + " sessions, its limit max_sessions=" + config.maxSessions()
+                        + "; raise max_sessions or use a shared backend such as redis");
+            }
+        }
+        sessions.put(id, session);
+        if (!expiries.add(id, expiresAt)) {
+            // its slot was already cleaned: it expired while being added
+            sessions.remove(id, session);
+        }
+    }
+
+    @Override
+    public Optional<Session> getSession(String id) {
+        return Optional.ofNullable(live(Ids.require(id, "session id")));
+    }
+
+    private Session live(String id) {
+        ensureOpen();
+        Session s = sessions.get(id);
+        if (s == null) {
+            return null;
+        }
+        if (s.expiresAt().toEpochMilli() <= clock.millis()) {
+            sessions.remove(id, s);
+            return null;
+        }
+        return s;
+    }
+
+    @Override
+    public boolean deleteSession(String id) {
+        Ids.require(id, "session id");
+        ensureOpen();
+        Session removed = sessions.remove(id);
+        return removed != null && removed.expiresAt().toEpochMilli() > clock.millis();
+    }
+
+    @Override
+    public int cleanExpired() {
+        ensureOpen();
+        long now = clock.millis();
+        AtomicInteger removed = new AtomicInteger();
+        expiries.drain(now, id -> removeIfExpired(id, now, removed), id -> removeIfExpired(id, now, removed));
+        return removed.get();
+    }
+
+    private void removeIfExpired(String id, long now, AtomicInteger removed) {
+        Session s = sessions.get(id);
+        if (s != null && s.expiresAt().toEpochMilli() <= now && sessions.remove(id, s)) {
+            removed.incrementAndGet();
+        }
+    }
+
+    @Override
+    public Optional<String> getField(String id, String field) {
+        Ids.require(id, "session id");
+        Session.requireField(field);
+        Session s = live(id);
+        return s == null ? Optional.empty() : s.field(field);
+    }
+
+    /** Removes what has expired (cost in proportion to that), then counts the map. */
+    @Override
+    public long getSessionCount() {
+        cleanExpired();
+        return sessions.size();
+    }
+
+    @Override
+    public boolean sessionExists(String id) {
+        return live(Ids.require(id, "session id")) != null;
+    }
+
+    @Override
+    public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl,
+            String codeVerifier) {
+        Ids.require(state, "state");
+        Ids.requireNonNull(userAgent, "userAgent");
+        ensureOpen();
+        states.add(state, userAgent, requestUrl, upstreamUrl, codeVerifier);
+    }
+
+    @Override
+    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
+        Ids.require(state, "state");
+        Ids.requireNonNull(userAgent, "userAgent");
+        ensureOpen();
+        return states.consume(state, userAgent);
+    }
+
+    @Override
+    public int cleanExpiredStates(Duration maxAge) {
+        Ids.requireNonNull(maxAge, "maxAge");
+        if (maxAge.isNegative()) {
+            throw new IllegalArgumentException("maxAge must not be negative: " + maxAge);
+        }
+        ensureOpen();
+        return states.removeOlderThan(maxAge);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        sessions.clear();
+        expiries.clear();
+        states.clear();
+    }
+
+    /** For tests: index entries, stale ones included. */
+    long indexSize() {
+        return expiries.size();
+    }
+
+    @Override
+    public String toString() {
+        return "MemorySessionStore[" + config + (closed ? ", closed" : "") + "]";
+    }
+}

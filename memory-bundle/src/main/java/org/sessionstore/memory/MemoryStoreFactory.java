@@ -1,0 +1,23 @@
+package org.sessionstore.memory;
+
+import java.time.Clock;
+import java.util.Map;
+
+import org.osgi.service.component.annotations.Component;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.StoreFactory;
+import org.sessionstore.api.StoreType;
+
+/**
+ * Publishes the {@code memory} backend. Keys: {@code max_sessions} (default 1000000),
+ * {@code max_states} (default 100000), {@code state_ttl} (default 10m); any other key is an error.
+ */
+@Component
+@StoreType("memory")
+public class MemoryStoreFactory implements StoreFactory {
+
+    @Override
+    public SessionStore create(Map<String, ?> config) {
+        return new MemorySessionStore(MemoryConfig.from(config), Clock.systemUTC());
+    }
+}

@@ -1,0 +1,419 @@
+package org.sessionstore.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.sessionstore.api.Ids;
+import org.sessionstore.api.Session;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.StateEntry;
+import org.sessionstore.api.StoreUnavailableException;
+
+/**
+ * The conformance suite of {@link SessionStore}: every backend, ours or a third party's, extends
+ * this class and supplies a fresh store driven by a {@link MutableClock}.
+ *
+ * <pre>
+ * class MyStoreConformanceTest extends SessionStoreContract {
+ *     protected SessionStore newStore(MutableClock clock) {
+ *         return new MyStore(config, clock);
+ *     }
+ * }
+ * </pre>
+ *
+ * <p>Each test gets a new empty store and closes it afterwards. A backend shared by several
+ * nodes (such as Redis) overrides {@link #newPeerStore} so that the one-time race runs across two
+ * store instances, as two proxy nodes would.
+ */
+public abstract class SessionStoreContract {
+
+    /** The clock of the store under test. */
+    protected MutableClock clock;
+
+    /** The store under test. */
+    protected SessionStore store;
+
+    private final List<SessionStore> opened = new ArrayList<>();
+
+    /**
+     * A new, empty store that reads the time from {@code clock}.
+     *
+     * @param clock the test's clock
+     * @return the store
+     */
+    protected abstract SessionStore newStore(MutableClock clock);
+
+    /**
+     * A second store on the same backend as {@code first}, as a second proxy node would hold.
+     * Stores without a shared backend return {@code first}.
+     *
+     * @param first the store under test
+     * @param clock the test's clock
+     * @return a store sharing {@code first}'s data
+     */
+    protected SessionStore newPeerStore(SessionStore first, MutableClock clock) {
+        return first;
+    }
+
+    /**
+     * How long a state lives in the stores this suite gets (their {@code state_ttl}).
+     *
+     * @return the state lifetime; 10 minutes unless overridden
+     */
+    protected Duration stateTtl() {
+        return Duration.ofMinutes(10);
+    }
+
+    /**
+     * Rounds of the one-time race; each round 16 threads race for one state.
+     *
+     * @return 1,000 unless overridden
+     */
+    protected int raceRounds() {
+        return 1_000;
+    }
+
+    @BeforeEach
+    void openStore() {
+        clock = new MutableClock();
+        store = track(newStore(clock));
+    }
+
+    @AfterEach
+    void closeStores() {
+        for (SessionStore s : opened) {
+            s.close();
+        }
+        opened.clear();
+    }
+
+    private SessionStore track(SessionStore s) {
+        if (!opened.contains(s)) {
+            opened.add(s);
+        }
+        return s;
+    }
+
+    /**
+     * A session with every field set, expiring {@code ttl} from the clock's now.
+     *
+     * @param id its id
+     * @param ttl its remaining lifetime
+     * @return the session
+     */
+    protected Session session(String id, Duration ttl) {
+        Instant now = clock.instant();
+        return new Session(id, "user-" + id, "sub-" + id, now, now.plus(ttl), "at-" + id, "it-" + id, "cv-" + id);
+    }
+
+    // --- sessions -------------------------------------------------------------------------
+
+    @Test
+    void addedSessionRoundTrips() {
+        Session s = session("s1", Duration.ofHours(1));
+        store.addSession(s);
+        assertEquals(Optional.of(s), store.getSession("s1"));
+        assertTrue(store.sessionExists("s1"));
+    }
+
+    @Test
+    void sessionWithOnlyRequiredFieldsRoundTrips() {
+        Session s = new Session("bare", null, null, null, clock.instant().plusSeconds(60), null, null, null);
+        store.addSession(s);
+        assertEquals(Optional.of(s), store.getSession("bare"));
+        assertEquals(Optional.empty(), store.getField("bare", "access_token"));
+    }
+
+    @Test
+    void addReplacesTheSessionWithTheSameId() {
+        store.addSession(session("s1", Duration.ofHours(1)));
+        Session newer = new Session("s1", "other", "sub2", clock.instant(), clock.instant().plusSeconds(30),
+                "at2", "it2", null);
+        store.addSession(newer);
+        assertEquals(Optional.of(newer), store.getSession("s1"));
+        assertEquals(1, store.getSessionCount());
+    }
+
+    @Test
+    void missingSessionIsEmpty() {
+        assertEquals(Optional.empty(), store.getSession("nope"));
+        assertFalse(store.sessionExists("nope"));
+        assertFalse(store.deleteSession("nope"));
+        assertEquals(Optional.empty(), store.getField("nope", "username"));
+    }
+
+    @Test
+    void alreadyExpiredSessionIsNotKeptAndReplacesTheOldOne() {
+        store.addSession(session("s1", Duration.ofHours(1)));
+        Session expired = new Session("s1", "u", "s", clock.instant().minusSeconds(60), clock.instant(), null, null, null);
+        store.addSession(expired);
+        assertEquals(Optional.empty(), store.getSession("s1"));
+        assertEquals(0, store.getSessionCount());
+    }
+
+    @Test
+    void expiredSessionIsInvisibleBeforeItIsCleaned() {
+        store.addSession(session("short", Duration.ofSeconds(30)));
+        store.addSession(session("long", Duration.ofHours(2)));
+        clock.advance(Duration.ofSeconds(29));
+        assertTrue(store.sessionExists("short"));
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(Optional.empty(), store.getSession("short"));
+        assertFalse(store.sessionExists("short"));
+        assertEquals(Optional.empty(), store.getField("short", "username"));
+        assertEquals(1, store.getSessionCount());
+        assertTrue(store.sessionExists("long"));
+    }
+
+    @Test
+    void cleanExpiredRemovesOnlyExpiredSessionsAndCountsThem() {
+        for (int i = 0; i < 50; i++) {
+            store.addSession(session("old" + i, Duration.ofMinutes(1 + i % 5)));
+        }
+        for (int i = 0; i < 20; i++) {
+            store.addSession(session("new" + i, Duration.ofHours(3)));
+        }
+        clock.advance(Duration.ofMinutes(10));
+        assertEquals(50, store.cleanExpired());
+        assertEquals(0, store.cleanExpired());
+        assertEquals(20, store.getSessionCount());
+        assertTrue(store.sessionExists("new7"));
+    }
+
+    @Test
+    void deleteRemovesTheSession() {
+        store.addSession(session("s1", Duration.ofHours(1)));
+        assertTrue(store.deleteSession("s1"));
+        assertFalse(store.deleteSession("s1"));
+        assertEquals(Optional.empty(), store.getSession("s1"));
+        assertEquals(0, store.getSessionCount());
+    }
+
+    @Test
+    void getFieldReadsEachField() {
+        store.addSession(session("s1", Duration.ofHours(1)));
+        assertEquals(Optional.of("user-s1"), store.getField("s1", "username"));
+        assertEquals(Optional.of("sub-s1"), store.getField("s1", "sub"));
+        assertEquals(Optional.of("at-s1"), store.getField("s1", "access_token"));
+        assertEquals(Optional.of("it-s1"), store.getField("s1", "id_token"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> store.getField("s1", "password"));
+        assertTrue(e.getMessage().contains("username"), e.getMessage());
+    }
+
+    @Test
+    void countIsTheNumberOfLiveSessions() {
+        assertEquals(0, store.getSessionCount());
+        for (int i = 0; i < 25; i++) {
+            store.addSession(session("c" + i, Duration.ofMinutes(i < 10 ? 1 : 60)));
+        }
+        assertEquals(25, store.getSessionCount());
+        clock.advance(Duration.ofMinutes(2));
+        assertEquals(15, store.getSessionCount());
+    }
+
+    @Test
+    void sessionToStringHidesSecrets() {
+        String text = session("s1", Duration.ofHours(1)).toString();
+        assertFalse(text.contains("at-s1") || text.contains("it-s1") || text.contains("cv-s1"), text);
+    }
+
+    // --- states ---------------------------------------------------------------------------
+
+    @Test
+    void stateIsReturnedOnceWithItsFields() {
+        Instant created = clock.instant();
+        store.addStateEntry("st1", "Mozilla/5.0", "https://app/x", "http://upstream", "verifier");
+        Optional<StateEntry> got = store.validateAndRemoveState("st1", "Mozilla/5.0");
+        assertEquals(Optional.of(new StateEntry("st1", created, "Mozilla/5.0", "https://app/x", "http://upstream",
+                "verifier")), got);
+        assertEquals(Optional.empty(), store.validateAndRemoveState("st1", "Mozilla/5.0"));
+    }
+
+    @Test
+    void userAgentMismatchConsumesTheState() {
+        store.addStateEntry("st1", "Mozilla/5.0", "https://app/x", "http://upstream", "v");
+        assertEquals(Optional.empty(), store.validateAndRemoveState("st1", "curl/8.0"));
+        assertEquals(Optional.empty(), store.validateAndRemoveState("st1", "Mozilla/5.0"));
+    }
+
+    @Test
+    void unknownStateIsEmpty() {
+        assertEquals(Optional.empty(), store.validateAndRemoveState("never", "ua"));
+    }
+
+    @Test
+    void stateOlderThanItsLifetimeIsNotAccepted() {
+        store.addStateEntry("st1", "ua", "r", "u", "v");
+        clock.advance(stateTtl().plusSeconds(1));
+        assertEquals(Optional.empty(), store.validateAndRemoveState("st1", "ua"));
+    }
+
+    @Test
+    void cleanExpiredStatesRemovesOldOnes() {
+        for (int i = 0; i < 10; i++) {
+            store.addStateEntry("old" + i, "ua", "r", "u", "v");
+        }
+        clock.advance(Duration.ofMinutes(5));
+        for (int i = 0; i < 4; i++) {
+            store.addStateEntry("new" + i, "ua", "r", "u", "v");
+        }
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(10, store.cleanExpiredStates(Duration.ofMinutes(5)));
+        assertEquals(0, store.cleanExpiredStates(Duration.ofMinutes(5)));
+        assertEquals(Optional.empty(), store.validateAndRemoveState("old3", "ua"));
+        assertTrue(store.validateAndRemoveState("new3", "ua").isPresent());
+    }
+
+    @Test
+    void stateToStringHidesTheVerifier() {
+        String text = new StateEntry("s", clock.instant(), "ua", "r", "u", "secret-verifier").toString();
+        assertFalse(text.contains("secret-verifier"), text);
+    }
+
+    /** The one-time rule: 16 threads race for one state, round after round; exactly one wins each. */
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void exactlyOneOfSixteenRacingCallersGetsTheState() throws Exception {
+        SessionStore peer = track(newPeerStore(store, clock));
+        int threads = 16;
+        int rounds = raceRounds();
+        AtomicInteger winners = new AtomicInteger();
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        int[] winnersPerRound = new int[rounds];
+        CyclicBarrier start = new CyclicBarrier(threads);
+        CyclicBarrier end = new CyclicBarrier(threads);
+        // thread 0 adds the state of each round before the race starts
+        List<Thread> racers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int me = t;
+            SessionStore mine = t % 2 == 0 ? store : peer;
+            Thread th = new Thread(() -> {
+                try {
+                    for (int r = 0; r < rounds; r++) {
+                        if (me == 0) {
+                            store.addStateEntry("race-" + r, "ua", "r", "u", "v");
+                        }
+                        start.await(60, TimeUnit.SECONDS);
+                        if (mine.validateAndRemoveState("race-" + r, "ua").isPresent()) {
+                            synchronized (winnersPerRound) {
+                                winnersPerRound[r]++;
+                            }
+                            winners.incrementAndGet();
+                        }
+                        end.await(60, TimeUnit.SECONDS);
+                    }
+                } catch (Exception e) {
+                    problems.add(e.toString());
+                }
+            }, "racer-" + t);
+            racers.add(th);
+            th.start();
+        }
+        for (Thread th : racers) {
+            th.join();
+        }
+        assertEquals(List.of(), List.copyOf(problems));
+        for (int r = 0; r < rounds; r++) {
+            assertEquals(1, winnersPerRound[r], "winners in round " + r);
+        }
+        assertEquals(rounds, winners.get());
+    }
+
+    /** Real threads add, read and delete distinct sessions at once; nothing is lost or mixed up. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void concurrentWritersAndReadersSeeConsistentSessions() throws Exception {
+        int threads = 8;
+        int perThread = 500;
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        CyclicBarrier start = new CyclicBarrier(threads);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int me = t;
+            Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        String id = "t" + me + "-" + i;
+                        Session s = session(id, Duration.ofHours(1));
+                        store.addSession(s);
+                        if (!store.getSession(id).equals(Optional.of(s))) {
+                            problems.add("lost " + id);
+                        }
+                        if (i % 5 == 0 && !store.deleteSession(id)) {
+                            problems.add("could not delete " + id);
+                        }
+                    }
+                } catch (Exception e) {
+                    problems.add(e.toString());
+                }
+            });
+            workers.add(th);
+            th.start();
+        }
+        for (Thread th : workers) {
+            th.join();
+        }
+        assertEquals(List.of(), List.copyOf(problems));
+        assertEquals(threads * (perThread - perThread / 5), store.getSessionCount());
+    }
+
+    // --- arguments ------------------------------------------------------------------------
+
+    @Test
+    void badIdsAreRejectedClearly() {
+        String tooLong = "x".repeat(Ids.MAX_LENGTH + 1);
+        for (String bad : new String[] {null, "", "   ", tooLong, "a\nb", "a\u0000b"}) {
+            for (Consumer<String> call : List.<Consumer<String>>of(
+                    store::getSession, store::deleteSession, store::sessionExists,
+                    id -> store.getField(id, "username"),
+                    id -> store.addStateEntry(id, "ua", "r", "u", "v"),
+                    id -> store.validateAndRemoveState(id, "ua"))) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> call.accept(bad),
+                        "accepted id " + (bad == null ? null : bad.length() > 20 ? bad.length() + " chars" : "'" + bad + "'"));
+                assertTrue(e.getMessage().matches("(session id|state) .*"), e.getMessage());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> session(tooLong, Duration.ofHours(1)));
+    }
+
+    @Test
+    void otherBadArgumentsAreRejectedClearly() {
+        assertThrows(IllegalArgumentException.class, () -> store.addSession(null));
+        assertThrows(IllegalArgumentException.class, () -> store.cleanExpiredStates(null));
+        assertThrows(IllegalArgumentException.class, () -> store.cleanExpiredStates(Duration.ofSeconds(-1)));
+        assertThrows(IllegalArgumentException.class, () -> store.addStateEntry("s", null, "r", "u", "v"));
+        assertThrows(IllegalArgumentException.class, () -> store.validateAndRemoveState("s", null));
+    }
+
+    // --- lifecycle ------------------------------------------------------------------------
+
+    @Test
+    void closedStoreFailsCallsAsUnavailable() {
+        SessionStore s = newStore(clock);
+        s.addSession(session("s1", Duration.ofHours(1)));
+        s.close();
+        s.close();
+        assertThrows(StoreUnavailableException.class, () -> s.getSession("s1"));
+        assertThrows(StoreUnavailableException.class, () -> s.addSession(session("s2", Duration.ofHours(1))));
+        assertThrows(StoreUnavailableException.class, s::getSessionCount);
+    }
+}
