@@ -1,0 +1,20 @@
+package org.sessionstore.registry;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * What a config editor shows for PID {@code sessionstore}. Besides these keys, the configuration
+ * holds the keys of the chosen backend (for redis: {@code addr}, {@code password}, {@code ttl}, …);
+ * the registry passes those, and only those, to the backend.
+ */
+@ObjectClassDefinition(name = "Session Store", description = "The active session store: its type and the backend's own keys.")
+@interface RegistryConfiguration {
+
+    @AttributeDefinition(name = "Type", description = "The store.type of the backend to use, such as memory or redis.")
+    String type() default "memory";
+
+    @AttributeDefinition(name = "Swap timeout", description = "How long a call waits for a backend of the "
+            + "configured type while none is available (during an upgrade), such as 10s or 500ms.")
+    String swap__timeout() default "10s";
+}

@@ -1,0 +1,179 @@
+package org.sessionstore.registry;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import org.sessionstore.api.Session;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.StateEntry;
+import org.sessionstore.api.StoreUnavailableException;
+import org.sessionstore.api.config.Durations;
+
+/**
+ * The {@link SessionStore} service consumers hold. It stays registered while backends come and
+ * go: with no backend, a call waits up to the swap timeout for one, then fails with a
+ * {@link StoreUnavailableException} naming the type. A call that fails because its backend was
+ * swapped out under it is retried on the successor. Its {@link #close()} does nothing: the
+ * registry owns the backends.
+ */
+final class StoreFront implements SessionStore {
+
+    // guards the transitions below; callers waiting for a backend wait on it
+    private final Object monitor = new Object();
+    private volatile SessionStore backend;
+    private volatile String type = "memory";
+    private volatile Duration swapTimeout = RegistrySettings.DEFAULT_SWAP_TIMEOUT;
+    private volatile String failure;
+
+    /** Serves calls from {@code next}; returns the backend it replaces, for the caller to close. */
+    SessionStore serve(SessionStore next, String nextType, Duration timeout) {
+        synchronized (monitor) {
+            SessionStore old = backend;
+            type = nextType;
+            swapTimeout = timeout;
+            failure = null;
+            backend = next;
+            monitor.notifyAll();
+            return old;
+        }
+    }
+
+    /**
+     * Stops serving; calls wait for a backend of {@code nextType}, or fail at once with
+     * {@code failureMessage} if it is not null. Returns the backend withdrawn, for the caller to close.
+     */
+    SessionStore withdraw(String nextType, Duration timeout, String failureMessage) {
+        synchronized (monitor) {
+            SessionStore old = backend;
+            type = nextType;
+            swapTimeout = timeout;
+            failure = failureMessage;
+            backend = null;
+            monitor.notifyAll();
+            return old;
+        }
+    }
+
+    /** The backend serving now, or null. */
+    SessionStore backend() {
+        return backend;
+    }
+
+    private <T> T call(Function<SessionStore, T> op) {
+        long deadline = 0;
+        while (true) {
+            SessionStore b = backend;
+            if (b == null) {
+                if (deadline == 0) {
+                    deadline = System.nanoTime() + swapTimeout.toNanos();
+                }
+                b = await(deadline);
+            }
+            try {
+                return op.apply(b);
+            } catch (StoreUnavailableException e) {
+                if (backend == b) {
+                    throw e;
+                }
+                // b was swapped out while the call ran: go on with its successor
+            }
+        }
+    }
+
+    private SessionStore await(long deadline) {
+        synchronized (monitor) {
+            while (true) {
+                SessionStore b = backend;
+                if (b != null) {
+                    return b;
+                }
+                if (failure != null) {
+                    throw new StoreUnavailableException(failure);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new StoreUnavailableException("no session store of type '" + type
+                            + "' is available: no bundle provides store.type=" + type + " (waited "
+                            + Durations.format(swapTimeout) + ", swap_timeout); install or start a bundle that"
+                            + " provides it, or configure another type");
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(monitor, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreUnavailableException("interrupted while waiting for a session store of type '"
+                            + type + "'", e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void addSession(Session session) {
+        call(s -> {
+            s.addSession(session);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Session> getSession(String id) {
+        return call(s -> s.getSession(id));
+    }
+
+    @Override
+    public boolean deleteSession(String id) {
+        return call(s -> s.deleteSession(id));
+    }
+
+    @Override
+    public int cleanExpired() {
+        return call(SessionStore::cleanExpired);
+    }
+
+    @Override
+    public Optional<String> getField(String id, String field) {
+        return call(s -> s.getField(id, field));
+    }
+
+    @Override
+    public long getSessionCount() {
+        return call(SessionStore::getSessionCount);
+    }
+
+    @Override
+    public boolean sessionExists(String id) {
+        return call(s -> s.sessionExists(id));
+    }
+
+    @Override
+    public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl,
+            String codeVerifier) {
+        call(s -> {
+            s.addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
+        return call(s -> s.validateAndRemoveState(state, userAgent));
+    }
+
+    @Override
+    public int cleanExpiredStates(Duration maxAge) {
+        return call(s -> s.cleanExpiredStates(maxAge));
+    }
+
+    /** Does nothing: the registry owns the backends and closes them. */
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String toString() {
+        return "StoreFront[type=" + type + (backend == null ? ", no backend" : "") + "]";
+    }
+}

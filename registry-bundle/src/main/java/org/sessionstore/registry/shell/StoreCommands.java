@@ -1,0 +1,207 @@
+package org.sessionstore.registry.shell;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.sessionstore.api.Redaction;
+import org.sessionstore.api.Session;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.StoreProvider;
+import org.sessionstore.api.StoreRegistry;
+import org.sessionstore.api.StoreStatus;
+import org.sessionstore.api.config.Durations;
+
+/**
+ * The {@code sessionstore:} commands of the Gogo shell. Each returns its output as a String; a
+ * misuse throws an {@link IllegalArgumentException} whose message says what is expected. Tokens
+ * and secrets are never printed.
+ */
+@Component(service = StoreCommands.class, property = {
+    "osgi.command.scope=sessionstore",
+    "osgi.command.function=types", "osgi.command.function=info", "osgi.command.function=use",
+    "osgi.command.function=count", "osgi.command.function=add", "osgi.command.function=get",
+    "osgi.command.function=delete", "osgi.command.function=clean"})
+public class StoreCommands {
+
+    static final Duration DEFAULT_TTL = Duration.ofHours(1);
+    static final Duration STATE_MAX_AGE = Duration.ofMinutes(10);
+    static final Duration USE_WAIT = Duration.ofSeconds(10);
+
+    @Reference
+    private StoreRegistry registry;
+
+    @Reference(target = "(" + StoreRegistry.FRONT_PROPERTY + "=true)", cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SessionStore store;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ConfigurationAdmin configAdmin;
+
+    private final Clock clock = Clock.systemUTC();
+
+    private SessionStore store() {
+        SessionStore s = store;
+        if (s == null) {
+            throw new IllegalStateException("no session store is published; see sessionstore:info");
+        }
+        return s;
+    }
+
+    @Descriptor("list the available store types, the bundle and version providing each; * marks the active one")
+    public String types() {
+        String activeType = registry.status().type();
+        List<StoreProvider> providers = registry.types();
+        StringBuilder b = new StringBuilder(String.format("  %-12s %-32s %-24s %s%n", "TYPE", "BUNDLE", "VERSION", "ID"));
+        for (StoreProvider p : providers) {
+            b.append(String.format("%s %-12s %-32s %-24s %d%n", p.type().equals(activeType) ? "*" : " ", p.type(),
+                    p.bundleSymbolicName(), p.bundleVersion(), p.bundleId()));
+        }
+        if (providers.stream().noneMatch(p -> p.type().equals(activeType))) {
+            b.append("(configured type '").append(activeType).append("' is not available)").append(System.lineSeparator());
+        }
+        return b.toString().stripTrailing();
+    }
+
+    @Descriptor("show the active store: type, state, provider, settings (secrets as ***)")
+    public String info() {
+        StoreStatus s = registry.status();
+        Map<String, String> rows = new LinkedHashMap<>();
+        rows.put("type", s.type());
+        rows.put("state", s.state().name());
+        rows.put("provider", s.provider() == null ? "-"
+                : s.provider().bundleSymbolicName() + " " + s.provider().bundleVersion() + " (bundle "
+                        + s.provider().bundleId() + ")");
+        if (s.state() == StoreStatus.State.ACTIVE) {
+            SessionStore st = store;
+            rows.put("sessions", st == null ? "-" : String.valueOf(st.getSessionCount()));
+        }
+        s.settings().forEach((k, v) -> rows.put(k, v));
+        if (s.detail() != null) {
+            rows.put("detail", s.detail());
+        }
+        return table(rows);
+    }
+
+    @Descriptor("make TYPE the active store, with its settings as key=value (for example: use redis addr=127.0.0.1:6379 ttl=24h)")
+    public String use(@Descriptor("store type, see sessionstore:types") String type,
+            @Descriptor("backend settings, key=value") String... settings) throws IOException, InterruptedException {
+        Map<String, Object> backend = new LinkedHashMap<>();
+        for (String kv : settings) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("expected key=value, got '" + (Redaction.isSecretKey(kv) ? Redaction.MASK : kv)
+                        + "'; usage: sessionstore:use TYPE [key=value ...]");
+            }
+            backend.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+        }
+        // build one first: a bad type or value is reported here, and nothing is changed
+        registry.create(type, backend).close();
+        ConfigurationAdmin cm = configAdmin;
+        if (cm == null) {
+            throw new IllegalStateException("ConfigurationAdmin is not available; install and start org.apache.felix.configadmin");
+        }
+        Configuration config = cm.getConfiguration(StoreRegistry.PID, "?");
+        Hashtable<String, Object> props = new Hashtable<>(backend);
+        Dictionary<String, Object> old = config.getProperties();
+        if (old != null && old.get("swap_timeout") != null) {
+            props.put("swap_timeout", old.get("swap_timeout"));
+        }
+        props.put("type", type);
+        config.update(props);
+        Map<String, String> expected = Redaction.redact(backend);
+        long deadline = System.nanoTime() + USE_WAIT.toNanos();
+        StoreStatus s = registry.status();
+        while (System.nanoTime() < deadline) {
+            s = registry.status();
+            if (s.type().equals(type) && s.state() == StoreStatus.State.ACTIVE && s.detail() == null
+                    && s.settings().entrySet().containsAll(expected.entrySet())) {
+                return "active store: " + type + " " + s.settings();
+            }
+            Thread.sleep(20);
+        }
+        return "configured " + type + "; state " + s.state() + (s.detail() == null ? "" : ": " + s.detail());
+    }
+
+    @Descriptor("count the live sessions")
+    public long count() {
+        return store().getSessionCount();
+    }
+
+    @Descriptor("add a session that lives 1h")
+    public String add(@Descriptor("session id") String id, @Descriptor("user name") String username) {
+        return add(id, username, Durations.format(DEFAULT_TTL));
+    }
+
+    @Descriptor("add a session that lives TTL (such as 30m, 2h30m, 90s)")
+    public String add(@Descriptor("session id") String id, @Descriptor("user name") String username,
+            @Descriptor("lifetime, such as 30m") String ttl) {
+        Duration life;
+        try {
+            life = Durations.parse(ttl);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad TTL: " + e.getMessage());
+        }
+        if (life.isNegative() || life.isZero()) {
+            throw new IllegalArgumentException("TTL must be positive, such as 30m; got " + ttl);
+        }
+        Instant now = clock.instant();
+        store().addSession(new Session(id, username, username, now, now.plus(life), null, null, null));
+        return "added session " + id + " for " + username + ", expires " + now.plus(life) + " (in "
+                + Durations.format(life) + ")";
+    }
+
+    @Descriptor("show a session, tokens redacted")
+    public String get(@Descriptor("session id") String id) {
+        return store().getSession(id).map(StoreCommands::describe).orElse("no session '" + id + "'");
+    }
+
+    static String describe(Session s) {
+        Map<String, String> rows = new LinkedHashMap<>();
+        rows.put("id", s.id());
+        rows.put("username", String.valueOf(s.username()));
+        rows.put("sub", String.valueOf(s.sub()));
+        rows.put("issuedAt", String.valueOf(s.issuedAt()));
+        rows.put("expiresAt", String.valueOf(s.expiresAt()));
+        rows.put("accessToken", s.accessToken() == null ? "-" : Redaction.MASK);
+        rows.put("idToken", s.idToken() == null ? "-" : Redaction.MASK);
+        rows.put("codeVerifier", s.codeVerifier() == null ? "-" : Redaction.MASK);
+        return table(rows);
+    }
+
+    @Descriptor("delete a session")
+    public String delete(@Descriptor("session id") String id) {
+        return store().deleteSession(id) ? "deleted session " + id : "no session '" + id + "'";
+    }
+
+    @Descriptor("remove expired sessions, and states older than 10m")
+    public String clean() {
+        SessionStore s = store();
+        int sessions = s.cleanExpired();
+        int states = s.cleanExpiredStates(STATE_MAX_AGE);
+        return "removed " + sessions + " expired sessions and " + states + " states older than "
+                + Durations.format(STATE_MAX_AGE);
+    }
+
+    private static String table(Map<String, String> rows) {
+        int width = rows.keySet().stream().mapToInt(String::length).max().orElse(0);
+        StringBuilder b = new StringBuilder();
+        rows.forEach((k, v) -> b.append(String.format("%-" + width + "s  %s%n", k, v)));
+        return b.toString().stripTrailing();
+    }
+}
