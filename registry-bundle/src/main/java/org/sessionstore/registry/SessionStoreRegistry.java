@@ -4,7 +4,9 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
@@ -42,6 +44,7 @@ public class SessionStoreRegistry implements StoreRegistry {
     private final ActiveStore active = new ActiveStore(factories);
     private volatile ServiceRegistration<SessionStore> registration;
     private volatile String publishedType;
+    private volatile BundleContext context;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeStoreFactory", updated = "updatedStoreFactory")
@@ -66,11 +69,21 @@ public class SessionStoreRegistry implements StoreRegistry {
     }
 
     void removeStoreFactory(ServiceReference<StoreFactory> ref) {
-        factories.remove((Long) ref.getProperty(Constants.SERVICE_ID)).ifPresent(active::factoriesChanged);
+        Optional<String> type = factories.remove((Long) ref.getProperty(Constants.SERVICE_ID));
+        if (!frameworkStopping()) {
+            type.ifPresent(active::factoriesChanged);
+        }
+    }
+
+    /** While the framework shuts down, backends leave first; the registry follows, no swap needed. */
+    private boolean frameworkStopping() {
+        BundleContext ctx = context;
+        return ctx != null && ctx.getBundle(0).getState() == Bundle.STOPPING;
     }
 
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
+        this.context = context;
         String type = active.configure(properties);
         publishedType = type;
         registration = context.registerService(SessionStore.class, active.front(), frontProperties(type));

@@ -1,0 +1,205 @@
+package org.sessionstore.distribution;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import org.apache.felix.framework.FrameworkFactory;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+
+/**
+ * {@code java -jar session-store.jar}: starts Apache Felix with the bundles packed in this jar
+ * (under {@code bundles/}), waits until the session store and its {@code sessionstore:} commands
+ * are published, then runs the Gogo console on standard input. At the end of input the framework
+ * stops and the process exits with status 0.
+ *
+ * <p>Folders, relative to {@code sessionstore.home} (default: the working directory), each
+ * overridable by a system property: {@code deploy/} ({@code sessionstore.deploy}) — jars dropped
+ * here are installed and started; {@code etc/} ({@code sessionstore.etc}) — {@code .cfg} and
+ * {@code .config} files go to ConfigAdmin ({@code etc/sessionstore.cfg} is the store's
+ * configuration); {@code data/} ({@code sessionstore.data}) — the framework cache, rebuilt at each
+ * start, and ConfigAdmin's saved configurations, which are kept.
+ */
+public final class Launcher {
+
+    static final long READY_TIMEOUT_MILLIS = 30_000;
+
+    private Launcher() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
+        Path home = Path.of(System.getProperty("sessionstore.home", ".")).toAbsolutePath().normalize();
+        Path deploy = folder("sessionstore.deploy", home.resolve("deploy"));
+        Path etc = folder("sessionstore.etc", home.resolve("etc"));
+        Path data = folder("sessionstore.data", home.resolve("data"));
+        writeDeployWatcher(etc, deploy);
+
+        Map<String, String> props = new HashMap<>();
+        props.put(Constants.FRAMEWORK_STORAGE, data.resolve("felix-cache").toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.put("felix.cm.dir", data.resolve("config").toString());
+        props.put("felix.fileinstall.dir", etc.toString());
+        props.put("felix.fileinstall.poll", "1000");
+        props.put("felix.fileinstall.noInitialDelay", "true");
+        props.put("felix.fileinstall.log.level", "2");
+        // etc/ files are the operator's: FileInstall reads them and never writes them back
+        props.put("felix.fileinstall.enableConfigSave", "false");
+        props.put("ds.loglevel", "warn");
+        props.put("sessionstore.deploy", deploy.toString());
+        props.put("sessionstore.etc", etc.toString());
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("felix.") || name.startsWith("org.osgi.") || name.startsWith("ds.")) {
+                props.put(name, System.getProperty(name));
+            }
+        }
+
+        Framework framework = new FrameworkFactory().newFramework(props);
+        framework.init();
+        BundleContext context = framework.getBundleContext();
+        List<Bundle> bundles = installPackedBundles(context, data.resolve("system"));
+        framework.start();
+        for (Bundle b : bundles) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                try {
+                    b.start();
+                } catch (BundleException e) {
+                    System.err.println("error: bundle " + b.getSymbolicName() + " did not start: " + e.getMessage());
+                }
+            }
+        }
+        Thread stopWatcher = new Thread(() -> {
+            try {
+                framework.waitForStop(0);
+                System.exit(0);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "framework-stop-watcher");
+        stopWatcher.setDaemon(true);
+
+        awaitReady(context, configuredType(etc.resolve("sessionstore.cfg")));
+        stopWatcher.start();
+        int status = new GogoConsole(context).run(System.in, System.out, System.err);
+        framework.stop();
+        framework.waitForStop(10_000);
+        System.exit(status);
+    }
+
+    private static Path folder(String property, Path fallback) throws IOException {
+        String v = System.getProperty(property);
+        Path p = (v == null ? fallback : Path.of(v)).toAbsolutePath().normalize();
+        Files.createDirectories(p);
+        return p;
+    }
+
+    /** FileInstall watches etc/ itself; this factory configuration makes it watch deploy/ too. */
+    private static void writeDeployWatcher(Path etc, Path deploy) throws IOException {
+        Path cfg = etc.resolve("org.apache.felix.fileinstall-deploy.cfg");
+        if (!Files.exists(cfg)) {
+            Files.writeString(cfg, String.join(System.lineSeparator(),
+                    "# Makes FileInstall install and start the jars dropped into the deploy folder",
+                    "# (the sessionstore.deploy property, default ./deploy).",
+                    "felix.fileinstall.dir = ${sessionstore.deploy}",
+                    "felix.fileinstall.poll = 1000",
+                    "felix.fileinstall.noInitialDelay = true",
+                    "felix.fileinstall.start.new.bundles = true",
+                    ""));
+        }
+    }
+
+    /** Copies the bundles packed under bundles/ to data/system and installs them from there. */
+    private static List<Bundle> installPackedBundles(BundleContext context, Path target)
+            throws IOException, URISyntaxException, BundleException {
+        Files.createDirectories(target);
+        URI source = Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI();
+        List<Path> copied = new ArrayList<>();
+        Path location = Path.of(source);
+        if (Files.isDirectory(location)) {
+            copyJars(location.resolve("bundles"), target, copied);
+        } else {
+            try (FileSystem jar = FileSystems.newFileSystem(location)) {
+                copyJars(jar.getPath("/bundles"), target, copied);
+            }
+        }
+        List<Bundle> bundles = new ArrayList<>();
+        for (Path p : copied) {
+            bundles.add(context.installBundle(p.toUri().toString()));
+        }
+        return bundles;
+    }
+
+    private static void copyJars(Path from, Path to, List<Path> copied) throws IOException {
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path p : (Iterable<Path>) files.sorted()::iterator) {
+                if (p.getFileName().toString().endsWith(".jar")) {
+                    Path dest = to.resolve(p.getFileName().toString());
+                    try (InputStream in = Files.newInputStream(p)) {
+                        Files.copy(in, dest, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    copied.add(dest);
+                }
+            }
+        }
+    }
+
+    private static String configuredType(Path cfg) {
+        if (!Files.isRegularFile(cfg)) {
+            return "memory";
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(cfg)) {
+            p.load(r);
+        } catch (IOException e) {
+            return "memory";
+        }
+        return p.getProperty("type", "memory").trim();
+    }
+
+    /**
+     * Waits until the sessionstore commands and a store of the configured type are published, so
+     * the first line of input already finds them.
+     */
+    private static void awaitReady(BundleContext context, String type) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
+        String commands = "(osgi.command.scope=sessionstore)";
+        String store = "(&(objectClass=org.sessionstore.api.SessionStore)(sessionstore.front=true)(store.type=" + type + "))";
+        String processor = "(objectClass=org.apache.felix.service.command.CommandProcessor)";
+        while (System.currentTimeMillis() < deadline) {
+            if (present(context, commands) && present(context, store) && present(context, processor)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        System.err.println("warning: the session store of type '" + type + "' or its commands are not published after "
+                + READY_TIMEOUT_MILLIS / 1000 + "s; see 'lb' and 'sessionstore:info'");
+    }
+
+    private static boolean present(BundleContext context, String filter) {
+        try {
+            ServiceReference<?>[] refs = context.getAllServiceReferences(null, filter);
+            return refs != null && refs.length > 0;
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package org.sessionstore.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runnable jar as an operator uses it: piped commands, deploy/ and etc/ while it runs. */
+class DistributionIT {
+
+    @TempDir
+    Path home;
+
+    @Test
+    void pipedCommandsRunInOrderAndTheProcessExitsWithZero() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.send("sessionstore:types");
+            jar.send("lb");
+            jar.send("sessionstore:add s1 alice 30m");
+            jar.send("sessionstore:get s1");
+            jar.send("sessionstore:count");
+            jar.send("sessionstore:add s1");
+            jar.send("sessionstore:add s2 bob never");
+            jar.send("sessionstore:delete s1");
+            jar.send("sessionstore:count");
+            jar.send("sessionstore:clean");
+            jar.send("sessionstore:info");
+            jar.send("sessionstore:use nope");
+            assertEquals(0, jar.finish());
+            String out = jar.out();
+            String err = jar.err();
+            assertTrue(out.startsWith("  TYPE"), out);
+            assertTrue(out.matches("(?s).*\\* memory +org\\.sessionstore\\.memory +0\\.1\\.0.*"), out);
+            assertTrue(out.contains("Session Store registry"), out);
+            for (String line : out.lines().filter(l -> l.matches(" *\\d+\\|.*")).toList()) {
+                assertTrue(line.contains("|Active"), "not active: " + line);
+            }
+            assertTrue(out.contains("added session s1 for alice"), out);
+            assertTrue(out.matches("(?s).*username +alice.*accessToken +-.*"), out);
+            assertTrue(out.contains("deleted session s1"), out);
+            assertTrue(out.matches("(?s).*\\n1\\n.*\\n0\\n.*"), out);
+            assertTrue(out.contains("removed 0 expired sessions"), out);
+            assertTrue(out.matches("(?s).*state +ACTIVE.*"), out);
+            assertTrue(err.matches("(?s).*error: wrong arguments for sessionstore:add; expected arguments \\[.*\\(String, String\\).*"
+                    + "; see 'help sessionstore:add'.*"), err);
+            assertTrue(err.contains("error: bad TTL: 'never' is not a duration"), err);
+            assertTrue(err.contains("error: unsupported session store type 'nope' (available: memory)"), err);
+            assertFalse(err.contains("\tat "), "a stack trace was printed:\n" + err);
+        }
+    }
+
+    @Test
+    void configInEtcAndBundlesInDeployArePickedUpWhileRunning() throws Exception {
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(home.resolve("etc/sessionstore.cfg"), "type = memory\nmax_sessions = 7\n");
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.poll("sessionstore:info", out -> out.matches("(?s).*max_sessions +7.*"), 20_000);
+
+            Files.writeString(home.resolve("etc/sessionstore.cfg"), "type = memory\nmax_sessions = 9\n");
+            jar.poll("sessionstore:info", out -> out.matches("(?s).*max_sessions +9.*"), 20_000);
+
+            Manifest mf = new Manifest();
+            mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            mf.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+            mf.getMainAttributes().putValue("Bundle-SymbolicName", "test.hotdeploy");
+            mf.getMainAttributes().putValue("Bundle-Version", "1.2.3");
+            Path tmp = home.resolve("hotdeploy.jar");
+            try (OutputStream o = Files.newOutputStream(tmp); JarOutputStream j = new JarOutputStream(o, mf)) {
+                j.flush();
+            }
+            Files.move(tmp, home.resolve("deploy/hotdeploy.jar"));
+            jar.poll("lb", out -> out.matches("(?s).*\\|Active +\\| +\\d+\\|test\\.hotdeploy \\(1\\.2\\.3\\).*"), 20_000);
+            assertEquals(0, jar.finish());
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package org.sessionstore.distribution;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** The built session-store.jar running as a real process in a folder of its own. */
+final class RunningJar implements AutoCloseable {
+
+    static final Path JAR = Path.of(System.getProperty("sessionstore.jar", "target/session-store.jar")).toAbsolutePath();
+
+    private final Process process;
+    private final StringBuffer out = new StringBuffer();
+    private final StringBuffer err = new StringBuffer();
+    private final OutputStream stdin;
+
+    RunningJar(Path home) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString()));
+        process = new ProcessBuilder(cmd).directory(home.toFile()).start();
+        stdin = process.getOutputStream();
+        pump(process.getInputStream(), out);
+        pump(process.getErrorStream(), err);
+    }
+
+    private static void pump(InputStream in, StringBuffer into) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0;) {
+                    into.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                // process gone
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+
+    void send(String line) throws IOException {
+        stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+    }
+
+    /** Sends {@code command} every half second until the output since then satisfies {@code until}. */
+    String poll(String command, Predicate<String> until, long timeoutMillis) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline) {
+            int from = out.length();
+            send(command);
+            Thread.sleep(500);
+            String got = out.substring(from);
+            if (until.test(got)) {
+                return got;
+            }
+        }
+        throw new AssertionError("no expected output from '" + command + "' in " + timeoutMillis + " ms; stdout:\n" + out
+                + "\nstderr:\n" + err);
+    }
+
+    /** Closes standard input and waits for the process to exit; returns its status. */
+    int finish() throws Exception {
+        stdin.close();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the jar did not exit at the end of its input");
+        }
+        Thread.sleep(100);
+        return process.exitValue();
+    }
+
+    String out() {
+        return out.toString();
+    }
+
+    String err() {
+        return err.toString();
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}
