@@ -36,6 +36,11 @@ final class ExpiryIndex {
     private final ConcurrentSkipListMap<Long, Slot> slots = new ConcurrentSkipListMap<>();
     private volatile Slot lastUsed;
 
+    /** Whether two expiries share a slot (so one index entry serves both). */
+    static boolean sameSlot(long expiresAtMillis, long otherMillis) {
+        return Math.floorDiv(expiresAtMillis, SLOT_MILLIS) == Math.floorDiv(otherMillis, SLOT_MILLIS);
+    }
+
     /**
      * Indexes a session.
      *

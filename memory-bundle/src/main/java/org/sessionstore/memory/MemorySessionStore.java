@@ -24,15 +24,19 @@ import org.sessionstore.api.StoreUnavailableException;
 final class MemorySessionStore implements SessionStore {
 
     private final MemoryConfig config;
-    private final Clock clock;
-    private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+    private final ExpiryClock clock;
+    /** A session with its expiry as a plain long, so reads check it without touching the Instant. */
+    private record Held(Session session, long expiresAt) {
+    }
+
+    private final ConcurrentHashMap<String, Held> sessions = new ConcurrentHashMap<>();
     private final ExpiryIndex expiries = new ExpiryIndex();
     private final StateTable states;
     private volatile boolean closed;
 
     MemorySessionStore(MemoryConfig config, Clock clock) {
         this.config = config;
-        this.clock = clock;
+        this.clock = new ExpiryClock(clock);
         this.states = new StateTable(config, clock);
     }
 
@@ -46,10 +50,9 @@ final class MemorySessionStore implements SessionStore {
     public void addSession(Session session) {
         Ids.requireNonNull(session, "session");
         ensureOpen();
-        long now = clock.millis();
         long expiresAt = session.expiresAt().toEpochMilli();
         String id = session.id();
-        if (expiresAt <= now) {
+        if (clock.hasPassed(expiresAt)) {
             sessions.remove(id);
             return;
         }
@@ -61,37 +64,49 @@ final class MemorySessionStore implements SessionStore {
                         + "; raise max_sessions or use a shared backend such as redis");
             }
         }
-        sessions.put(id, session);
+        Held replaced = sessions.put(id, new Held(session, expiresAt));
+        // a replaced session whose expiry falls in the same slot already has this id indexed there
+        if (replaced != null && ExpiryIndex.sameSlot(replaced.expiresAt(), expiresAt)) {
+            return;
+        }
         if (!expiries.add(id, expiresAt)) {
-            // its slot was already cleaned: it expired while being added
-            sessions.remove(id, session);
+            // its slot was cleaned already: it expired while being added
+            removeIfExpired(id, clock.millis(), new AtomicInteger());
         }
     }
 
     @Override
     public Optional<Session> getSession(String id) {
-        return Optional.ofNullable(live(Ids.require(id, "session id")));
+        return Optional.ofNullable(live(id));
     }
 
+    /**
+     * The live session with this id, or null. Only valid ids are ever stored, so the id is
+     * checked in full only when it is not found: a hit costs no scan of its characters.
+     */
     private Session live(String id) {
+        if (id == null) {
+            Ids.require(id, "session id");
+        }
         ensureOpen();
-        Session s = sessions.get(id);
-        if (s == null) {
+        Held h = sessions.get(id);
+        if (h == null) {
+            Ids.require(id, "session id");
             return null;
         }
-        if (s.expiresAt().toEpochMilli() <= clock.millis()) {
-            sessions.remove(id, s);
+        if (clock.hasPassed(h.expiresAt())) {
+            sessions.remove(id, h);
             return null;
         }
-        return s;
+        return h.session();
     }
 
     @Override
     public boolean deleteSession(String id) {
         Ids.require(id, "session id");
         ensureOpen();
-        Session removed = sessions.remove(id);
-        return removed != null && removed.expiresAt().toEpochMilli() > clock.millis();
+        Held removed = sessions.remove(id);
+        return removed != null && !clock.hasPassed(removed.expiresAt());
     }
 
     @Override
@@ -104,15 +119,14 @@ final class MemorySessionStore implements SessionStore {
     }
 
     private void removeIfExpired(String id, long now, AtomicInteger removed) {
-        Session s = sessions.get(id);
-        if (s != null && s.expiresAt().toEpochMilli() <= now && sessions.remove(id, s)) {
+        Held h = sessions.get(id);
+        if (h != null && h.expiresAt() <= now && sessions.remove(id, h)) {
             removed.incrementAndGet();
         }
     }
 
     @Override
     public Optional<String> getField(String id, String field) {
-        Ids.require(id, "session id");
         Session.requireField(field);
         Session s = live(id);
         return s == null ? Optional.empty() : s.field(field);
@@ -127,7 +141,7 @@ final class MemorySessionStore implements SessionStore {
 
     @Override
     public boolean sessionExists(String id) {
-        return live(Ids.require(id, "session id")) != null;
+        return live(id) != null;
     }
 
     @Override
@@ -160,6 +174,7 @@ final class MemorySessionStore implements SessionStore {
     @Override
     public void close() {
         closed = true;
+        clock.close();
         sessions.clear();
         expiries.clear();
         states.clear();

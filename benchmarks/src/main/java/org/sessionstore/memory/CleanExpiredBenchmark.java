@@ -1,0 +1,119 @@
+package org.sessionstore.memory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.sessionstore.api.Session;
+
+/**
+ * {@code cleanExpired()} removing 10,000 expired sessions among 1,000,000, beside the same removal
+ * done by a full scan of a ConcurrentHashMap (what an index-less store must do), in the same run.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 5)
+@Measurement(iterations = 20)
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+@State(Scope.Benchmark)
+public class CleanExpiredBenchmark {
+
+    static final int LIVE = 990_000;
+    static final int EXPIRING = 10_000;
+
+    /** A clock the benchmark moves forward between shots. */
+    static final class SteppedClock extends Clock {
+        volatile long millis = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+
+        @Override
+        public long millis() {
+            return millis;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    final SteppedClock clock = new SteppedClock();
+    MemorySessionStore store;
+    ConcurrentHashMap<String, Session> map;
+    int round;
+
+    @Setup(Level.Trial)
+    public void fill() {
+        store = new MemorySessionStore(new MemoryConfig(2_000_000, 1_000, Duration.ofMinutes(10)), clock);
+        map = new ConcurrentHashMap<>();
+        Instant now = clock.instant();
+        for (int i = 0; i < LIVE; i++) {
+            Session s = new Session("live-" + i, "u", "s", now, now.plus(Duration.ofDays(365)), "at", "it", null);
+            store.addSession(s);
+            map.put(s.id(), s);
+        }
+        System.gc();
+    }
+
+    /** Before each shot: 10,000 sessions that expire within the next second, then time moves 2s on. */
+    @Setup(Level.Invocation)
+    public void addExpiring() {
+        round++;
+        Instant now = clock.instant();
+        for (int i = 0; i < EXPIRING; i++) {
+            Session s = new Session("dying-" + round + "-" + i, "u", "s", now, now.plusMillis(1 + i % 900), "at", "it", null);
+            store.addSession(s);
+            map.put(s.id(), s);
+        }
+        clock.millis += 2_000;
+    }
+
+    @Benchmark
+    public int indexedClean() {
+        int removed = store.cleanExpired();
+        if (removed != EXPIRING) {
+            throw new IllegalStateException("removed " + removed + ", expected " + EXPIRING);
+        }
+        return removed;
+    }
+
+    @Benchmark
+    public int fullScanClean() {
+        long now = clock.millis();
+        int removed = 0;
+        for (var it = map.values().iterator(); it.hasNext();) {
+            if (it.next().expiresAt().toEpochMilli() <= now) {
+                it.remove();
+                removed++;
+            }
+        }
+        if (removed != EXPIRING) {
+            throw new IllegalStateException("removed " + removed + ", expected " + EXPIRING);
+        }
+        return removed;
+    }
+}

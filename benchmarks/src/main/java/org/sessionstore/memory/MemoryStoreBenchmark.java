@@ -1,0 +1,87 @@
+package org.sessionstore.memory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.sessionstore.api.Session;
+
+/**
+ * The memory store's get and add over 1,000,000 sessions, beside a bare ConcurrentHashMap doing
+ * the same work (a lookup by id; a put of a session by id) in the same run. Thread counts are set
+ * by the runner ({@link org.sessionstore.benchmarks.MemoryReport}).
+ * (In this package to reach the store's constructor that takes a clock.)
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+@State(Scope.Benchmark)
+public class MemoryStoreBenchmark {
+
+    static final int SESSIONS = 1_000_000;
+
+    MemorySessionStore store;
+    ConcurrentHashMap<String, Session> map;
+    String[] ids;
+    Session[] sessions;
+
+    @Setup
+    public void fill() {
+        store = new MemorySessionStore(new MemoryConfig(2 * SESSIONS, 1_000, Duration.ofMinutes(10)),
+                java.time.Clock.systemUTC());
+        map = new ConcurrentHashMap<>();
+        ids = new String[SESSIONS];
+        sessions = new Session[SESSIONS];
+        Instant now = Instant.now();
+        for (int i = 0; i < SESSIONS; i++) {
+            ids[i] = "session-" + Integer.toHexString(i * 0x9E3779B9);
+            sessions[i] = new Session(ids[i], "user" + i, "sub" + i, now, now.plus(Duration.ofHours(1)),
+                    "access-token-" + i, "id-token-" + i, null);
+            store.addSession(sessions[i]);
+            map.put(ids[i], sessions[i]);
+        }
+        // promote the million sessions now, so the first young collection does not land in a measurement
+        System.gc();
+    }
+
+    @TearDown
+    public void close() {
+        store.close();
+    }
+
+    @Benchmark
+    public Object storeGet() {
+        return store.getSession(ids[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+    }
+
+    @Benchmark
+    public Object mapGet() {
+        return map.get(ids[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+    }
+
+    @Benchmark
+    public void storeAdd() {
+        store.addSession(sessions[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+    }
+
+    @Benchmark
+    public Object mapAdd() {
+        Session s = sessions[ThreadLocalRandom.current().nextInt(SESSIONS)];
+        return map.put(s.id(), s);
+    }
+}
