@@ -56,17 +56,21 @@ final class MemorySessionStore implements SessionStore {
             sessions.remove(id);
             return;
         }
-        if (sessions.size() >= config.maxSessions() && !sessions.containsKey(id)) {
-            cleanExpired();
-            if (sessions.size() >= config.maxSessions()) {
-                throw new StoreFullException("the memory store holds " + sessions.size()
-                        + " sessions, its limit max_sessions=" + config.maxSessions()
-                        + "; raise max_sessions or use a shared backend such as redis");
+        Held held = new Held(session, expiresAt);
+        Held replaced = sessions.put(id, held);
+        if (replaced == null) {
+            // a new id: only now is the size read (reading it costs under contention)
+            if (sessions.size() > config.maxSessions()) {
+                cleanExpired();
+                if (sessions.size() > config.maxSessions()) {
+                    sessions.remove(id, held);
+                    throw new StoreFullException("the memory store holds " + config.maxSessions()
+                            + " sessions, its limit max_sessions=" + config.maxSessions()
+                            + "; raise max_sessions or use a shared backend such as redis");
+                }
             }
-        }
-        Held replaced = sessions.put(id, new Held(session, expiresAt));
-        // a replaced session whose expiry falls in the same slot already has this id indexed there
-        if (replaced != null && ExpiryIndex.sameSlot(replaced.expiresAt(), expiresAt)) {
+        } else if (ExpiryIndex.sameSlot(replaced.expiresAt(), expiresAt)) {
+            // the replaced session's expiry falls in the same slot: this id is indexed there already
             return;
         }
         if (!expiries.add(id, expiresAt)) {
