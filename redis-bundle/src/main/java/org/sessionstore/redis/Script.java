@@ -1,0 +1,89 @@
+package org.sessionstore.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * A Lua script run server-side in one step, by its SHA-1 (sent in full once per server, when
+ * the server answers NOSCRIPT). Every script names the keys it touches in KEYS except the
+ * per-id keys of the cleaning scripts, which it builds from the prefix: fine for a standalone
+ * Redis or a replica set, not for Redis Cluster.
+ */
+final class Script {
+
+    /** Replaces a session: its hash, its expiry, its index entry. ARGV: id, pttl, index score, field, value, … */
+    static final Script ADD_SESSION = new Script("""
+            redis.call('DEL', KEYS[1])
+            redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+            return 1
+            """);
+
+    /** Removes a session and its index entry; 1 if it was live at ARGV[2]. ARGV: id, now. */
+    static final Script REMOVE_SESSION = new Script("""
+            local exp = redis.call('HGET', KEYS[1], 'expires_at')
+            redis.call('DEL', KEYS[1])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            if exp and tonumber(exp) > tonumber(ARGV[2]) then return 1 end
+            return 0
+            """);
+
+    /** Removes up to ARGV[3] sessions whose index score is at or before ARGV[1]. ARGV: now, prefix, batch. */
+    static final Script CLEAN_SESSIONS = new Script("""
+            local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+            for _, id in ipairs(ids) do redis.call('DEL', ARGV[2] .. id) end
+            if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
+            return #ids
+            """);
+
+    /** Stores a state for ARGV[3] ms, indexes it by creation, drops index entries past their lifetime. ARGV: state, value, pttl, createdAt. */
+    static final Script ADD_STATE = new Script("""
+            redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+            redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - tonumber(ARGV[3])))
+            return 1
+            """);
+
+    /** Consumes a state in one step: GETDEL, and its index entry. ARGV: state. */
+    static final Script CONSUME_STATE = new Script("""
+            local v = redis.call('GETDEL', KEYS[1])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            return v
+            """);
+
+    /** Removes up to ARGV[3] states created at or before ARGV[1]. ARGV: cutoff, prefix, batch. */
+    static final Script CLEAN_STATES = new Script("""
+            local s = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+            for _, st in ipairs(s) do redis.call('DEL', ARGV[2] .. st) end
+            if #s > 0 then redis.call('ZREM', KEYS[1], unpack(s)) end
+            return #s
+            """);
+
+    private final String text;
+    private final String sha;
+
+    private Script(String text) {
+        this.text = text;
+        try {
+            this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+        }
+    }
+
+    Object run(Jedis jedis, List<String> keys, List<String> args) {
+        try {
+            return jedis.evalsha(sha, keys, args);
+        } catch (JedisNoScriptException e) {
+            return jedis.eval(text, keys, args);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package org.sessionstore.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.sessionstore.api.StoreConfigException;
+
+class RedisConfigTest {
+
+    @Test
+    void defaultsAreTheSeedsAndProductionOnes() {
+        RedisConfig c = RedisConfig.from(Map.of());
+        assertEquals("127.0.0.1:6379", c.addr());
+        assertEquals(0, c.db());
+        assertEquals("session:", c.sessionPrefix());
+        assertEquals("state:", c.statePrefix());
+        assertEquals(Duration.ofHours(24), c.ttl());
+        assertEquals(Duration.ofMinutes(10), c.stateTtl());
+        assertEquals(Duration.ofSeconds(2), c.timeout());
+        assertEquals(16, c.poolSize());
+        assertFalse(c.tls());
+    }
+
+    @Test
+    void everyKeyIsRead() {
+        Map<String, String> all = new java.util.HashMap<>(Map.of("addr", "[::1]:6380", "password", "pw", "username", "proxy",
+                "db", "3", "session_prefix", "oathkeeper:session:", "state_prefix", "oathkeeper:state:", "ttl", "2h30m"));
+        all.putAll(Map.of("state_ttl", "90s", "timeout", "500ms", "pool_size", "8", "tls", "true"));
+        RedisConfig c = RedisConfig.from(all);
+        assertEquals("::1", c.host());
+        assertEquals(6380, c.port());
+        assertEquals("[::1]:6380", c.addr());
+        assertEquals(Duration.ofMinutes(150), c.ttl());
+        assertEquals(Duration.ofMillis(500), c.timeout());
+        assertTrue(c.tls());
+    }
+
+    @Test
+    void badValuesNameTheKeyAndWhatIsAccepted() {
+        assertBad("db", Map.of("db", "abc"), "a whole number from 0 to 65535");
+        assertBad("ttl", Map.of("ttl", "-5m"), "a duration from 1s");
+        assertBad("addr", Map.of("addr", "nohost"), "host:port, such as 127.0.0.1:6379");
+        assertBad("addr", Map.of("addr", "h:99999"), "host:port");
+        assertBad("pool_size", Map.of("pool_size", "0"), "a whole number from 1");
+        assertBad("tls", Map.of("tls", "maybe"), "true or false");
+        assertBad("state_prefix", Map.of("session_prefix", "x:", "state_prefix", "x:"), "must differ");
+        assertBad("tll", Map.of("tll", "1h"), "known keys: addr, db, password, pool_size, session_prefix, state_prefix, "
+                + "state_ttl, timeout, tls, ttl, username");
+    }
+
+    private static void assertBad(String key, Map<String, ?> config, String accepted) {
+        StoreConfigException e = assertThrows(StoreConfigException.class, () -> RedisConfig.from(config));
+        assertEquals(key, e.key());
+        assertTrue(e.getMessage().contains(accepted), e.getMessage());
+    }
+
+    @Test
+    void passwordNeverShows() {
+        RedisConfig c = RedisConfig.from(Map.of("password", "hunter2"));
+        assertFalse(c.toString().contains("hunter2"), c.toString());
+        assertTrue(c.toString().contains("password=***"));
+    }
+}

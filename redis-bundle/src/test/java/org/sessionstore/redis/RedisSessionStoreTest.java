@@ -1,0 +1,258 @@
+package org.sessionstore.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.sessionstore.api.Session;
+import org.sessionstore.api.StoreUnavailableException;
+import org.sessionstore.testkit.MutableClock;
+import org.sessionstore.testkit.RedisServer;
+
+/** What only the redis backend promises: its data layout, its commands, outages, connections. */
+class RedisSessionStoreTest {
+
+    private static RedisServer server;
+    private final MutableClock clock = new MutableClock(Instant.now());
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        server = new RedisServer();
+    }
+
+    @AfterAll
+    static void stopRedis() throws Exception {
+        server.close();
+    }
+
+    @BeforeEach
+    void flush() throws Exception {
+        server.command("FLUSHALL");
+    }
+
+    private RedisSessionStore store(String... keyValues) {
+        Map<String, Object> config = new HashMap<>(Map.of("addr", server.addr()));
+        for (int i = 0; i < keyValues.length; i += 2) {
+            config.put(keyValues[i], keyValues[i + 1]);
+        }
+        return new RedisSessionStore(RedisConfig.from(config), clock);
+    }
+
+    private Session session(String id, Duration ttl) {
+        Instant now = clock.instant();
+        return new Session(id, "alice", "sub", now, now.plus(ttl), "secret-access", "secret-id", null);
+    }
+
+    private static long number(String reply) {
+        return Long.parseLong(reply.lines().filter(l -> l.startsWith(":")).findFirst().orElseThrow().substring(1).trim());
+    }
+
+    @Test
+    void sessionKeyExpiresWithTheSessionCappedByTtl() throws Exception {
+        try (RedisSessionStore store = store("ttl", "1h")) {
+            store.addSession(session("short", Duration.ofMinutes(5)));
+            store.addSession(session("long", Duration.ofHours(30)));
+            long shortTtl = number(server.command("PTTL session:short"));
+            long longTtl = number(server.command("PTTL session:long"));
+            assertTrue(shortTtl > 290_000 && shortTtl <= 300_000, "PTTL " + shortTtl);
+            assertTrue(longTtl > 3_590_000 && longTtl <= 3_600_000, "PTTL " + longTtl);
+            assertTrue(server.command("TYPE session:short").contains("+hash"));
+            assertTrue(server.command("TYPE session:").contains("+zset"), "the index is the key named exactly the prefix");
+            assertTrue(server.command("HGET session:short username").contains("alice"));
+        }
+    }
+
+    @Test
+    void stateKeyExpiresAfterStateTtl() throws Exception {
+        try (RedisSessionStore store = store("state_ttl", "90s")) {
+            store.addStateEntry("st", "ua", "r", "u", "v");
+            long ttl = number(server.command("PTTL state:st"));
+            assertTrue(ttl > 85_000 && ttl <= 90_000, "PTTL " + ttl);
+            assertTrue(server.command("TYPE state:st").contains("+string"));
+        }
+    }
+
+    @Test
+    void getFieldReadsOneFieldAndCountingOrCleaningNeverScans() throws Exception {
+        try (RedisSessionStore store = store()) {
+            for (int i = 0; i < 100; i++) {
+                store.addSession(session("s" + i, Duration.ofMinutes(i < 40 ? 1 : 60)));
+            }
+            server.command("CONFIG RESETSTAT");
+            assertEquals(Optional.of("secret-access"), store.getField("s50", "access_token"));
+            assertEquals(100, store.getSessionCount());
+            clock.advance(Duration.ofMinutes(2));
+            assertEquals(60, store.getSessionCount());
+            assertEquals(40, store.cleanExpired());
+            store.addStateEntry("st", "ua", "r", "u", "v");
+            assertEquals(1, store.cleanExpiredStates(Duration.ZERO));
+            String stats = server.command("INFO commandstats");
+            assertTrue(stats.contains("cmdstat_hmget"), stats);
+            assertFalse(stats.contains("cmdstat_hgetall"), "getField read the whole session:\n" + stats);
+            for (String scan : List.of("cmdstat_keys", "cmdstat_scan", "cmdstat_zscan", "cmdstat_hscan")) {
+                assertFalse(stats.contains(scan), scan + " was used:\n" + stats);
+            }
+        }
+    }
+
+    @Test
+    void validateAndRemoveIsOneGetdel() throws Exception {
+        try (RedisSessionStore store = store()) {
+            store.addStateEntry("st", "ua", "r", "u", "v");
+            server.command("CONFIG RESETSTAT");
+            assertTrue(store.validateAndRemoveState("st", "ua").isPresent());
+            String stats = server.command("INFO commandstats");
+            assertTrue(stats.contains("cmdstat_getdel:calls=1"), stats);
+            assertFalse(stats.contains("cmdstat_get:"), stats);
+        }
+    }
+
+    @Test
+    void redisDownAtCreationFailsCallsFastAndRecoversByItself() throws Exception {
+        try (RedisServer down = new RedisServer()) {
+            down.stop();
+            try (RedisSessionStore store = new RedisSessionStore(RedisConfig.from(Map.of("addr", down.addr(),
+                    "timeout", "500ms")), Clock.systemUTC())) {
+                long start = System.nanoTime();
+                StoreUnavailableException e = assertThrows(StoreUnavailableException.class, store::getSessionCount);
+                assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "the call hung");
+                assertTrue(e.getMessage().contains("redis at " + down.addr() + " is unavailable"), e.getMessage());
+                down.start();
+                assertEquals(0, store.getSessionCount());
+            }
+        }
+    }
+
+    /** Writers run while the server is killed (SIGKILL) and restarted: calls fail as unavailable, nothing written is lost. */
+    @Test
+    void killedAndRestartedServerLosesNoAcknowledgedSession() throws Exception {
+        try (RedisServer own = new RedisServer(); RedisSessionStore store = new RedisSessionStore(
+                RedisConfig.from(Map.of("addr", own.addr(), "timeout", "500ms")), Clock.systemUTC())) {
+            ConcurrentLinkedQueue<String> written = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<String> unexpected = new ConcurrentLinkedQueue<>();
+            AtomicInteger unavailable = new AtomicInteger();
+            AtomicInteger afterRestart = new AtomicInteger();
+            AtomicBoolean restarted = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int me = t;
+                Thread w = new Thread(() -> {
+                    for (int i = 0; !stop.get(); i++) {
+                        String id = "w" + me + "-" + i;
+                        try {
+                            Instant now = Instant.now();
+                            store.addSession(new Session(id, "u", "s", now, now.plusSeconds(3600), "at", "it", null));
+                            written.add(id);
+                            if (restarted.get()) {
+                                afterRestart.incrementAndGet();
+                            }
+                        } catch (StoreUnavailableException e) {
+                            unavailable.incrementAndGet();
+                        } catch (RuntimeException e) {
+                            unexpected.add(e.toString());
+                        }
+                    }
+                });
+                writers.add(w);
+                w.start();
+            }
+            awaitCount(written, 200);
+            own.kill();
+            int beforeRestart = written.size();
+            Thread.sleep(300);
+            own.start();
+            restarted.set(true);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (afterRestart.get() < 200 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            stop.set(true);
+            for (Thread w : writers) {
+                w.join();
+            }
+            assertEquals(List.of(), List.copyOf(unexpected));
+            assertTrue(unavailable.get() > 0, "no call saw the outage");
+            assertTrue(afterRestart.get() >= 200, "writes did not resume after the restart");
+            assertTrue(beforeRestart >= 200);
+            for (String id : written) {
+                assertTrue(store.sessionExists(id), "lost " + id);
+            }
+            // a call that failed may still have been applied before the kill (its reply was lost): in doubt, never lost
+            long count = store.getSessionCount();
+            assertTrue(count >= written.size() && count <= written.size() + unavailable.get(),
+                    count + " sessions for " + written.size() + " acknowledged writes and " + unavailable + " failed ones");
+        }
+    }
+
+    private static void awaitCount(ConcurrentLinkedQueue<String> q, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (q.size() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("only " + q.size() + " writes");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void closingReleasesEveryConnection() throws Exception {
+        int before = server.connectedClients(null);
+        RedisSessionStore store = store("pool_size", "8");
+        List<Thread> callers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread c = new Thread(() -> {
+                for (int i = 0; i < 200; i++) {
+                    store.sessionExists("x" + i);
+                }
+            });
+            callers.add(c);
+            c.start();
+        }
+        for (Thread c : callers) {
+            c.join();
+        }
+        assertTrue(server.connectedClients(null) > before, "the store opened no connection");
+        store.close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.connectedClients(null) != before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(before, server.connectedClients(null));
+    }
+
+    @Test
+    void passwordIsUsedButNeverShown() throws Exception {
+        try (RedisServer secured = new RedisServer("--requirepass", "s3cret-pw")) {
+            Map<String, Object> good = Map.of("addr", secured.addr(), "password", "s3cret-pw");
+            try (RedisSessionStore store = new RedisSessionStore(RedisConfig.from(good), clock)) {
+                store.addSession(session("p", Duration.ofMinutes(5)));
+                assertTrue(store.sessionExists("p"));
+                assertFalse(store.toString().contains("s3cret-pw"), store.toString());
+            }
+            Map<String, Object> bad = Map.of("addr", secured.addr(), "password", "wrong-pw");
+            try (RedisSessionStore store = new RedisSessionStore(RedisConfig.from(bad), clock)) {
+                StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> store.sessionExists("p"));
+                assertTrue(e.getMessage().contains("'password'"), e.getMessage());
+                assertFalse(e.getMessage().contains("wrong-pw") || e.getMessage().contains("s3cret-pw"), e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package org.sessionstore.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} for tests, on a free loopback port with its own data directory and
+ * append-only persistence ({@code appendfsync always}, so a killed server loses no acknowledged
+ * write). It can be killed and started again on the same port and data. A missing
+ * {@code redis-server} fails with how to install it, never a skip.
+ */
+public final class RedisServer implements AutoCloseable {
+
+    private final int port;
+    private final Path dir;
+    private final List<String> extraArgs;
+    private Process process;
+
+    /**
+     * Starts a server.
+     *
+     * @param extraArgs more {@code redis-server} arguments, such as {@code --requirepass}, {@code s3cret}
+     * @throws IOException if it cannot be started
+     */
+    public RedisServer(String... extraArgs) throws IOException {
+        this.port = freePort();
+        this.dir = Files.createTempDirectory("redis-test-");
+        this.extraArgs = List.of(extraArgs);
+        start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * The redis-server executable: {@code REDIS_SERVER} if set, else the one on the PATH.
+     *
+     * @return its path
+     */
+    static String executable() {
+        String configured = System.getenv("REDIS_SERVER");
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(dir, "redis-server");
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        for (String dir : new String[] {"/usr/bin", "/usr/local/bin", "/usr/sbin"}) {
+            Path p = Path.of(dir, "redis-server");
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        throw new IllegalStateException("redis-server is not on the PATH, and the Redis tests need a real one. "
+                + "Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) "
+                + "or point the REDIS_SERVER environment variable at it.");
+    }
+
+    /**
+     * Starts the server again (after {@link #kill()} or {@link #stop()}) on the same port and data.
+     *
+     * @throws IOException if it does not answer PING within 10 seconds
+     */
+    public void start() throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(executable(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--dir", dir.toString(), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+                "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
+        cmd.addAll(extraArgs);
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile())
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("redis-server exited with " + process.exitValue() + "; see " + dir.resolve("redis.log"));
+            }
+            try {
+                String reply = command(pingCommand());
+                if (reply.contains("+PONG")) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        throw new IOException("redis-server on port " + port + " did not answer within 10s; see " + dir.resolve("redis.log"));
+    }
+
+    private String pingCommand() {
+        int pass = extraArgs.indexOf("--requirepass");
+        return pass >= 0 ? "AUTH " + extraArgs.get(pass + 1) + "\r\nPING" : "PING";
+    }
+
+    /** Kills the server with SIGKILL, as a crash would. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Stops the server. */
+    public void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            kill();
+        }
+    }
+
+    /** @return the port, on 127.0.0.1 */
+    public int port() {
+        return port;
+    }
+
+    /** @return {@code 127.0.0.1:PORT} */
+    public String addr() {
+        return "127.0.0.1:" + port;
+    }
+
+    /**
+     * Sends one or more inline commands (lines) and returns the raw RESP replies, for checks such as
+     * {@code CLIENT LIST} or {@code INFO commandstats} without a client library.
+     *
+     * @param lines inline commands, separated by CRLF
+     * @return the raw replies
+     * @throws IOException if the server cannot be reached
+     */
+    public String command(String lines) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(5_000);
+            OutputStream out = s.getOutputStream();
+            out.write((lines + "\r\nQUIT\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * How many clients are connected, not counting the connection that asks.
+     *
+     * @param auth an {@code AUTH …} line to send first, or null
+     * @return the number of other connected clients
+     * @throws IOException if the server cannot be reached
+     */
+    public int connectedClients(String auth) throws IOException {
+        String reply = command((auth == null ? "" : auth + "\r\n") + "CLIENT LIST");
+        int count = 0;
+        for (String line : reply.split("\r?\n")) {
+            if (line.contains("addr=") && !line.contains("cmd=client")) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            kill();
+        }
+    }
+}
