@@ -48,6 +48,9 @@ public final class Launcher {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         Path home = Path.of(System.getProperty("sessionstore.home", ".")).toAbsolutePath().normalize();
         Path deploy = folder("sessionstore.deploy", home.resolve("deploy"));
         Path etc = folder("sessionstore.etc", home.resolve("etc"));

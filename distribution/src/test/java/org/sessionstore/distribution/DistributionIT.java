@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sessionstore.testkit.RedisServer;
 
 /** The runnable jar as an operator uses it: piped commands, deploy/ and etc/ while it runs. */
 class DistributionIT {
@@ -80,6 +82,39 @@ class DistributionIT {
             Files.move(tmp, home.resolve("deploy/hotdeploy.jar"));
             jar.poll("lb", out -> out.matches("(?s).*\\|Active +\\| +\\d+\\|test\\.hotdeploy \\(1\\.2\\.3\\).*"), 20_000);
             assertEquals(0, jar.finish());
+        }
+    }
+
+    /** The one redis jar dropped into a running distribution, used from the shell, then configured from etc/. */
+    @Test
+    void redisJarDroppedIntoDeployBecomesUsableWithoutRestart() throws Exception {
+        Path redisJar = Path.of(System.getProperty("redis.bundle"));
+        try (RedisServer redis = new RedisServer("--requirepass", "dist-pw")) {
+            try (RunningJar jar = new RunningJar(home)) {
+                jar.poll("sessionstore:types", out -> out.contains("* memory"), 20_000);
+                Path tmp = home.resolve("redis.tmp");
+                Files.copy(redisJar, tmp);
+                Files.move(tmp, home.resolve("deploy/redis-bundle.jar"), StandardCopyOption.ATOMIC_MOVE);
+                jar.poll("sessionstore:types", out -> out.matches("(?s).*  redis +org\\.sessionstore\\.redis +0\\.1\\.0.*"), 20_000);
+
+                jar.send("sessionstore:use redis addr=" + redis.addr() + " ttl=24h password=dist-pw");
+                jar.poll("sessionstore:info", out -> out.matches("(?s)type +redis.*state +ACTIVE.*password +\\*\\*\\*.*"), 20_000);
+                jar.send("sessionstore:add r1 bob 10m");
+                jar.poll("sessionstore:get r1", out -> out.matches("(?s).*username +bob.*"), 10_000);
+                assertTrue(redis.command("AUTH dist-pw\r\nHGET session:r1 username").contains("bob"));
+                assertEquals(0, jar.finish());
+                assertFalse(jar.out().contains("dist-pw") || jar.err().contains("dist-pw"), "the password was printed");
+            }
+            // the same settings from etc/, read again at the next start
+            Files.writeString(home.resolve("etc/sessionstore.cfg"),
+                    "type = redis\naddr = " + redis.addr() + "\npassword = dist-pw\nttl = 24h\n");
+            try (RunningJar jar = new RunningJar(home)) {
+                jar.send("sessionstore:info");
+                jar.send("sessionstore:get r1");
+                assertEquals(0, jar.finish());
+                assertTrue(jar.out().matches("(?s)type +redis.*state +ACTIVE.*username +bob.*"), jar.out() + jar.err());
+                assertFalse(jar.out().contains("dist-pw") || jar.err().contains("dist-pw"), "the password was printed");
+            }
         }
     }
 }
