@@ -43,6 +43,29 @@ public interface StoreRegistry {
     SessionStore create(String type, Map<String, ?> config);
 
     /**
+     * Makes a configuration active now, as if it had come from ConfigAdmin, and optionally copies
+     * the live sessions and states of the store it replaces into the new one (both must be
+     * {@link TransferableStore}s). A bad configuration is refused and the running store stays.
+     * Callers should also write the configuration to ConfigAdmin so that it persists; the registry
+     * then finds it already applied.
+     *
+     * @param configuration {@code type} and the backend's keys, as under PID {@value #PID}
+     * @param migrate whether to copy live entries from the replaced store
+     * @return what was copied
+     * @throws StoreConfigException if the configuration is refused
+     * @since 1.1
+     */
+    Migration switchTo(Map<String, ?> configuration, boolean migrate);
+
+    /**
+     * The last cleaning the registry ran on the active store ({@code clean_interval}).
+     *
+     * @return it, or empty if none ran yet
+     * @since 1.1
+     */
+    java.util.Optional<Housekeeping> lastHousekeeping();
+
+    /**
      * What the published store is doing now.
      *
      * @return the status of the active store

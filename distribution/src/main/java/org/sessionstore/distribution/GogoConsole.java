@@ -75,6 +75,9 @@ final class GogoConsole {
                     }
                 } catch (InvocationTargetException e) {
                     err.println("error: " + explain(command, oneLine(e.getCause())));
+                    if (Boolean.getBoolean("sessionstore.console.trace")) {
+                        e.getCause().printStackTrace(err);
+                    }
                 }
                 out.flush();
                 err.flush();

@@ -2,6 +2,7 @@ package org.sessionstore.distribution;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.Reader;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -47,6 +48,10 @@ public final class Launcher {
     }
 
     public static void main(String[] args) throws Exception {
+        // the process's own streams: Gogo replaces System.out/err with per-thread routers, and a
+        // session whose streams were those routers would route its output back to itself
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
         System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
@@ -102,7 +107,7 @@ public final class Launcher {
 
         awaitReady(context, configuredType(etc.resolve("sessionstore.cfg")));
         stopWatcher.start();
-        int status = new GogoConsole(context).run(System.in, System.out, System.err);
+        int status = new GogoConsole(context).run(System.in, stdout, stderr);
         framework.stop();
         framework.waitForStop(10_000);
         System.exit(status);

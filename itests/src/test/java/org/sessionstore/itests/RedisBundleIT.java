@@ -67,7 +67,8 @@ public class RedisBundleIT extends StoreTestSupport {
 
         configure("redis", "addr", "127.0.0.1:" + port, "ttl", "1h", "swap_timeout", "1s");
         assertEquals(StoreStatus.State.ACTIVE, registry.status().state());
-        assertEquals("redis", context.getServiceReference(SessionStore.class).getProperty(StoreFactory.STORE_TYPE));
+        await("front published as redis", Duration.ofSeconds(5),
+                () -> "redis".equals(context.getServiceReference(SessionStore.class).getProperty(StoreFactory.STORE_TYPE)));
 
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Session s = new Session("pax-1", "carol", "sub-c", now, now.plusSeconds(600), "at", "it", "cv");

@@ -124,7 +124,8 @@ public class RegistryLifecycleIT extends StoreTestSupport {
             await("mock listed", Duration.ofSeconds(5), () -> typeAvailable("mock"));
             configure("mock", "flavour", "vanilla");
             assertEquals(StoreStatus.State.ACTIVE, registry.status().state());
-            assertEquals("mock", context.getServiceReference(SessionStore.class).getProperty(StoreFactory.STORE_TYPE));
+            await("front published as mock", Duration.ofSeconds(5),
+                    () -> "mock".equals(context.getServiceReference(SessionStore.class).getProperty(StoreFactory.STORE_TYPE)));
             store.addSession(session("mocked"));
             assertEquals(1, store.getSessionCount());
             assertEquals(Map.of("flavour", "vanilla"), MockStore.lastConfig);

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import org.sessionstore.api.Ids;
 import org.sessionstore.api.Session;
@@ -12,6 +13,7 @@ import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StateEntry;
 import org.sessionstore.api.StoreFullException;
 import org.sessionstore.api.StoreUnavailableException;
+import org.sessionstore.api.TransferableStore;
 
 /**
  * The in-process store: sessions in a {@link ConcurrentHashMap}, found for cleaning through an
@@ -21,7 +23,7 @@ import org.sessionstore.api.StoreUnavailableException;
  * <p>An expired session is invisible from the instant it expires ({@link #getSession} compares
  * with the clock), whether or not a cleaner has removed it yet.
  */
-final class MemorySessionStore implements SessionStore {
+final class MemorySessionStore implements SessionStore, TransferableStore {
 
     private final MemoryConfig config;
     private final ExpiryClock clock;
@@ -182,6 +184,25 @@ final class MemorySessionStore implements SessionStore {
         sessions.clear();
         expiries.clear();
         states.clear();
+    }
+
+    @Override
+    public Stream<Session> liveSessions() {
+        ensureOpen();
+        return sessions.values().stream().filter(h -> !clock.hasPassed(h.expiresAt())).map(Held::session);
+    }
+
+    @Override
+    public Stream<StateEntry> liveStates() {
+        ensureOpen();
+        return states.live();
+    }
+
+    @Override
+    public void importState(StateEntry entry) {
+        Ids.requireNonNull(entry, "entry");
+        ensureOpen();
+        states.put(entry);
     }
 
     /** For tests: index entries, stale ones included. */

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Stream;
 
 import org.sessionstore.api.StateEntry;
 import org.sessionstore.api.StoreFullException;
@@ -36,9 +37,18 @@ final class StateTable {
                     + " pending states, its limit max_states=" + config.maxStates()
                     + "; raise max_states or shorten state_ttl");
         }
-        StateEntry e = new StateEntry(state, now, userAgent, requestUrl, upstreamUrl, codeVerifier);
-        entries.put(state, e);
+        put(new StateEntry(state, now, userAgent, requestUrl, upstreamUrl, codeVerifier));
+    }
+
+    /** Stores an entry as it is (a hand-off from another store keeps its creation time). */
+    void put(StateEntry e) {
+        entries.put(e.state(), e);
         byAge.add(e);
+    }
+
+    Stream<StateEntry> live() {
+        Instant cutoff = clock.instant().minus(config.stateTtl());
+        return entries.values().stream().filter(e -> e.createdAt().isAfter(cutoff));
     }
 
     Optional<StateEntry> consume(String state, String userAgent) {

@@ -8,6 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
+
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.sessionstore.api.Ids;
@@ -16,6 +20,7 @@ import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StateEntry;
 import org.sessionstore.api.StoreException;
 import org.sessionstore.api.StoreUnavailableException;
+import org.sessionstore.api.TransferableStore;
 import org.sessionstore.api.config.Durations;
 
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -39,7 +44,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * within about {@code timeout}. After a connection failure the idle connections are dropped and
  * the call is tried once more on a fresh one, so the first call after Redis comes back succeeds.
  */
-final class RedisSessionStore implements SessionStore {
+final class RedisSessionStore implements SessionStore, TransferableStore {
 
     static final int CLEAN_BATCH = 1_000;
 
@@ -259,6 +264,78 @@ final class RedisSessionStore implements SessionStore {
         }
         return cleanInBatches(Script.CLEAN_STATES, config.stateIndexKey(), config.statePrefix(),
                 clock.millis() - maxAge.toMillis(), "cleaning old states");
+    }
+
+    static final int PAGE = 1_000;
+
+    /** Pages through the session index (live scores only), reading each page's hashes in one pipeline. */
+    @Override
+    public Stream<Session> liveSessions() {
+        String from = "(" + clock.millis();
+        return Stream.iterate(0, offset -> offset + PAGE)
+                .map(offset -> redis("listing sessions", j -> {
+                    List<String> ids = j.zrangeByScore(config.sessionIndexKey(), from, "+inf", offset, PAGE);
+                    Pipeline p = j.pipelined();
+                    List<Response<Map<String, String>>> hashes = new ArrayList<>();
+                    for (String id : ids) {
+                        hashes.add(p.hgetAll(sessionKey(id)));
+                    }
+                    p.sync();
+                    List<Session> page = new ArrayList<>();
+                    for (int i = 0; i < ids.size(); i++) {
+                        Map<String, String> h = hashes.get(i).get();
+                        if (!h.isEmpty()) {
+                            page.add(SessionHash.session(ids.get(i), h));
+                        }
+                    }
+                    return ids.isEmpty() ? null : page;
+                }))
+                .takeWhile(page -> page != null)
+                .flatMap(List::stream)
+                .filter(s -> !s.isExpiredAt(Instant.ofEpochMilli(clock.millis())));
+    }
+
+    @Override
+    public Stream<StateEntry> liveStates() {
+        String from = "(" + (clock.millis() - config.stateTtl().toMillis());
+        List<StateEntry> all = redis("listing states", j -> {
+            List<String> states = j.zrangeByScore(config.stateIndexKey(), from, "+inf");
+            Pipeline p = j.pipelined();
+            List<Response<String>> values = new ArrayList<>();
+            for (String st : states) {
+                values.add(p.get(stateKey(st)));
+            }
+            p.sync();
+            List<StateEntry> out = new ArrayList<>();
+            for (int i = 0; i < states.size(); i++) {
+                String v = values.get(i).get();
+                if (v != null) {
+                    out.add(StateJson.read(states.get(i), v));
+                }
+            }
+            return out;
+        });
+        return all.stream();
+    }
+
+    @Override
+    public void importState(StateEntry entry) {
+        Ids.requireNonNull(entry, "entry");
+        long created = entry.createdAt().toEpochMilli();
+        long pttl = created + config.stateTtl().toMillis() - clock.millis();
+        if (pttl <= 0) {
+            return;
+        }
+        List<String> keys = List.of(stateKey(entry.state()), config.stateIndexKey());
+        // ADD_STATE trims index entries older than (createdAt - pttl); with the remaining pttl that keeps live ones
+        List<String> args = List.of(entry.state(), StateJson.write(entry), Long.toString(pttl), Long.toString(created));
+        redis("importing a state", j -> Script.ADD_STATE.run(j, keys, args));
+    }
+
+    /** Its data lives in Redis, where an upgraded successor finds it: nothing to hand over. */
+    @Override
+    public boolean handOffOnUpgrade() {
+        return false;
     }
 
     @Override

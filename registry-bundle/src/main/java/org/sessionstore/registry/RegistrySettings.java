@@ -19,14 +19,25 @@ import org.sessionstore.api.config.StoreConfig;
  * @param type the backend type, lower case
  * @param swapTimeout how long a call waits for a backend of that type
  * @param backendConfig the backend's keys
+ * @param cleanInterval how often the registry cleans the active store ({@code clean_interval}, 0 = never)
+ * @param stateMaxAge the age past which housekeeping removes states ({@code state_max_age})
  */
-record RegistrySettings(String type, Duration swapTimeout, Map<String, Object> backendConfig) {
+record RegistrySettings(String type, Duration swapTimeout, Map<String, Object> backendConfig, Duration cleanInterval,
+        Duration stateMaxAge) {
 
-    static final List<String> OWN_KEYS = List.of("type", "swap_timeout");
+    static final List<String> OWN_KEYS = List.of("type", "swap_timeout", "clean_interval", "state_max_age");
     static final Duration DEFAULT_SWAP_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration DEFAULT_CLEAN_INTERVAL = Duration.ofMinutes(1);
+    static final Duration DEFAULT_STATE_MAX_AGE = Duration.ofMinutes(10);
 
     static RegistrySettings defaults() {
-        return new RegistrySettings(StoreRegistry.DEFAULT_TYPE, DEFAULT_SWAP_TIMEOUT, Map.of());
+        return new RegistrySettings(StoreRegistry.DEFAULT_TYPE, DEFAULT_SWAP_TIMEOUT, Map.of(), DEFAULT_CLEAN_INTERVAL,
+                DEFAULT_STATE_MAX_AGE);
+    }
+
+    /** Whether {@code other} builds the same backend (same type and backend keys). */
+    boolean sameBackend(RegistrySettings other) {
+        return other != null && type.equals(other.type) && backendConfig.equals(other.backendConfig);
     }
 
     static RegistrySettings from(Map<String, ?> properties) {
@@ -45,7 +56,9 @@ record RegistrySettings(String type, Duration swapTimeout, Map<String, Object> b
                     + "' for key 'type': a store type name such as memory or redis (lower case letters, digits, - and _)");
         }
         Duration swap = c.duration("swap_timeout", DEFAULT_SWAP_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10));
-        return new RegistrySettings(type, swap, Map.copyOf(backend));
+        Duration clean = c.duration("clean_interval", DEFAULT_CLEAN_INTERVAL, Duration.ZERO, Duration.ofDays(1));
+        Duration stateAge = c.duration("state_max_age", DEFAULT_STATE_MAX_AGE, Duration.ofSeconds(1), Duration.ofDays(1));
+        return new RegistrySettings(type, swap, Map.copyOf(backend), clean, stateAge);
     }
 
     /** Keys set by the framework, ConfigAdmin, DS or FileInstall rather than by the user. */
@@ -58,6 +71,8 @@ record RegistrySettings(String type, Duration swapTimeout, Map<String, Object> b
     Map<String, Object> allSettings() {
         Map<String, Object> all = new LinkedHashMap<>(backendConfig);
         all.put("swap_timeout", Durations.format(swapTimeout));
+        all.put("clean_interval", Durations.format(cleanInterval));
+        all.put("state_max_age", Durations.format(stateMaxAge));
         return all;
     }
 }

@@ -5,6 +5,8 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -21,6 +23,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
+import org.sessionstore.api.Housekeeping;
+import org.sessionstore.api.Migration;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StoreConfigException;
 import org.sessionstore.api.StoreFactory;
@@ -41,7 +45,14 @@ import org.sessionstore.registry.FactoryIndex.Candidate;
 public class SessionStoreRegistry implements StoreRegistry {
 
     private final FactoryIndex factories = new FactoryIndex();
-    private final ActiveStore active = new ActiveStore(factories);
+    /** One daemon thread for the registry's timed work: housekeeping, dropping a store no successor took. */
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sessionstore-registry");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ActiveStore active = new ActiveStore(factories, timer);
+    private final Housekeeper housekeeper = new Housekeeper(active, timer);
     private volatile ServiceRegistration<SessionStore> registration;
     private volatile String publishedType;
     private volatile BundleContext context;
@@ -87,11 +98,17 @@ public class SessionStoreRegistry implements StoreRegistry {
         String type = active.configure(properties);
         publishedType = type;
         registration = context.registerService(SessionStore.class, active.front(), frontProperties(type));
+        housekeeper.follow(active.settings().cleanInterval());
     }
 
     @Modified
     void modified(Map<String, Object> properties) {
         String type = active.configure(properties);
+        republish(type);
+    }
+
+    private void republish(String type) {
+        housekeeper.follow(active.settings().cleanInterval());
         ServiceRegistration<SessionStore> reg = registration;
         if (reg != null && !type.equals(publishedType)) {
             publishedType = type;
@@ -110,7 +127,9 @@ public class SessionStoreRegistry implements StoreRegistry {
                 // the framework unregistered it with the bundle
             }
         }
+        housekeeper.stop();
         active.shutdown();
+        timer.shutdownNow();
     }
 
     private static Dictionary<String, Object> frontProperties(String type) {
@@ -133,6 +152,23 @@ public class SessionStoreRegistry implements StoreRegistry {
                 "unsupported session store type '" + t + "' (available: " + String.join(", ", factories.typeNames())
                         + ")"));
         return c.factory().create(config == null ? Map.of() : config);
+    }
+
+    @Override
+    public Migration switchTo(Map<String, ?> configuration, boolean migrate) {
+        Migration m = active.switchTo(configuration, migrate);
+        republish(m.type());
+        return m;
+    }
+
+    @Override
+    public Optional<Housekeeping> lastHousekeeping() {
+        return Optional.ofNullable(housekeeper.last());
+    }
+
+    /** The last hand-off of entries to an upgraded backend. */
+    public Optional<Migration> lastHandOff() {
+        return active.lastHandOff();
     }
 
     @Override

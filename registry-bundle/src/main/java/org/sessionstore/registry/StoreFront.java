@@ -3,6 +3,8 @@ package org.sessionstore.registry;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 import org.sessionstore.api.Session;
@@ -15,29 +17,50 @@ import org.sessionstore.api.config.Durations;
  * The {@link SessionStore} service consumers hold. It stays registered while backends come and
  * go: with no backend, a call waits up to the swap timeout for one, then fails with a
  * {@link StoreUnavailableException} naming the type. A call that fails because its backend was
- * swapped out under it is retried on the successor. Its {@link #close()} does nothing: the
+ * swapped out under it is retried on the successor. Every call is counted while it runs on a
+ * backend, so the registry can wait for a replaced backend to fall quiet ({@link #drain}) before
+ * it copies or closes it: no call is lost in a swap. Its {@link #close()} does nothing: the
  * registry owns the backends.
  */
 final class StoreFront implements SessionStore {
 
     // guards the transitions below; callers waiting for a backend wait on it
     private final Object monitor = new Object();
-    private volatile SessionStore backend;
+    private volatile Lease backend;
     private volatile String type = "memory";
     private volatile Duration swapTimeout = RegistrySettings.DEFAULT_SWAP_TIMEOUT;
     private volatile String failure;
 
-    /** Serves calls from {@code next}; returns the backend it replaces, for the caller to close. */
+    /** Changes how long calls wait for a backend, keeping the one served. */
+    void retime(Duration timeout) {
+        swapTimeout = timeout;
+    }
+
+    /** A backend and the calls running on it now. */
+    static final class Lease {
+        final SessionStore store;
+        final LongAdder running = new LongAdder();
+
+        Lease(SessionStore store) {
+            this.store = store;
+        }
+    }
+
+    /**
+     * Serves calls from {@code next}; returns the backend it replaces (drained: no call runs on it
+     * any more), for the caller to copy or close.
+     */
     SessionStore serve(SessionStore next, String nextType, Duration timeout) {
+        Lease old;
         synchronized (monitor) {
-            SessionStore old = backend;
+            old = backend;
             type = nextType;
             swapTimeout = timeout;
             failure = null;
-            backend = next;
+            backend = new Lease(next);
             monitor.notifyAll();
-            return old;
         }
+        return drain(old);
     }
 
     /**
@@ -45,47 +68,67 @@ final class StoreFront implements SessionStore {
      * {@code failureMessage} if it is not null. Returns the backend withdrawn, for the caller to close.
      */
     SessionStore withdraw(String nextType, Duration timeout, String failureMessage) {
+        Lease old;
         synchronized (monitor) {
-            SessionStore old = backend;
+            old = backend;
             type = nextType;
             swapTimeout = timeout;
             failure = failureMessage;
             backend = null;
             monitor.notifyAll();
-            return old;
         }
+        return drain(old);
+    }
+
+    /** Waits (up to 10 s) until no call runs on a replaced backend; returns its store. */
+    private static SessionStore drain(Lease old) {
+        if (old == null) {
+            return null;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (old.running.sum() != 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(50_000);
+        }
+        return old.store;
     }
 
     /** The backend serving now, or null. */
     SessionStore backend() {
-        return backend;
+        Lease l = backend;
+        return l == null ? null : l.store;
     }
 
     private <T> T call(Function<SessionStore, T> op) {
         long deadline = 0;
         while (true) {
-            SessionStore b = backend;
+            Lease b = backend;
             if (b == null) {
                 if (deadline == 0) {
                     deadline = System.nanoTime() + swapTimeout.toNanos();
                 }
                 b = await(deadline);
             }
+            b.running.increment();
             try {
-                return op.apply(b);
+                if (backend != b) {
+                    continue; // replaced between the read and the count: use the successor
+                }
+                return op.apply(b.store);
             } catch (StoreUnavailableException e) {
                 if (backend == b) {
                     throw e;
                 }
                 // b was swapped out while the call ran: go on with its successor
+            } finally {
+                b.running.decrement();
             }
         }
     }
 
-    private SessionStore await(long deadline) {
+    private Lease await(long deadline) {
         synchronized (monitor) {
             while (true) {
-                SessionStore b = backend;
+                Lease b = backend;
                 if (b != null) {
                     return b;
                 }

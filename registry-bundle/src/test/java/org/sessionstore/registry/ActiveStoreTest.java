@@ -24,7 +24,14 @@ import org.sessionstore.registry.FactoryIndex.Candidate;
 class ActiveStoreTest {
 
     private final FactoryIndex factories = new FactoryIndex();
-    private final ActiveStore active = new ActiveStore(factories);
+    private final java.util.concurrent.ScheduledExecutorService timer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    private final ActiveStore active = new ActiveStore(factories, timer);
+
+    @org.junit.jupiter.api.AfterEach
+    void stopTimer() {
+        timer.shutdownNow();
+    }
 
     private static Candidate candidate(String type, long id, int ranking, StoreFactory f) {
         return new Candidate(type, id, ranking, f, "test." + type, "1.0.0", 1);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Component;
@@ -18,6 +19,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.sessionstore.api.Migration;
 import org.sessionstore.api.Redaction;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
@@ -40,7 +42,6 @@ public class StoreCommands {
 
     static final Duration DEFAULT_TTL = Duration.ofHours(1);
     static final Duration STATE_MAX_AGE = Duration.ofMinutes(10);
-    static final Duration USE_WAIT = Duration.ofSeconds(10);
 
     @Reference
     private StoreRegistry registry;
@@ -95,18 +96,25 @@ public class StoreCommands {
         if (s.detail() != null) {
             rows.put("detail", s.detail());
         }
+        registry.lastHousekeeping().ifPresentOrElse(h -> rows.put("last clean", h.ranAt() + ": removed "
+                + h.sessionsRemoved() + " sessions, " + h.statesRemoved() + " states"
+                + (h.error() == null ? "" : " (failed: " + h.error() + ")")), () -> rows.put("last clean", "not yet"));
         return table(rows);
     }
 
-    @Descriptor("make TYPE the active store, with its settings as key=value (for example: use redis addr=127.0.0.1:6379 ttl=24h)")
-    public String use(@Descriptor("store type, see sessionstore:types") String type,
-            @Descriptor("backend settings, key=value") String... settings) throws IOException, InterruptedException {
+    @Descriptor("make TYPE the active store, with its settings as key=value (for example: use redis addr=127.0.0.1:6379 ttl=24h); "
+            + "--migrate copies the live sessions and states into it")
+    public String use(
+            @Parameter(names = {"-m", "--migrate"}, presentValue = "true", absentValue = "false")
+            @Descriptor("copy live sessions and states from the current store into the new one") boolean migrate,
+            @Descriptor("store type, see sessionstore:types") String type,
+            @Descriptor("backend settings, key=value") String... settings) throws IOException {
         Map<String, Object> backend = new LinkedHashMap<>();
         for (String kv : settings) {
             int eq = kv.indexOf('=');
             if (eq <= 0) {
                 throw new IllegalArgumentException("expected key=value, got '" + (Redaction.isSecretKey(kv) ? Redaction.MASK : kv)
-                        + "'; usage: sessionstore:use TYPE [key=value ...]");
+                        + "'; usage: sessionstore:use [--migrate] TYPE [key=value ...]");
             }
             backend.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
         }
@@ -119,24 +127,22 @@ public class StoreCommands {
         Configuration config = cm.getConfiguration(StoreRegistry.PID, "?");
         Hashtable<String, Object> props = new Hashtable<>(backend);
         Dictionary<String, Object> old = config.getProperties();
-        if (old != null && old.get("swap_timeout") != null) {
-            props.put("swap_timeout", old.get("swap_timeout"));
+        for (String own : REGISTRY_KEYS) {
+            if (old != null && old.get(own) != null) {
+                props.put(own, old.get(own));
+            }
         }
         props.put("type", type);
+        Migration m = registry.switchTo(props, migrate);
+        // persist it; the registry finds it already applied
         config.update(props);
-        Map<String, String> expected = Redaction.redact(backend);
-        long deadline = System.nanoTime() + USE_WAIT.toNanos();
         StoreStatus s = registry.status();
-        while (System.nanoTime() < deadline) {
-            s = registry.status();
-            if (s.type().equals(type) && s.state() == StoreStatus.State.ACTIVE && s.detail() == null
-                    && s.settings().entrySet().containsAll(expected.entrySet())) {
-                return "active store: " + type + " " + s.settings();
-            }
-            Thread.sleep(20);
-        }
-        return "configured " + type + "; state " + s.state() + (s.detail() == null ? "" : ": " + s.detail());
+        String copied = migrate ? String.format("; copied %d sessions and %d states in %d ms", m.sessions(), m.states(),
+                m.took().toMillis()) : "";
+        return "active store: " + type + " " + s.settings() + copied;
     }
+
+    static final List<String> REGISTRY_KEYS = List.of("swap_timeout", "clean_interval", "state_max_age");
 
     @Descriptor("count the live sessions")
     public long count() {
