@@ -117,4 +117,30 @@ class DistributionIT {
             }
         }
     }
+
+    /** The Go original's YAML, applied at start and on change; a bad file names file, line and key and changes nothing. */
+    @Test
+    void seedYamlIsAppliedAndItsErrorsNameFileLineAndKey() throws Exception {
+        Files.createDirectories(home.resolve("etc"));
+        Path yaml = home.resolve("etc/session-store.yaml");
+        Files.writeString(yaml, "session_store:\n  type: memory\n  config:\n    max_sessions: 42\n");
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.poll("sessionstore:info", out -> out.matches("(?s).*max_sessions +42.*"), 20_000);
+
+            Files.writeString(yaml, "session_store:\n  type: memory\n  config:\n    max_sessions: lots\n");
+            String out = jar.poll("sessionstore:info", o -> o.contains("yaml") && o.contains("error"), 20_000);
+            assertTrue(out.contains("session-store.yaml:4: key 'max_sessions': bad value 'lots'"), out);
+            assertTrue(out.matches("(?s).*max_sessions +42.*"), "the running store changed:\n" + out);
+
+            Files.writeString(yaml, "session_store:\n  type: mongo\n  config: {}\n");
+            out = jar.poll("sessionstore:info", o -> o.contains("mongo"), 20_000);
+            assertTrue(out.contains("session-store.yaml:2: key 'type': unsupported session store type 'mongo' (available: memory)"), out);
+
+            Files.writeString(yaml, "session_store:\n  type: memory\n  config: {max_sessions: 43\n");
+            out = jar.poll("sessionstore:info", o -> o.contains("not valid YAML"), 20_000);
+            assertTrue(out.matches("(?s).*session-store\\.yaml:\\d+: not valid YAML.*"), out);
+            assertTrue(out.matches("(?s).*max_sessions +42.*"), out);
+            assertEquals(0, jar.finish());
+        }
+    }
 }

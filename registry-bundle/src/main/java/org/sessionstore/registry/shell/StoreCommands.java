@@ -27,6 +27,7 @@ import org.sessionstore.api.StoreProvider;
 import org.sessionstore.api.StoreRegistry;
 import org.sessionstore.api.StoreStatus;
 import org.sessionstore.api.config.Durations;
+import org.sessionstore.registry.yaml.YamlConfigWatcher;
 
 /**
  * The {@code sessionstore:} commands of the Gogo shell. Each returns its output as a String; a
@@ -53,6 +54,10 @@ public class StoreCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ConfigurationAdmin configAdmin;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile YamlConfigWatcher yaml;
 
     private final Clock clock = Clock.systemUTC();
 
@@ -99,6 +104,10 @@ public class StoreCommands {
         registry.lastHousekeeping().ifPresentOrElse(h -> rows.put("last clean", h.ranAt() + ": removed "
                 + h.sessionsRemoved() + " sessions, " + h.statesRemoved() + " states"
                 + (h.error() == null ? "" : " (failed: " + h.error() + ")")), () -> rows.put("last clean", "not yet"));
+        YamlConfigWatcher y = yaml;
+        if (y != null && (y.lastError() != null || y.lastApplied() != null)) {
+            rows.put("yaml", y.lastError() != null ? "error: " + y.lastError() : y.file() + " applied " + y.lastApplied());
+        }
         return table(rows);
     }
 

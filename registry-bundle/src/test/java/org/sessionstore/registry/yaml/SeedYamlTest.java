@@ -1,0 +1,50 @@
+package org.sessionstore.registry.yaml;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.sessionstore.registry.yaml.SeedYaml.Parsed;
+import org.sessionstore.registry.yaml.SeedYaml.YamlProblem;
+
+class SeedYamlTest {
+
+    @Test
+    void readsTheSeedsBlockUnchanged() throws Exception {
+        Parsed p = SeedYaml.parse("""
+                # the Go original's file
+                session_store:
+                  type: redis
+                  config:
+                    addr: "127.0.0.1:6379"
+                    password: ""
+                    db: 0
+                    session_prefix: "oathkeeper:session:"
+                    state_prefix: "oathkeeper:state:"
+                    ttl: "24h"
+                """);
+        assertEquals(Map.of("type", "redis", "addr", "127.0.0.1:6379", "password", "", "db", "0",
+                "session_prefix", "oathkeeper:session:", "state_prefix", "oathkeeper:state:", "ttl", "24h"), p.config());
+        assertEquals(3, p.lineOf("type"));
+        assertEquals(10, p.lineOf("ttl"));
+    }
+
+    @Test
+    void memoryWithEmptyConfig() throws Exception {
+        assertEquals(Map.of("type", "memory"), SeedYaml.parse("session_store:\n  type: memory\n  config: {}\n").config());
+    }
+
+    @Test
+    void problemsCarryTheirLine() {
+        YamlProblem bad = assertThrows(YamlProblem.class, () -> SeedYaml.parse("session_store:\n  type: redis\n  config: [\n"));
+        assertTrue(bad.line >= 3, "line " + bad.line);
+        assertTrue(bad.getMessage().startsWith("not valid YAML"), bad.getMessage());
+        YamlProblem unknown = assertThrows(YamlProblem.class, () -> SeedYaml.parse("session_store:\n  type: redis\n  conifg: {}\n"));
+        assertEquals(3, unknown.line);
+        assertTrue(unknown.getMessage().contains("'conifg'"));
+        assertThrows(YamlProblem.class, () -> SeedYaml.parse("other: 1\n"));
+    }
+}
