@@ -1,23 +1,45 @@
 package org.sessionstore.memory;
 
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.Map;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.metatype.annotations.Designate;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StoreFactory;
 import org.sessionstore.api.StoreType;
 
 /**
- * Publishes the {@code memory} backend. Keys: {@code max_sessions} (default 1000000),
- * {@code max_states} (default 100000), {@code state_ttl} (default 10m); any other key is an error.
+ * Publishes the {@code memory} backend. Keys (see {@link MemoryStoreConfiguration}):
+ * {@code max_sessions} (default 1000000), {@code max_states} (default 100000), {@code state_ttl}
+ * (default 10m); any other key is an error. Values under PID {@code sessionstore.memory} replace
+ * the defaults.
  */
-@Component
+@Component(configurationPid = "sessionstore.memory", configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = MemoryStoreConfiguration.class)
 @StoreType("memory")
 public class MemoryStoreFactory implements StoreFactory {
 
+    private Map<String, Object> defaults = Map.of();
+
+    @Activate
+    void activate(Map<String, Object> properties) {
+        Map<String, Object> d = new HashMap<>();
+        properties.forEach((k, v) -> {
+            if (MemoryConfig.KEYS.contains(k)) {
+                d.put(k, v);
+            }
+        });
+        defaults = Map.copyOf(d);
+    }
+
     @Override
     public SessionStore create(Map<String, ?> config) {
-        return new MemorySessionStore(MemoryConfig.from(config), Clock.systemUTC());
+        Map<String, Object> merged = new HashMap<>(defaults);
+        merged.putAll(config);
+        return new MemorySessionStore(MemoryConfig.from(merged), Clock.systemUTC());
     }
 }

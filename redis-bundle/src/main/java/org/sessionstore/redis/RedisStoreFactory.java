@@ -1,26 +1,45 @@
 package org.sessionstore.redis;
 
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.Map;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.metatype.annotations.Designate;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StoreFactory;
 import org.sessionstore.api.StoreType;
 
 /**
- * Publishes the {@code redis} backend. Keys: {@code addr} (127.0.0.1:6379), {@code password},
- * {@code username}, {@code db} (0), {@code session_prefix} (session:), {@code state_prefix}
- * (state:), {@code ttl} (24h), {@code state_ttl} (10m), {@code timeout} (2s), {@code pool_size}
- * (16), {@code tls} (false). The store is created even when Redis is down; its calls then fail
- * with StoreUnavailableException until Redis is back.
+ * Publishes the {@code redis} backend. Its keys and defaults are described by
+ * {@link RedisStoreConfiguration}; values under PID {@code sessionstore.redis} replace those
+ * defaults. The store is created even when Redis is down; its calls then fail with
+ * StoreUnavailableException until Redis is back.
  */
-@Component
+@Component(configurationPid = "sessionstore.redis", configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = RedisStoreConfiguration.class)
 @StoreType("redis")
 public class RedisStoreFactory implements StoreFactory {
 
+    private Map<String, Object> defaults = Map.of();
+
+    @Activate
+    void activate(Map<String, Object> properties) {
+        Map<String, Object> d = new HashMap<>();
+        properties.forEach((k, v) -> {
+            if (RedisConfig.KEYS.contains(k)) {
+                d.put(k, v);
+            }
+        });
+        defaults = Map.copyOf(d);
+    }
+
     @Override
     public SessionStore create(Map<String, ?> config) {
-        return new RedisSessionStore(RedisConfig.from(config), Clock.systemUTC());
+        Map<String, Object> merged = new HashMap<>(defaults);
+        merged.putAll(config);
+        return new RedisSessionStore(RedisConfig.from(merged), Clock.systemUTC());
     }
 }

@@ -12,13 +12,16 @@ import java.util.Map;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.MetaTypeService;
 import org.sessionstore.api.Migration;
 import org.sessionstore.api.Redaction;
 import org.sessionstore.api.Session;
@@ -59,7 +62,18 @@ public class StoreCommands {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile YamlConfigWatcher yaml;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile MetaTypeService metaType;
+
+    private BundleContext context;
+
     private final Clock clock = Clock.systemUTC();
+
+    @Activate
+    void activate(BundleContext bundleContext) {
+        this.context = bundleContext;
+    }
 
     private SessionStore store() {
         SessionStore s = store;
@@ -70,13 +84,18 @@ public class StoreCommands {
     }
 
     @Descriptor("list the available store types, the bundle and version providing each; * marks the active one")
-    public String types() {
+    public String types(
+            @Parameter(names = {"-v", "--verbose"}, presentValue = "true", absentValue = "false")
+            @Descriptor("also list each type's keys with their defaults and descriptions (from Metatype)") boolean verbose) {
         String activeType = registry.status().type();
         List<StoreProvider> providers = registry.types();
         StringBuilder b = new StringBuilder(String.format("  %-12s %-32s %-24s %s%n", "TYPE", "BUNDLE", "VERSION", "ID"));
         for (StoreProvider p : providers) {
             b.append(String.format("%s %-12s %-32s %-24s %d%n", p.type().equals(activeType) ? "*" : " ", p.type(),
                     p.bundleSymbolicName(), p.bundleVersion(), p.bundleId()));
+            if (verbose) {
+                b.append(BackendKeys.describe(context, metaType, p));
+            }
         }
         if (providers.stream().noneMatch(p -> p.type().equals(activeType))) {
             b.append("(configured type '").append(activeType).append("' is not available)").append(System.lineSeparator());

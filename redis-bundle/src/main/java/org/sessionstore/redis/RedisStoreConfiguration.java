@@ -1,0 +1,49 @@
+package org.sessionstore.redis;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The redis backend's keys as a config editor (the Felix Web Console) shows them. Values set
+ * under PID {@code sessionstore.redis} are the defaults of every redis store; the keys under PID
+ * {@code sessionstore} (or the YAML's {@code config:}) win over them.
+ */
+@ObjectClassDefinition(id = "sessionstore.redis", name = "Session Store: redis backend",
+        description = "Defaults for the redis store's keys; the active store's own configuration (PID sessionstore) wins.")
+@interface RedisStoreConfiguration {
+
+    @AttributeDefinition(name = "addr", description = "host:port of Redis, such as 127.0.0.1:6379 or [::1]:6379")
+    String addr() default "127.0.0.1:6379";
+
+    @AttributeDefinition(name = "password", type = AttributeType.PASSWORD, required = false,
+            description = "AUTH password; never shown")
+    String password();
+
+    @AttributeDefinition(name = "username", required = false, description = "Redis ACL user, with password")
+    String username();
+
+    @AttributeDefinition(name = "db", description = "database number")
+    int db() default 0;
+
+    @AttributeDefinition(name = "session_prefix", description = "prefix of session keys; the key named exactly this indexes them")
+    String session__prefix() default "session:";
+
+    @AttributeDefinition(name = "state_prefix", description = "prefix of state keys; the key named exactly this indexes them")
+    String state__prefix() default "state:";
+
+    @AttributeDefinition(name = "ttl", description = "the longest a session key lives, such as 24h")
+    String ttl() default "24h";
+
+    @AttributeDefinition(name = "state_ttl", description = "how long a state can be validated, such as 10m")
+    String state__ttl() default "10m";
+
+    @AttributeDefinition(name = "timeout", description = "connect timeout and the timeout of each command, such as 2s")
+    String timeout() default "2s";
+
+    @AttributeDefinition(name = "pool_size", description = "connections at most")
+    int pool__size() default 16;
+
+    @AttributeDefinition(name = "tls", description = "TLS to Redis")
+    boolean tls() default false;
+}
