@@ -32,7 +32,10 @@ final class GogoConsole {
         this.context = context;
     }
 
-    /** Runs until the end of input; returns the process exit status. */
+    /**
+     * Runs until the end of input; returns the process exit status: 0 if every command succeeded,
+     * 1 if any failed (each failure was printed as one {@code error:} line).
+     */
     int run(InputStream input, PrintStream out, PrintStream err) throws Exception {
         ServiceReference<?> ref = context.getServiceReference(PROCESSOR);
         if (ref == null) {
@@ -49,6 +52,7 @@ final class GogoConsole {
         Method close = sessionType.getMethod("close");
         Object session = create.invoke(processor, new ByteArrayInputStream(new byte[0]), out, err);
         boolean interactive = System.console() != null;
+        boolean failed = false;
         BufferedReader lines = new BufferedReader(new InputStreamReader(input, Charset.defaultCharset()));
         try {
             while (true) {
@@ -58,14 +62,14 @@ final class GogoConsole {
                 }
                 String line = lines.readLine();
                 if (line == null) {
-                    return 0;
+                    return failed ? 1 : 0;
                 }
                 String command = line.strip();
                 if (command.isEmpty() || command.startsWith("#")) {
                     continue;
                 }
                 if (command.equals("exit") || command.equals("quit")) {
-                    return 0;
+                    return failed ? 1 : 0;
                 }
                 try {
                     Object result = execute.invoke(session, command);
@@ -74,6 +78,7 @@ final class GogoConsole {
                                 ? String.valueOf(result) : String.valueOf(format.invoke(session, result, INSPECT)));
                     }
                 } catch (InvocationTargetException e) {
+                    failed = true;
                     err.println("error: " + explain(command, oneLine(e.getCause())));
                     if (Boolean.getBoolean("sessionstore.console.trace")) {
                         e.getCause().printStackTrace(err);

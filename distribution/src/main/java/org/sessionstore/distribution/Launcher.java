@@ -31,7 +31,7 @@ import org.osgi.framework.launch.Framework;
  * {@code java -jar session-store.jar}: starts Apache Felix with the bundles packed in this jar
  * (under {@code bundles/}), waits until the session store and its {@code sessionstore:} commands
  * are published, then runs the Gogo console on standard input. At the end of input the framework
- * stops and the process exits with status 0.
+ * stops and the process exits: status 0 if every command succeeded, 1 if any failed.
  *
  * <p>Folders, relative to {@code sessionstore.home} (default: the working directory), each
  * overridable by a system property: {@code deploy/} ({@code sessionstore.deploy}) — jars dropped
@@ -95,10 +95,14 @@ public final class Launcher {
                 }
             }
         }
+        java.util.concurrent.atomic.AtomicBoolean consoleEnded = new java.util.concurrent.atomic.AtomicBoolean();
+        // the framework stopped from inside (for example 'stop 0'): end the process too
         Thread stopWatcher = new Thread(() -> {
             try {
                 framework.waitForStop(0);
-                System.exit(0);
+                if (!consoleEnded.get()) {
+                    System.exit(0);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -108,6 +112,7 @@ public final class Launcher {
         awaitReady(context, configuredType(etc.resolve("sessionstore.cfg")));
         stopWatcher.start();
         int status = new GogoConsole(context).run(System.in, stdout, stderr);
+        consoleEnded.set(true);
         framework.stop();
         framework.waitForStop(10_000);
         System.exit(status);

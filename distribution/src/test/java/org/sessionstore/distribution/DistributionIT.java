@@ -37,7 +37,7 @@ class DistributionIT {
             jar.send("sessionstore:clean");
             jar.send("sessionstore:info");
             jar.send("sessionstore:use nope");
-            assertEquals(0, jar.finish());
+            assertEquals(1, jar.finish(), "a failed command makes the exit status 1");
             String out = jar.out();
             String err = jar.err();
             assertTrue(out.startsWith("  TYPE"), out);
@@ -57,6 +57,26 @@ class DistributionIT {
             assertTrue(err.contains("error: bad TTL: 'never' is not a duration"), err);
             assertTrue(err.contains("error: unsupported session store type 'nope' (available: memory)"), err);
             assertFalse(err.contains("\tat "), "a stack trace was printed:\n" + err);
+        }
+    }
+
+    @Test
+    void migrateHousekeepingAndBackendKeysFromTheShell() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.send("sessionstore:add m1 alice 1h");
+            jar.send("sessionstore:add m2 bob 1h");
+            jar.send("sessionstore:add short carol 1s");
+            jar.send("sessionstore:use --migrate memory max_sessions=100");
+            jar.send("sessionstore:count");
+            jar.send("sessionstore:use memory max_sessions=200 clean_interval=1s");
+            jar.send("sessionstore:count");
+            jar.send("sessionstore:types -v");
+            jar.poll("sessionstore:info", out -> out.matches("(?s).*last clean +\\d{4}-.*removed \\d+ sessions.*"), 20_000);
+            assertEquals(0, jar.finish());
+            String out = jar.out();
+            assertTrue(out.matches("(?s).*active store: memory .*max_sessions=100.*; copied [23] sessions and 0 states in \\d+ ms\\n[23]\\n.*"), out);
+            assertTrue(out.matches("(?s).*active store: memory .*clean_interval=1s.*max_sessions=200.*\\n0\\n.*"), out);
+            assertTrue(out.matches("(?s).*max_sessions +1000000 +the most sessions held.*"), out);
         }
     }
 

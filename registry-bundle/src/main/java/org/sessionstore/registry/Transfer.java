@@ -1,11 +1,19 @@
 package org.sessionstore.registry;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import org.sessionstore.api.Migration;
+import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StateEntry;
 import org.sessionstore.api.StoreException;
@@ -25,6 +33,45 @@ final class Transfer {
         return from instanceof TransferableStore;
     }
 
+    /** Writers at once: a remote target answers each add after a round trip, so several run in parallel. */
+    static final int WRITERS = 8;
+    static final int BATCH = 500;
+
+    private static void copySessions(TransferableStore source, SessionStore to, AtomicLong copied) {
+        ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> {
+            Thread t = new Thread(r, "sessionstore-migrate");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<?>> pending = new ArrayList<>();
+        try (Stream<Session> live = source.liveSessions()) {
+            List<Session> batch = new ArrayList<>(BATCH);
+            for (Iterator<Session> it = live.iterator(); it.hasNext();) {
+                batch.add(it.next());
+                if (batch.size() == BATCH || !it.hasNext()) {
+                    List<Session> mine = batch;
+                    pending.add(writers.submit(() -> {
+                        for (Session s : mine) {
+                            to.addSession(s);
+                            copied.incrementAndGet();
+                        }
+                    }));
+                    batch = new ArrayList<>(BATCH);
+                }
+            }
+            for (Future<?> f : pending) {
+                f.get();
+            }
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new StoreException("migration failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("migration interrupted", e);
+        } finally {
+            writers.shutdownNow();
+        }
+    }
+
     static Migration copy(String type, SessionStore from, SessionStore to) {
         if (!(from instanceof TransferableStore source)) {
             throw new StoreException("the current store cannot list its sessions, so it cannot be migrated; "
@@ -33,12 +80,7 @@ final class Transfer {
         long start = System.nanoTime();
         AtomicLong sessions = new AtomicLong();
         AtomicLong states = new AtomicLong();
-        try (Stream<org.sessionstore.api.Session> live = source.liveSessions()) {
-            live.forEach(s -> {
-                to.addSession(s);
-                sessions.incrementAndGet();
-            });
-        }
+        copySessions(source, to, sessions);
         try (Stream<StateEntry> live = source.liveStates()) {
             live.sorted(Comparator.comparing(StateEntry::createdAt)).forEach(e -> {
                 if (to instanceof TransferableStore target) {

@@ -130,8 +130,8 @@ public class StoreCommands {
         return table(rows);
     }
 
-    @Descriptor("make TYPE the active store, with its settings as key=value (for example: use redis addr=127.0.0.1:6379 ttl=24h); "
-            + "--migrate copies the live sessions and states into it")
+    @Descriptor("make TYPE the active store, with its settings as key=value (for example: use redis addr=127.0.0.1:6379 ttl=24h; "
+            + "the registry's swap_timeout, clean_interval, state_max_age too); --migrate copies the live sessions and states into it")
     public String use(
             @Parameter(names = {"-m", "--migrate"}, presentValue = "true", absentValue = "false")
             @Descriptor("copy live sessions and states from the current store into the new one") boolean migrate,
@@ -146,6 +146,12 @@ public class StoreCommands {
             }
             backend.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
         }
+        Map<String, Object> own = new LinkedHashMap<>();
+        for (String key : REGISTRY_KEYS) {
+            if (backend.containsKey(key)) {
+                own.put(key, backend.remove(key));
+            }
+        }
         // build one first: a bad type or value is reported here, and nothing is changed
         registry.create(type, backend).close();
         ConfigurationAdmin cm = configAdmin;
@@ -155,9 +161,11 @@ public class StoreCommands {
         Configuration config = cm.getConfiguration(StoreRegistry.PID, "?");
         Hashtable<String, Object> props = new Hashtable<>(backend);
         Dictionary<String, Object> old = config.getProperties();
-        for (String own : REGISTRY_KEYS) {
-            if (old != null && old.get(own) != null) {
-                props.put(own, old.get(own));
+        for (String key : REGISTRY_KEYS) {
+            if (own.containsKey(key)) {
+                props.put(key, own.get(key));
+            } else if (old != null && old.get(key) != null) {
+                props.put(key, old.get(key));
             }
         }
         props.put("type", type);
