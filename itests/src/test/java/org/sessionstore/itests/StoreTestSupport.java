@@ -56,6 +56,7 @@ public abstract class StoreTestSupport {
     public Option[] config() {
         return options(
                 systemProperty("org.slf4j.simpleLogger.defaultLogLevel").value("warn"),
+                systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"),
                 bundle(containerBundle("org.osgi.util.function")),
                 bundle(containerBundle("org.osgi.util.promise")),
                 bundle(containerBundle("org.osgi.service.component")),
