@@ -1,10 +1,7 @@
 package org.sessionstore.memory;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -20,6 +17,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.sessionstore.api.Session;
+import org.sessionstore.testkit.MutableClock;
 
 /**
  * {@code cleanExpired()} removing 10,000 expired sessions among 1,000,000, beside the same removal
@@ -36,32 +34,8 @@ public class CleanExpiredBenchmark {
     static final int LIVE = 990_000;
     static final int EXPIRING = 10_000;
 
-    /** A clock the benchmark moves forward between shots. */
-    static final class SteppedClock extends Clock {
-        volatile long millis = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
-
-        @Override
-        public long millis() {
-            return millis;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
-    final SteppedClock clock = new SteppedClock();
+    /** Moved forward between shots. */
+    final MutableClock clock = new MutableClock();
     MemorySessionStore store;
     ConcurrentHashMap<String, Session> map;
     int round;
@@ -89,7 +63,7 @@ public class CleanExpiredBenchmark {
             store.addSession(s);
             map.put(s.id(), s);
         }
-        clock.millis += 2_000;
+        clock.advance(Duration.ofSeconds(2));
     }
 
     @Benchmark

@@ -4,7 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -16,9 +15,7 @@ import javax.inject.Inject;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -43,14 +40,10 @@ public class RedisBundleIT extends StoreTestSupport {
     @Filter("(sessionstore.front=true)")
     private SessionStore store;
 
-    /** Runs on the driver side: a real redis-server for this class, killed when the JVM exits. */
-    @Configuration
+    /** Runs on the driver side: the shared options and a real redis-server for this class. */
     @Override
-    public Option[] config() {
-        int port = DriverRedis.start();
-        return OptionUtils.combine(super.config(),
-                systemProperty("itest.redis.port").value(Integer.toString(port)),
-                systemProperty("itest.redis.bundle").value(reactorBundle("redis-bundle")));
+    protected Option[] examOptions() {
+        return withRedis(super.examOptions());
     }
 
     @Test

@@ -54,6 +54,11 @@ public abstract class StoreTestSupport {
 
     @Configuration
     public Option[] config() {
+        return examOptions();
+    }
+
+    /** The options of the framework under test; subclasses add to them. */
+    protected Option[] examOptions() {
         return options(
                 systemProperty("org.slf4j.simpleLogger.defaultLogLevel").value("warn"),
                 systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"),
@@ -67,6 +72,14 @@ public abstract class StoreTestSupport {
                 bundle(reactorBundle("registry-bundle")),
                 junitBundles(),
                 cleanCaches());
+    }
+
+    /** The shared options plus a real redis-server (started on the driver side) and the redis bundle's location. */
+    protected static Option[] withRedis(Option[] base) {
+        int port = DriverRedis.start();
+        return org.ops4j.pax.exam.OptionUtils.combine(base,
+                systemProperty("itest.redis.port").value(Integer.toString(port)),
+                systemProperty("itest.redis.bundle").value(reactorBundle("redis-bundle")));
     }
 
     /** Polls until {@code condition} holds, failing with {@code what} after {@code timeout}. */

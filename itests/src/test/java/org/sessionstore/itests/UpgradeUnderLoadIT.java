@@ -2,7 +2,6 @@ package org.sessionstore.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -18,9 +17,7 @@ import javax.inject.Inject;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -45,13 +42,10 @@ public class UpgradeUnderLoadIT extends StoreTestSupport {
     @Filter("(sessionstore.front=true)")
     private SessionStore store;
 
-    @Configuration
+    /** Runs on the driver side: the shared options and a real redis-server for this class. */
     @Override
-    public Option[] config() {
-        int port = DriverRedis.start();
-        return OptionUtils.combine(super.config(),
-                systemProperty("itest.redis.port").value(Integer.toString(port)),
-                systemProperty("itest.redis.bundle").value(reactorBundle("redis-bundle")));
+    protected Option[] examOptions() {
+        return withRedis(super.examOptions());
     }
 
     @Test

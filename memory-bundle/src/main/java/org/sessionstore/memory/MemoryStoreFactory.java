@@ -1,7 +1,6 @@
 package org.sessionstore.memory;
 
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
@@ -11,6 +10,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StoreFactory;
 import org.sessionstore.api.StoreType;
+import org.sessionstore.api.config.StoreConfig;
 
 /**
  * Publishes the {@code memory} backend. Keys (see {@link MemoryStoreConfiguration}):
@@ -27,19 +27,11 @@ public class MemoryStoreFactory implements StoreFactory {
 
     @Activate
     void activate(Map<String, Object> properties) {
-        Map<String, Object> d = new HashMap<>();
-        properties.forEach((k, v) -> {
-            if (MemoryConfig.KEYS.contains(k)) {
-                d.put(k, v);
-            }
-        });
-        defaults = Map.copyOf(d);
+        defaults = StoreConfig.defaults(properties, MemoryConfig.KEYS);
     }
 
     @Override
     public SessionStore create(Map<String, ?> config) {
-        Map<String, Object> merged = new HashMap<>(defaults);
-        merged.putAll(config);
-        return new MemorySessionStore(MemoryConfig.from(merged), Clock.systemUTC());
+        return new MemorySessionStore(MemoryConfig.from(StoreConfig.overDefaults(defaults, config)), Clock.systemUTC());
     }
 }

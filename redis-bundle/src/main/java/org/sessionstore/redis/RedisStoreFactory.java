@@ -1,7 +1,6 @@
 package org.sessionstore.redis;
 
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
@@ -11,6 +10,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StoreFactory;
 import org.sessionstore.api.StoreType;
+import org.sessionstore.api.config.StoreConfig;
 
 /**
  * Publishes the {@code redis} backend. Its keys and defaults are described by
@@ -27,19 +27,11 @@ public class RedisStoreFactory implements StoreFactory {
 
     @Activate
     void activate(Map<String, Object> properties) {
-        Map<String, Object> d = new HashMap<>();
-        properties.forEach((k, v) -> {
-            if (RedisConfig.KEYS.contains(k)) {
-                d.put(k, v);
-            }
-        });
-        defaults = Map.copyOf(d);
+        defaults = StoreConfig.defaults(properties, RedisConfig.KEYS);
     }
 
     @Override
     public SessionStore create(Map<String, ?> config) {
-        Map<String, Object> merged = new HashMap<>(defaults);
-        merged.putAll(config);
-        return new RedisSessionStore(RedisConfig.from(merged), Clock.systemUTC());
+        return new RedisSessionStore(RedisConfig.from(StoreConfig.overDefaults(defaults, config)), Clock.systemUTC());
     }
 }

@@ -52,6 +52,41 @@ public final class StoreConfig {
     }
 
     /**
+     * A backend's defaults from the properties of its own configuration (such as PID
+     * {@code sessionstore.redis}): only its known keys, none of the framework's.
+     *
+     * @param properties the component's properties
+     * @param knownKeys the backend's keys
+     * @return the defaults
+     * @since 1.1
+     */
+    public static Map<String, Object> defaults(Map<String, ?> properties, Collection<String> knownKeys) {
+        Map<String, Object> d = new java.util.HashMap<>();
+        properties.forEach((k, v) -> {
+            if (knownKeys.contains(k)) {
+                d.put(k, v);
+            }
+        });
+        return Map.copyOf(d);
+    }
+
+    /**
+     * A configuration over defaults: the configuration's keys win.
+     *
+     * @param defaults the backend's defaults
+     * @param config the store's configuration
+     * @return both, merged
+     * @since 1.1
+     */
+    public static Map<String, Object> overDefaults(Map<String, ?> defaults, Map<String, ?> config) {
+        Map<String, Object> merged = new java.util.HashMap<>(defaults);
+        if (config != null) {
+            merged.putAll(config);
+        }
+        return merged;
+    }
+
+    /**
      * The keys present.
      *
      * @return the keys
