@@ -78,8 +78,12 @@ public final class RedisServer implements AutoCloseable {
      * @throws IOException if it does not answer PING within 10 seconds
      */
     public void start() throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(executable(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--dir", dir.toString(), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+        // a watchdog shell runs the server and kills it when this JVM is gone, however it ended
+        // (a test JVM killed by its runner runs no shutdown hook)
+        String watchdog = "\"$0\" \"$@\" & c=$!; trap 'kill -9 $c 2>/dev/null' EXIT TERM; "
+                + "while kill -0 " + ProcessHandle.current().pid() + " 2>/dev/null && kill -0 $c 2>/dev/null; do sleep 0.5; done";
+        List<String> cmd = new ArrayList<>(List.of("/bin/bash", "-c", watchdog, executable(), "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
                 "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile())
@@ -114,15 +118,29 @@ public final class RedisServer implements AutoCloseable {
 
     /** Kills the server with SIGKILL, as a crash would. */
     public void kill() throws InterruptedException {
+        process.toHandle().children().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
+        awaitPortFree();
     }
 
-    /** Stops the server. */
+    /** Stops the server (SIGTERM). */
     public void stop() throws InterruptedException {
-        process.destroy();
+        process.toHandle().children().forEach(ProcessHandle::destroy);
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             kill();
+        }
+        awaitPortFree();
+    }
+
+    private void awaitPortFree() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                Thread.sleep(20);
+            } catch (IOException refused) {
+                return;
+            }
         }
     }
 
