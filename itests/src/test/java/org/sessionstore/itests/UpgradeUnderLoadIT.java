@@ -73,6 +73,9 @@ public class UpgradeUnderLoadIT extends StoreTestSupport {
         for (int i = 0; i < 1_000; i++) {
             store.addSession(new Session(type + "-before-" + i, "u", "s", now, now.plusSeconds(3600), "at", "it", null));
         }
+        for (int i = 0; i < 100; i++) {
+            store.addStateEntry(type + "-pending-" + i, "ua", "https://app/" + i, "http://up", "v" + i);
+        }
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong calls = new AtomicLong();
         LongAccumulator longestNanos = new LongAccumulator(Math::max, 0);
@@ -126,6 +129,10 @@ public class UpgradeUnderLoadIT extends StoreTestSupport {
         }
         for (String id : written) {
             assertTrue("lost " + id, store.sessionExists(id));
+        }
+        for (int i = 0; i < 100; i++) {
+            assertEquals("pending state " + i + " after the upgrades", Optional.of("https://app/" + i),
+                    store.validateAndRemoveState(type + "-pending-" + i, "ua").map(e -> e.requestUrl()));
         }
     }
 }

@@ -112,12 +112,14 @@ class MemorySessionStoreTest {
         List<Thread> readers = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
             Thread r = new Thread(() -> {
-                started.countDown();
                 for (int i = 0; cleaning.get(); i++) {
                     if (!store.sessionExists("live" + (i % 1_000))) {
                         problem.set("live session missing");
                     }
                     readsDuringClean.incrementAndGet();
+                    if (i == 0) {
+                        started.countDown(); // reading before the clean starts, and on while it runs
+                    }
                 }
             });
             readers.add(r);
