@@ -75,6 +75,9 @@ public final class Launcher {
         props.put("ds.loglevel", "warn");
         props.put("sessionstore.deploy", deploy.toString());
         props.put("sessionstore.etc", etc.toString());
+        if (System.getProperty("sessionstore.yaml") != null) {
+            props.put("sessionstore.yaml", System.getProperty("sessionstore.yaml"));
+        }
         for (String name : System.getProperties().stringPropertyNames()) {
             if (name.startsWith("felix.") || name.startsWith("org.osgi.") || name.startsWith("ds.")) {
                 props.put(name, System.getProperty(name));
@@ -109,7 +112,8 @@ public final class Launcher {
         }, "framework-stop-watcher");
         stopWatcher.setDaemon(true);
 
-        awaitReady(context, configuredType(etc.resolve("sessionstore.cfg")));
+        String yaml = System.getProperty("sessionstore.yaml", etc.resolve("session-store.yaml").toString());
+        awaitReady(context, configuredType(etc.resolve("sessionstore.cfg"), Path.of(yaml)));
         stopWatcher.start();
         int status = new GogoConsole(context).run(System.in, stdout, stderr);
         consoleEnded.set(true);
@@ -175,7 +179,24 @@ public final class Launcher {
         }
     }
 
-    private static String configuredType(Path cfg) {
+    /**
+     * The type the store will have once configured: from the seed's YAML if there is one (its
+     * {@code type:} line under {@code session_store:}; the registry reads the file properly), else
+     * from etc/sessionstore.cfg, else memory.
+     */
+    private static String configuredType(Path cfg, Path yaml) {
+        if (Files.isRegularFile(yaml)) {
+            try {
+                java.util.regex.Matcher m = java.util.regex.Pattern
+                        .compile("(?ms)^session_store:.*?^\\s+type:\\s*[\"']?([a-z][a-z0-9_-]*)")
+                        .matcher(Files.readString(yaml));
+                if (m.find()) {
+                    return m.group(1);
+                }
+            } catch (IOException e) {
+                // the registry reports the file's problems
+            }
+        }
         if (!Files.isRegularFile(cfg)) {
             return "memory";
         }
