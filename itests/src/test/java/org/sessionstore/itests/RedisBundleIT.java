@@ -11,15 +11,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
-import javax.inject.Inject;
-
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.Bundle;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
@@ -34,17 +30,7 @@ import org.sessionstore.api.StoreUnavailableException;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class RedisBundleIT extends StoreTestSupport {
-
-    @Inject
-    @Filter("(sessionstore.front=true)")
-    private SessionStore store;
-
-    /** Runs on the driver side: the shared options and a real redis-server for this class. */
-    @Override
-    protected Option[] examOptions() {
-        return withRedis(super.examOptions());
-    }
+public class RedisBundleIT extends RedisTestSupport {
 
     @Test
     public void redisBundleInstalledAtRuntimeServesAndLeavesCleanly() throws Exception {

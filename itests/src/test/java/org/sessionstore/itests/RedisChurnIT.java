@@ -14,21 +14,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import javax.inject.Inject;
-
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.sessionstore.api.Session;
-import org.sessionstore.api.SessionStore;
 
 /**
  * Leaks and churn: the redis bundle installed, started, configured, used and uninstalled 50
@@ -36,19 +31,9 @@ import org.sessionstore.api.SessionStore;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class RedisChurnIT extends StoreTestSupport {
+public class RedisChurnIT extends RedisTestSupport {
 
     static final int ROUNDS = 50;
-
-    @Inject
-    @Filter("(sessionstore.front=true)")
-    private SessionStore store;
-
-    /** Runs on the driver side: the shared options and a real redis-server for this class. */
-    @Override
-    protected Option[] examOptions() {
-        return withRedis(super.examOptions());
-    }
 
     private static Set<String> threadNames() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)

@@ -13,15 +13,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import javax.inject.Inject;
-
 import org.junit.After;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceRegistration;
 import org.sessionstore.api.Session;
@@ -38,10 +35,6 @@ import org.sessionstore.api.StoreUnavailableException;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class RegistryLifecycleIT extends StoreTestSupport {
-
-    @Inject
-    @Filter("(sessionstore.front=true)")
-    private SessionStore store;
 
     private static Session session(String id) {
         Instant now = Instant.now();

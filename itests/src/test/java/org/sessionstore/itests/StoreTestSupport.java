@@ -17,9 +17,11 @@ import javax.inject.Inject;
 
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StoreRegistry;
 
 /**
@@ -36,6 +38,11 @@ public abstract class StoreTestSupport {
 
     @Inject
     protected StoreRegistry registry;
+
+    /** The store the registry publishes, as consumers hold it. */
+    @Inject
+    @Filter("(" + StoreRegistry.FRONT_PROPERTY + "=true)")
+    protected SessionStore store;
 
     /** A bundle this reactor built: module/target/module-VERSION.jar. */
     protected static String reactorBundle(String module) {
@@ -72,14 +79,6 @@ public abstract class StoreTestSupport {
                 bundle(reactorBundle("registry-bundle")),
                 junitBundles(),
                 cleanCaches());
-    }
-
-    /** The shared options plus a real redis-server (started on the driver side) and the redis bundle's location. */
-    protected static Option[] withRedis(Option[] base) {
-        int port = DriverRedis.start();
-        return org.ops4j.pax.exam.OptionUtils.combine(base,
-                systemProperty("itest.redis.port").value(Integer.toString(port)),
-                systemProperty("itest.redis.bundle").value(reactorBundle("redis-bundle")));
     }
 
     /** Polls until {@code condition} holds, failing with {@code what} after {@code timeout}. */

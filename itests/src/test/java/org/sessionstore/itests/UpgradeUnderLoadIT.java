@@ -13,18 +13,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
 
-import javax.inject.Inject;
-
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.Bundle;
 import org.sessionstore.api.Session;
-import org.sessionstore.api.SessionStore;
 
 /**
  * The promise of the design: 16 threads call the published store without pause while the
@@ -33,20 +28,10 @@ import org.sessionstore.api.SessionStore;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class UpgradeUnderLoadIT extends StoreTestSupport {
+public class UpgradeUnderLoadIT extends RedisTestSupport {
 
     static final int THREADS = 16;
     static final int UPDATES = 20;
-
-    @Inject
-    @Filter("(sessionstore.front=true)")
-    private SessionStore store;
-
-    /** Runs on the driver side: the shared options and a real redis-server for this class. */
-    @Override
-    protected Option[] examOptions() {
-        return withRedis(super.examOptions());
-    }
 
     @Test
     public void memoryUpgradedTwentyTimesUnderLoad() throws Exception {

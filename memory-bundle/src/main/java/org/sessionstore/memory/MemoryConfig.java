@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.sessionstore.api.config.Durations;
 import org.sessionstore.api.config.StoreConfig;
 
 /**
@@ -20,7 +21,8 @@ record MemoryConfig(long maxSessions, long maxStates, Duration stateTtl) {
 
     static final long DEFAULT_MAX_SESSIONS = 1_000_000;
     static final long DEFAULT_MAX_STATES = 100_000;
-    static final Duration DEFAULT_STATE_TTL = Duration.ofMinutes(10);
+    static final String DEFAULT_STATE_TTL_TEXT = "10m";
+    static final Duration DEFAULT_STATE_TTL = Durations.parse(DEFAULT_STATE_TTL_TEXT);
 
     static MemoryConfig defaults() {
         return new MemoryConfig(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_STATES, DEFAULT_STATE_TTL);

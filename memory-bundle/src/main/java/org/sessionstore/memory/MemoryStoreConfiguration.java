@@ -19,5 +19,5 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     long max__states() default MemoryConfig.DEFAULT_MAX_STATES;
 
     @AttributeDefinition(name = "state_ttl", description = "how long a state can be validated, such as 10m")
-    String state__ttl() default "10m";
+    String state__ttl() default MemoryConfig.DEFAULT_STATE_TTL_TEXT;
 }

@@ -14,7 +14,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @interface RedisStoreConfiguration {
 
     @AttributeDefinition(name = "addr", description = "host:port of Redis, such as 127.0.0.1:6379 or [::1]:6379")
-    String addr() default "127.0.0.1:6379";
+    String addr() default RedisConfig.DEFAULT_ADDR;
 
     @AttributeDefinition(name = "password", type = AttributeType.PASSWORD, required = false,
             description = "AUTH password; never shown")
@@ -27,22 +27,22 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int db() default 0;
 
     @AttributeDefinition(name = "session_prefix", description = "prefix of session keys; the key named exactly this indexes them")
-    String session__prefix() default "session:";
+    String session__prefix() default RedisConfig.DEFAULT_SESSION_PREFIX;
 
     @AttributeDefinition(name = "state_prefix", description = "prefix of state keys; the key named exactly this indexes them")
-    String state__prefix() default "state:";
+    String state__prefix() default RedisConfig.DEFAULT_STATE_PREFIX;
 
     @AttributeDefinition(name = "ttl", description = "the longest a session key lives, such as 24h")
-    String ttl() default "24h";
+    String ttl() default RedisConfig.DEFAULT_TTL;
 
     @AttributeDefinition(name = "state_ttl", description = "how long a state can be validated, such as 10m")
-    String state__ttl() default "10m";
+    String state__ttl() default RedisConfig.DEFAULT_STATE_TTL;
 
     @AttributeDefinition(name = "timeout", description = "connect timeout and the timeout of each command, such as 2s")
-    String timeout() default "2s";
+    String timeout() default RedisConfig.DEFAULT_TIMEOUT;
 
     @AttributeDefinition(name = "pool_size", description = "connections at most")
-    int pool__size() default 16;
+    int pool__size() default RedisConfig.DEFAULT_POOL_SIZE;
 
     @AttributeDefinition(name = "tls", description = "TLS to Redis")
     boolean tls() default false;

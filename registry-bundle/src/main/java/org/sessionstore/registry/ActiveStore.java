@@ -100,10 +100,7 @@ final class ActiveStore {
             } catch (RuntimeException e) {
                 if (!configured || front.backend() == null) {
                     configured = true;
-                    state = State.FAILED;
-                    detail = "bad configuration: " + e.getMessage();
-                    front.withdraw(settings.type(), settings.swapTimeout(), detail);
-                    LOG.log(Level.ERROR, "session store " + detail);
+                    failWith(settings, "bad configuration: " + e.getMessage());
                 } else {
                     refused(e);
                 }
@@ -125,10 +122,7 @@ final class ActiveStore {
                 }
                 configured = true;
                 settings = next;
-                servedBy = null;
-                state = State.WAITING;
-                detail = "waiting for a bundle that provides store.type=" + next.type();
-                toClose = front.withdraw(next.type(), next.swapTimeout(), null);
+                toClose = waitForBundle();
                 LOG.log(Level.INFO, "session store configured as ''{0}''; " + detail, next.type());
                 result = new Migration(next.type(), 0, 0, Duration.ZERO);
             } else {
@@ -140,11 +134,7 @@ final class ActiveStore {
                         // nothing runs that could be kept: calls fail at once with the reason
                         configured = true;
                         settings = next;
-                        servedBy = null;
-                        state = State.FAILED;
-                        detail = "the " + next.type() + " store rejected its configuration: " + e.getMessage();
-                        front.withdraw(next.type(), next.swapTimeout(), detail);
-                        LOG.log(Level.ERROR, detail);
+                        failWith(next, "the " + next.type() + " store rejected its configuration: " + e.getMessage());
                     } else {
                         refused(e);
                     }
@@ -188,6 +178,23 @@ final class ActiveStore {
         return result;
     }
 
+    /** No backend serves; calls wait for a bundle of the configured type. Returns the store withdrawn. */
+    private SessionStore waitForBundle() {
+        servedBy = null;
+        state = State.WAITING;
+        detail = "waiting for a bundle that provides store.type=" + settings.type();
+        return front.withdraw(settings.type(), settings.swapTimeout(), null);
+    }
+
+    /** No backend can serve; calls fail at once with {@code why}. Returns the store withdrawn. */
+    private SessionStore failWith(RegistrySettings s, String why) {
+        servedBy = null;
+        state = State.FAILED;
+        detail = why;
+        LOG.log(Level.ERROR, "session store " + why);
+        return front.withdraw(s.type(), s.swapTimeout(), why);
+    }
+
     private void refused(RuntimeException e) {
         detail = "configuration refused, the running store is kept: " + e.getMessage();
         LOG.log(Level.ERROR, "session store " + detail);
@@ -206,10 +213,7 @@ final class ActiveStore {
                 return;
             }
             if (now == null) {
-                servedBy = null;
-                state = State.WAITING;
-                detail = "waiting for a bundle that provides store.type=" + type;
-                SessionStore left = front.withdraw(type, settings.swapTimeout(), null);
+                SessionStore left = waitForBundle();
                 if (left instanceof TransferableStore t && t.handOffOnUpgrade()) {
                     keepForSuccessor(left);
                 } else {
@@ -240,11 +244,7 @@ final class ActiveStore {
                     LOG.log(Level.INFO, "session store ''{0}'' active, from {1} {2}", type,
                             now.bundleSymbolicName(), now.bundleVersion());
                 } catch (RuntimeException e) {
-                    servedBy = null;
-                    state = State.FAILED;
-                    detail = "the " + type + " store rejected its configuration: " + e.getMessage();
-                    toClose = front.withdraw(type, settings.swapTimeout(), detail);
-                    LOG.log(Level.ERROR, detail);
+                    toClose = failWith(settings, "the " + type + " store rejected its configuration: " + e.getMessage());
                 }
             }
         }

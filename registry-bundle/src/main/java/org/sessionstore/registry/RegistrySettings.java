@@ -22,10 +22,13 @@ import org.sessionstore.api.config.StoreConfig;
  * @param cleanInterval how often the registry cleans the active store ({@code clean_interval}, 0 = never)
  * @param stateMaxAge the age past which housekeeping removes states ({@code state_max_age})
  */
-record RegistrySettings(String type, Duration swapTimeout, Map<String, Object> backendConfig, Duration cleanInterval,
+public record RegistrySettings(String type, Duration swapTimeout, Map<String, Object> backendConfig, Duration cleanInterval,
         Duration stateMaxAge) {
 
     static final List<String> OWN_KEYS = List.of("type", "swap_timeout", "clean_interval", "state_max_age");
+
+    /** The registry's own keys besides {@code type}: never passed to a backend. */
+    public static final List<String> REGISTRY_KEYS = OWN_KEYS.subList(1, OWN_KEYS.size());
     static final Duration DEFAULT_SWAP_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_CLEAN_INTERVAL = Duration.ofMinutes(1);
     static final Duration DEFAULT_STATE_MAX_AGE = Duration.ofMinutes(10);

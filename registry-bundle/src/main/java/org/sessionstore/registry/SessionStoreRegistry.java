@@ -166,11 +166,6 @@ public class SessionStoreRegistry implements StoreRegistry {
         return Optional.ofNullable(housekeeper.last());
     }
 
-    /** The last hand-off of entries to an upgraded backend. */
-    public Optional<Migration> lastHandOff() {
-        return active.lastHandOff();
-    }
-
     @Override
     public StoreStatus status() {
         return active.status();

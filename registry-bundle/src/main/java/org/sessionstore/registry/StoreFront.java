@@ -51,16 +51,7 @@ final class StoreFront implements SessionStore {
      * any more), for the caller to copy or close.
      */
     SessionStore serve(SessionStore next, String nextType, Duration timeout) {
-        Lease old;
-        synchronized (monitor) {
-            old = backend;
-            type = nextType;
-            swapTimeout = timeout;
-            failure = null;
-            backend = new Lease(next);
-            monitor.notifyAll();
-        }
-        return drain(old);
+        return replace(new Lease(next), nextType, timeout, null);
     }
 
     /**
@@ -68,13 +59,17 @@ final class StoreFront implements SessionStore {
      * {@code failureMessage} if it is not null. Returns the backend withdrawn, for the caller to close.
      */
     SessionStore withdraw(String nextType, Duration timeout, String failureMessage) {
+        return replace(null, nextType, timeout, failureMessage);
+    }
+
+    private SessionStore replace(Lease next, String nextType, Duration timeout, String failureMessage) {
         Lease old;
         synchronized (monitor) {
             old = backend;
             type = nextType;
             swapTimeout = timeout;
             failure = failureMessage;
-            backend = null;
+            backend = next;
             monitor.notifyAll();
         }
         return drain(old);

@@ -30,6 +30,7 @@ import org.sessionstore.api.StoreProvider;
 import org.sessionstore.api.StoreRegistry;
 import org.sessionstore.api.StoreStatus;
 import org.sessionstore.api.config.Durations;
+import org.sessionstore.registry.RegistrySettings;
 import org.sessionstore.registry.yaml.YamlConfigWatcher;
 
 /**
@@ -147,7 +148,7 @@ public class StoreCommands {
             backend.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
         }
         Map<String, Object> own = new LinkedHashMap<>();
-        for (String key : REGISTRY_KEYS) {
+        for (String key : RegistrySettings.REGISTRY_KEYS) {
             if (backend.containsKey(key)) {
                 own.put(key, backend.remove(key));
             }
@@ -161,7 +162,7 @@ public class StoreCommands {
         Configuration config = cm.getConfiguration(StoreRegistry.PID, "?");
         Hashtable<String, Object> props = new Hashtable<>(backend);
         Dictionary<String, Object> old = config.getProperties();
-        for (String key : REGISTRY_KEYS) {
+        for (String key : RegistrySettings.REGISTRY_KEYS) {
             if (own.containsKey(key)) {
                 props.put(key, own.get(key));
             } else if (old != null && old.get(key) != null) {
@@ -177,8 +178,6 @@ public class StoreCommands {
                 m.took().toMillis()) : "";
         return "active store: " + type + " " + s.settings() + copied;
     }
-
-    static final List<String> REGISTRY_KEYS = List.of("swap_timeout", "clean_interval", "state_max_age");
 
     @Descriptor("count the live sessions")
     public long count() {

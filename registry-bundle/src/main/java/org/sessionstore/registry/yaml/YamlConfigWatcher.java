@@ -24,6 +24,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.sessionstore.api.StoreConfigException;
 import org.sessionstore.api.StoreRegistry;
+import org.sessionstore.registry.RegistrySettings;
 import org.sessionstore.registry.yaml.SeedYaml.Parsed;
 import org.sessionstore.registry.yaml.SeedYaml.YamlProblem;
 
@@ -122,7 +123,7 @@ public class YamlConfigWatcher {
         }
         Map<String, Object> backend = new HashMap<>(config);
         backend.remove("type");
-        backend.keySet().removeIf(k -> k.equals("swap_timeout") || k.equals("clean_interval") || k.equals("state_max_age"));
+        backend.keySet().removeAll(RegistrySettings.REGISTRY_KEYS);
         try {
             registry.create(type, backend).close();
         } catch (StoreConfigException e) {
