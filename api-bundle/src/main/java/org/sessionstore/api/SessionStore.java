@@ -111,6 +111,20 @@ public interface SessionStore extends AutoCloseable {
     int cleanExpiredStates(Duration maxAge);
 
     /**
+     * How long a state can be validated after it was added: the store's one setting for a
+     * state's life (the {@code state_ttl} key of the memory and redis backends). The registry's
+     * housekeeping and {@code sessionstore:clean} remove states older than this, and never
+     * younger ones, so they never delete a state the store still accepts.
+     *
+     * @return the lifetime, or empty if the store does not say (then the registry leaves its
+     *         states alone and the store must expire them itself)
+     * @since 1.2
+     */
+    default Optional<Duration> stateTtl() {
+        return Optional.empty();
+    }
+
+    /**
      * Releases what the store holds (connections, memory). Later calls fail with
      * {@link StoreUnavailableException}. Closing twice does nothing.
      */

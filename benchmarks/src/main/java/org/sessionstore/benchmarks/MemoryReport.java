@@ -27,7 +27,7 @@ public final class MemoryReport {
         Map<String, Double> score = new HashMap<>();
         for (int threads : new int[] {1, 2}) {
             OptionsBuilder o = new OptionsBuilder();
-            o.include("org.sessionstore.memory.MemoryStoreBenchmark").threads(threads);
+            o.include("org.sessionstore.benchmarks.MemoryStoreBenchmark").threads(threads);
             if (quick) {
                 o.warmupIterations(1).measurementIterations(2);
             }
@@ -36,7 +36,7 @@ public final class MemoryReport {
             }
         }
         OptionsBuilder c = new OptionsBuilder();
-        c.include("org.sessionstore.memory.CleanExpiredBenchmark");
+        c.include("org.sessionstore.benchmarks.CleanExpiredBenchmark");
         if (quick) {
             c.warmupIterations(2).measurementIterations(5);
         }

@@ -1,17 +1,19 @@
 package org.sessionstore.distribution;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.Reader;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
 
 /**
  * A line console over the Gogo runtime's {@code CommandProcessor}: reads a command per line, runs
@@ -19,8 +21,16 @@ import org.osgi.framework.ServiceReference;
  * never a stack trace. Shows a {@code g! } prompt only when a terminal is attached, so piped
  * input gives clean output. The launcher lives outside the framework, so it reaches Gogo's types
  * by reflection on the classes of the Gogo bundle.
+ *
+ * <p>Input is UTF-8 whatever the platform's charset. A line longer than {@value #MAX_LINE}
+ * characters is refused (its characters are read and dropped, never held), as a failure. A
+ * command fails when it throws, and also when it writes to standard error (Felix's built-in
+ * commands report a bad bundle id or a failed start that way and return normally).
  */
 final class GogoConsole {
+
+    /** The longest line run, in characters; a command line is a few hundred. */
+    static final int MAX_LINE = 65_536;
 
     private static final String PROCESSOR = "org.apache.felix.service.command.CommandProcessor";
     private static final String SESSION = "org.apache.felix.service.command.CommandSession";
@@ -50,19 +60,27 @@ final class GogoConsole {
         Method execute = sessionType.getMethod("execute", CharSequence.class);
         Method format = sessionType.getMethod("format", Object.class, int.class);
         Method close = sessionType.getMethod("close");
-        Object session = create.invoke(processor, new ByteArrayInputStream(new byte[0]), out, err);
+        ServiceRegistration<?> converters = GogoConverters.register(context, gogo);
+        ErrorWatch watched = new ErrorWatch(err);
+        Object session = create.invoke(processor, new ByteArrayInputStream(new byte[0]), out, watched);
         boolean interactive = System.console() != null;
         boolean failed = false;
-        BufferedReader lines = new BufferedReader(new InputStreamReader(input, Charset.defaultCharset()));
+        LineReader lines = new LineReader(new InputStreamReader(input, StandardCharsets.UTF_8), MAX_LINE);
         try {
             while (true) {
                 if (interactive) {
                     out.print("g! ");
                     out.flush();
                 }
-                String line = lines.readLine();
+                String line = lines.next();
                 if (line == null) {
                     return failed ? 1 : 0;
+                }
+                if (line == LineReader.TOO_LONG) {
+                    failed = true;
+                    err.println("error: line " + lines.number() + " is longer than " + MAX_LINE
+                            + " characters; it was not run");
+                    continue;
                 }
                 String command = line.strip();
                 if (command.isEmpty() || command.startsWith("#")) {
@@ -71,11 +89,15 @@ final class GogoConsole {
                 if (command.equals("exit") || command.equals("quit")) {
                     return failed ? 1 : 0;
                 }
+                watched.reset();
                 try {
                     Object result = execute.invoke(session, command);
                     if (result != null) {
                         out.println(result instanceof CharSequence || result instanceof Number || result instanceof Boolean
                                 ? String.valueOf(result) : String.valueOf(format.invoke(session, result, INSPECT)));
+                    }
+                    if (watched.written()) {
+                        failed = true; // a built-in that reported a failure on standard error
                     }
                 } catch (InvocationTargetException e) {
                     failed = true;
@@ -89,6 +111,9 @@ final class GogoConsole {
             }
         } finally {
             close.invoke(session);
+            if (converters != null) {
+                converters.unregister();
+            }
             context.ungetService(ref);
         }
     }
@@ -110,7 +135,112 @@ final class GogoConsole {
             shown = shown.getCause();
         }
         String message = shown.getMessage() == null ? shown.getClass().getSimpleName() : shown.getMessage();
+        if (shown instanceof OutOfMemoryError) {
+            message = "out of memory: " + message;
+        }
         int nl = message.indexOf('\n');
         return nl < 0 ? message : message.substring(0, nl);
+    }
+
+    /** Standard error as a session writes to it, remembering whether anything was written since {@link #reset()}. */
+    static final class ErrorWatch extends OutputStream {
+        private final PrintStream target;
+        private volatile boolean written;
+
+        ErrorWatch(PrintStream target) {
+            this.target = target;
+        }
+
+        void reset() {
+            written = false;
+        }
+
+        boolean written() {
+            return written;
+        }
+
+        @Override
+        public void write(int b) {
+            written = true;
+            target.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (len > 0) {
+                written = true;
+            }
+            target.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {
+            target.flush();
+        }
+    }
+
+    /**
+     * Lines of at most {@code max} characters; a longer line is read to its end without being
+     * kept and reported as {@link #TOO_LONG}. {@code \n}, {@code \r\n} and {@code \r} end a line.
+     */
+    static final class LineReader {
+        static final String TOO_LONG = new String("(too long)");
+        private final Reader in;
+        private final int max;
+        private final char[] buf = new char[8192];
+        private int pos;
+        private int end;
+        private boolean skipLf;
+        private long number;
+
+        LineReader(Reader in, int max) {
+            this.in = in;
+            this.max = max;
+        }
+
+        long number() {
+            return number;
+        }
+
+        String next() throws IOException {
+            StringBuilder line = new StringBuilder();
+            boolean tooLong = false;
+            boolean any = false;
+            while (true) {
+                if (pos == end) {
+                    end = in.read(buf, 0, buf.length);
+                    pos = 0;
+                    if (end <= 0) {
+                        end = 0;
+                        if (!any) {
+                            return null;
+                        }
+                        number++;
+                        return tooLong ? TOO_LONG : line.toString();
+                    }
+                }
+                char c = buf[pos++];
+                if (skipLf) {
+                    skipLf = false;
+                    if (c == '\n') {
+                        continue;
+                    }
+                }
+                any = true;
+                if (c == '\n' || c == '\r') {
+                    skipLf = c == '\r';
+                    number++;
+                    return tooLong ? TOO_LONG : line.toString();
+                }
+                if (!tooLong) {
+                    if (line.length() >= max) {
+                        tooLong = true;
+                        line = new StringBuilder();
+                    } else {
+                        line.append(c);
+                    }
+                }
+            }
+        }
     }
 }

@@ -3,7 +3,6 @@ package org.sessionstore.distribution;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.Reader;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.FileSystem;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Stream;
 
 import org.apache.felix.framework.FrameworkFactory;
@@ -23,8 +21,6 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 
 /**
@@ -42,12 +38,25 @@ import org.osgi.framework.launch.Framework;
  */
 public final class Launcher {
 
-    static final long READY_TIMEOUT_MILLIS = 30_000;
-
     private Launcher() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        int status;
+        try {
+            status = run();
+        } catch (Throwable t) {
+            // whatever happened (an OutOfMemoryError included), one line and an exit status, never a hang
+            System.err.println("error: " + GogoConsole.oneLine(t));
+            if (Boolean.getBoolean("sessionstore.console.trace")) {
+                t.printStackTrace();
+            }
+            status = 1;
+        }
+        System.exit(status);
+    }
+
+    private static int run() throws Exception {
         // the process's own streams: Gogo replaces System.out/err with per-thread routers, and a
         // session whose streams were those routers would route its output back to itself
         PrintStream stdout = System.out;
@@ -89,6 +98,9 @@ public final class Launcher {
         BundleContext context = framework.getBundleContext();
         List<Bundle> bundles = installPackedBundles(context, data.resolve("system"));
         framework.start();
+        // ConfigAdmin, then FileInstall, first: FileInstall reads etc/ while it starts, so the
+        // configuration found there is in ConfigAdmin before any component is activated
+        bundles.sort(java.util.Comparator.comparingInt(Launcher::startRank));
         for (Bundle b : bundles) {
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                 try {
@@ -112,14 +124,18 @@ public final class Launcher {
         }, "framework-stop-watcher");
         stopWatcher.setDaemon(true);
 
-        String yaml = System.getProperty("sessionstore.yaml", etc.resolve("session-store.yaml").toString());
-        awaitReady(context, configuredType(etc.resolve("sessionstore.cfg"), Path.of(yaml)));
+        new StartupGate(context, deploy).await();
         stopWatcher.start();
         int status = new GogoConsole(context).run(System.in, stdout, stderr);
         consoleEnded.set(true);
         framework.stop();
         framework.waitForStop(10_000);
-        System.exit(status);
+        return status;
+    }
+
+    private static int startRank(Bundle b) {
+        String name = String.valueOf(b.getSymbolicName());
+        return name.equals("org.apache.felix.configadmin") ? 0 : name.equals("org.apache.felix.fileinstall") ? 1 : 2;
     }
 
     private static Path folder(String property, Path fallback) throws IOException {
@@ -176,64 +192,6 @@ public final class Launcher {
                     copied.add(dest);
                 }
             }
-        }
-    }
-
-    /**
-     * The type the store will have once configured: from the seed's YAML if there is one (its
-     * {@code type:} line under {@code session_store:}; the registry reads the file properly), else
-     * from etc/sessionstore.cfg, else memory.
-     */
-    private static String configuredType(Path cfg, Path yaml) {
-        if (Files.isRegularFile(yaml)) {
-            try {
-                java.util.regex.Matcher m = java.util.regex.Pattern
-                        .compile("(?ms)^session_store:.*?^\\s+type:\\s*[\"']?([a-z][a-z0-9_-]*)")
-                        .matcher(Files.readString(yaml));
-                if (m.find()) {
-                    return m.group(1);
-                }
-            } catch (IOException e) {
-                // the registry reports the file's problems
-            }
-        }
-        if (!Files.isRegularFile(cfg)) {
-            return "memory";
-        }
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(cfg)) {
-            p.load(r);
-        } catch (IOException e) {
-            return "memory";
-        }
-        return p.getProperty("type", "memory").trim();
-    }
-
-    /**
-     * Waits until the sessionstore commands and a store of the configured type are published, so
-     * the first line of input already finds them.
-     */
-    private static void awaitReady(BundleContext context, String type) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
-        String commands = "(osgi.command.scope=sessionstore)";
-        String store = "(&(objectClass=org.sessionstore.api.SessionStore)(sessionstore.front=true)(store.type=" + type + "))";
-        String processor = "(objectClass=org.apache.felix.service.command.CommandProcessor)";
-        while (System.currentTimeMillis() < deadline) {
-            if (present(context, commands) && present(context, store) && present(context, processor)) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        System.err.println("warning: the session store of type '" + type + "' or its commands are not published after "
-                + READY_TIMEOUT_MILLIS / 1000 + "s; see 'lb' and 'sessionstore:info'");
-    }
-
-    private static boolean present(BundleContext context, String filter) {
-        try {
-            ServiceReference<?>[] refs = context.getAllServiceReferences(null, filter);
-            return refs != null && refs.length > 0;
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalArgumentException(e);
         }
     }
 }

@@ -55,30 +55,48 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         long expiresAt = session.expiresAt().toEpochMilli();
         String id = session.id();
         if (clock.hasPassed(expiresAt)) {
-            sessions.remove(id);
+            remove(id);
             return;
         }
         Held held = new Held(session, expiresAt);
-        Held replaced = sessions.put(id, held);
-        if (replaced == null) {
-            // a new id: only now is the size read (reading it costs under contention)
-            if (sessions.size() > config.maxSessions()) {
-                cleanExpired();
-                if (sessions.size() > config.maxSessions()) {
-                    sessions.remove(id, held);
-                    throw new StoreFullException("the memory store holds " + config.maxSessions()
-                            + " sessions, its limit max_sessions=" + config.maxSessions()
-                            + "; raise max_sessions or use a shared backend such as redis");
-                }
+        boolean[] isNew = new boolean[1];
+        // the index follows the map entry under its lock: exactly one index entry per session
+        sessions.compute(id, (k, old) -> {
+            if (old == null) {
+                isNew[0] = true;
+                expiries.add(k, expiresAt);
+            } else {
+                expiries.move(k, old.expiresAt(), expiresAt);
             }
-        } else if (ExpiryIndex.sameSlot(replaced.expiresAt(), expiresAt)) {
-            // the replaced session's expiry falls in the same slot: this id is indexed there already
-            return;
+            return held;
+        });
+        // a new id: only now is the size read (reading it costs under contention)
+        if (isNew[0] && sessions.size() > config.maxSessions()) {
+            cleanExpired();
+            if (sessions.size() > config.maxSessions()) {
+                sessions.computeIfPresent(id, (k, h) -> {
+                    if (h != held) {
+                        return h;
+                    }
+                    expiries.remove(k, h.expiresAt());
+                    return null;
+                });
+                throw new StoreFullException("the memory store holds " + config.maxSessions()
+                        + " sessions, its limit max_sessions=" + config.maxSessions()
+                        + "; raise max_sessions or use a shared backend such as redis");
+            }
         }
-        if (!expiries.add(id, expiresAt)) {
-            // its slot was cleaned already: it expired while being added
-            removeIfExpired(id, clock.millis(), new AtomicInteger());
-        }
+    }
+
+    /** Removes a session and its index entry; returns what was there. */
+    private Held remove(String id) {
+        Held[] removed = new Held[1];
+        sessions.computeIfPresent(id, (k, h) -> {
+            expiries.remove(k, h.expiresAt());
+            removed[0] = h;
+            return null;
+        });
+        return removed[0];
     }
 
     @Override
@@ -101,7 +119,13 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
             return null;
         }
         if (clock.hasPassed(h.expiresAt())) {
-            sessions.remove(id, h);
+            sessions.computeIfPresent(id, (k, cur) -> {
+                if (cur != h) {
+                    return cur;
+                }
+                expiries.remove(k, cur.expiresAt());
+                return null;
+            });
             return null;
         }
         return h.session();
@@ -111,7 +135,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     public boolean deleteSession(String id) {
         Ids.require(id, "session id");
         ensureOpen();
-        Held removed = sessions.remove(id);
+        Held removed = remove(id);
         return removed != null && !clock.hasPassed(removed.expiresAt());
     }
 
@@ -120,15 +144,23 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         ensureOpen();
         long now = clock.millis();
         AtomicInteger removed = new AtomicInteger();
-        expiries.drain(now, id -> removeIfExpired(id, now, removed), id -> removeIfExpired(id, now, removed));
+        expiries.drain(now, id -> removeIfExpired(id, now, removed, false),
+                id -> removeIfExpired(id, now, removed, true));
         return removed.get();
     }
 
-    private void removeIfExpired(String id, long now, AtomicInteger removed) {
-        Held h = sessions.get(id);
-        if (h != null && h.expiresAt() <= now && sessions.remove(id, h)) {
+    /** Removes a session found through the index if it has expired; {@code indexed}: its slot stays, so leave it. */
+    private void removeIfExpired(String id, long now, AtomicInteger removed, boolean indexed) {
+        sessions.computeIfPresent(id, (k, h) -> {
+            if (h.expiresAt() > now) {
+                return h;
+            }
+            if (indexed) {
+                expiries.remove(k, h.expiresAt());
+            }
             removed.incrementAndGet();
-        }
+            return null;
+        });
     }
 
     @Override
@@ -178,6 +210,11 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     }
 
     @Override
+    public Optional<Duration> stateTtl() {
+        return Optional.of(config.stateTtl());
+    }
+
+    @Override
     public void close() {
         closed = true;
         clock.close();
@@ -205,9 +242,19 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         states.put(entry);
     }
 
-    /** For tests: index entries, stale ones included. */
+    /** For tests: index entries. */
     long indexSize() {
         return expiries.size();
+    }
+
+    /** For tests: seconds the index holds. */
+    int indexSlots() {
+        return expiries.slotCount();
+    }
+
+    /** For tests: pending states held. */
+    int stateCount() {
+        return states.size();
     }
 
     @Override

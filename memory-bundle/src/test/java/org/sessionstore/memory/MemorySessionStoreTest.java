@@ -83,15 +83,99 @@ class MemorySessionStoreTest {
     }
 
     @Test
-    void staleIndexEntriesLeaveWithTheirSlot() {
+    void aReplacedSessionMovesInTheIndex() {
         MemorySessionStore store = new MemorySessionStore(MemoryConfig.defaults(), clock);
         store.addSession(session("a", Duration.ofMinutes(1)));
         store.addSession(session("a", Duration.ofHours(1)));
-        assertEquals(2, store.indexSize());
+        assertEquals(1, store.indexSize());
         clock.advance(Duration.ofMinutes(2));
         assertEquals(0, store.cleanExpired());
         assertTrue(store.sessionExists("a"));
         assertEquals(1, store.indexSize());
+        clock.advance(Duration.ofHours(1));
+        assertEquals(1, store.cleanExpired());
+        assertEquals(0, store.indexSize());
+    }
+
+    /** Defect: re-adding one session with a later expiry each time left an index entry per add. */
+    @Test
+    void aReAddFloodLeavesOneIndexEntry() {
+        MemorySessionStore store = new MemorySessionStore(MemoryConfig.defaults(), clock);
+        Instant now = clock.instant();
+        for (int i = 0; i < 200_000; i++) {
+            store.addSession(new Session("one", "u", "s", now, now.plusSeconds(60 + i), null, null, null));
+        }
+        assertEquals(1, store.indexSize());
+        assertEquals(1, store.indexSlots());
+        assertEquals(1, store.getSessionCount());
+    }
+
+    @Test
+    void deletedSessionsLeaveNothingInTheIndexEvenWithFarExpiries() {
+        MemorySessionStore store = new MemorySessionStore(MemoryConfig.defaults(), clock);
+        Instant now = clock.instant();
+        for (int i = 0; i < 100_000; i++) {
+            store.addSession(new Session("s" + i, "u", "s", now, now.plusSeconds(3600L * 24 * 365 + i), null, null, null));
+            assertTrue(store.deleteSession("s" + i));
+        }
+        assertEquals(0, store.indexSize());
+        assertEquals(0, store.indexSlots(), "empty seconds are dropped");
+    }
+
+    /** Defect: consumed states stayed queued until state_ttl, so add-then-consume rounds exhausted the heap. */
+    @Test
+    void consumedStatesFreeTheirPlaceAtOnce() {
+        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(10, 10, Duration.ofMinutes(10)), clock);
+        for (int i = 0; i < 200_000; i++) {
+            store.addStateEntry("st" + i, "ua", "r", "u", "v");
+            if (i % 2 == 0) {
+                assertTrue(store.validateAndRemoveState("st" + i, "ua").isPresent());
+            } else {
+                assertTrue(store.validateAndRemoveState("st" + i, "other-agent").isEmpty(), "a mismatch consumes too");
+            }
+        }
+        assertEquals(0, store.stateCount());
+    }
+
+    @Test
+    void cleanExpiredStatesNeverKeepsAStatePastItsLifetime() {
+        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(10, 10, Duration.ofMinutes(10)), clock);
+        store.addStateEntry("old", "ua", "r", "u", "v");
+        clock.advance(Duration.ofMinutes(11));
+        assertEquals(1, store.cleanExpiredStates(Duration.ofHours(1)));
+        assertEquals(Duration.ofMinutes(10), store.stateTtl().orElseThrow());
+    }
+
+    /** Racing re-adds and deletes of the same ids leave exactly one index entry per live session. */
+    @Test
+    void theIndexStaysExactUnderRacingWriters() throws Exception {
+        MemorySessionStore store = new MemorySessionStore(MemoryConfig.defaults(), clock);
+        Instant now = clock.instant();
+        List<Thread> writers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int me = t;
+            Thread w = new Thread(() -> {
+                java.util.Random rnd = new java.util.Random(me);
+                for (int i = 0; i < 100_000; i++) {
+                    String id = "s" + rnd.nextInt(64);
+                    if (rnd.nextInt(4) == 0) {
+                        store.deleteSession(id);
+                    } else {
+                        store.addSession(new Session(id, "u", "s", now, now.plusSeconds(60 + rnd.nextInt(600)), null, null, null));
+                    }
+                }
+            });
+            writers.add(w);
+            w.start();
+        }
+        for (Thread w : writers) {
+            w.join();
+        }
+        assertEquals(store.getSessionCount(), store.indexSize());
+        clock.advance(Duration.ofHours(1));
+        store.cleanExpired();
+        assertEquals(0, store.getSessionCount());
+        assertEquals(0, store.indexSize());
     }
 
     /** Readers keep reading while a cleaner removes a large batch; nothing live is lost. */

@@ -6,27 +6,30 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.apache.commons.pool2.impl.GenericObjectPool;
 import org.sessionstore.api.Ids;
+import org.sessionstore.api.Redaction;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StateEntry;
 import org.sessionstore.api.StoreException;
+import org.sessionstore.api.StoreFullException;
 import org.sessionstore.api.StoreUnavailableException;
 import org.sessionstore.api.TransferableStore;
 import org.sessionstore.api.config.Durations;
 
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -47,52 +50,42 @@ import redis.clients.jedis.exceptions.JedisException;
 final class RedisSessionStore implements SessionStore, TransferableStore {
 
     static final int CLEAN_BATCH = 1_000;
+    private static final System.Logger LOG = System.getLogger("org.sessionstore.redis");
+    private static final System.Logger.Level WARNING = System.Logger.Level.WARNING;
 
     private final RedisConfig config;
     private final Clock clock;
-    private final JedisPool pool;
+    private final GenericObjectPool<Jedis> pool;
     private volatile boolean closed;
+    /** Keys already reported as unreadable (bounded), so a bad record is logged once, not on every read. */
+    private final Set<String> reportedUnreadable = ConcurrentHashMap.newKeySet();
 
     RedisSessionStore(RedisConfig config, Clock clock) {
         this.config = config;
         this.clock = clock;
-        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
-        poolConfig.setMaxTotal(config.poolSize());
-        poolConfig.setMaxIdle(config.poolSize());
-        poolConfig.setMinIdle(0);
-        poolConfig.setBlockWhenExhausted(true);
-        poolConfig.setMaxWait(config.timeout());
-        poolConfig.setJmxEnabled(false);
-        // no evictor thread: dead idle connections are dropped when a call meets one (see above)
-        poolConfig.setTimeBetweenEvictionRuns(Duration.ofMillis(-1));
-        poolConfig.setTestOnBorrow(false);
-        int timeoutMillis = (int) config.timeout().toMillis();
-        DefaultJedisClientConfig client = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(timeoutMillis)
-                .socketTimeoutMillis(timeoutMillis)
-                .user(config.username())
-                .password(config.password())
-                .database(config.db())
-                .ssl(config.tls())
-                .clientName("sessionstore")
-                .build();
-        this.pool = new JedisPool(poolConfig, new HostAndPort(config.host(), config.port()), client);
+        this.pool = Connections.pool(config);
     }
 
+    /**
+     * Runs {@code op} on a pooled connection within {@code timeout} in all: the wait for a free
+     * connection, a connect, and the command share one deadline (the socket timeout of a borrowed
+     * connection is cut to what is left), so a hung Redis with more callers than connections
+     * still fails every call within {@code timeout}.
+     */
     private <T> T redis(String what, Function<Jedis, T> op) {
         if (closed) {
             throw new StoreUnavailableException("the redis session store is closed; use the store the registry publishes");
         }
-        long start = System.nanoTime();
+        long deadline = System.nanoTime() + config.timeout().toNanos();
         try {
-            return once(op);
+            return once(op, deadline);
         } catch (JedisConnectionException first) {
             pool.clear();
-            if (System.nanoTime() - start > config.timeout().toNanos() / 2) {
+            if (deadline - System.nanoTime() < config.timeout().toNanos() / 2) {
                 throw unavailable(what, first);
             }
             try {
-                return once(op);
+                return once(op, deadline);
             } catch (JedisConnectionException second) {
                 throw unavailable(what, second);
             } catch (JedisException other) {
@@ -100,14 +93,55 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             }
         } catch (JedisException e) {
             throw translate(what, e);
-        } catch (IllegalStateException e) {
-            throw new StoreUnavailableException("the redis session store is closed; use the store the registry publishes");
         }
     }
 
-    private <T> T once(Function<Jedis, T> op) {
-        try (Jedis jedis = pool.getResource()) {
+    private <T> T once(Function<Jedis, T> op, long deadline) {
+        Connections.deadline(deadline);
+        Jedis jedis = borrow(deadline);
+        boolean broken = false;
+        try {
+            int left = Connections.leftMillis(config);
+            if (jedis.getConnection().getSoTimeout() != left) {
+                jedis.getConnection().setSoTimeout(left);
+            }
             return op.apply(jedis);
+        } catch (JedisConnectionException e) {
+            broken = true;
+            throw e;
+        } finally {
+            release(jedis, broken);
+        }
+    }
+
+    private Jedis borrow(long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new JedisConnectionException("no time left within the timeout");
+        }
+        try {
+            return pool.borrowObject(Duration.ofNanos(left));
+        } catch (NoSuchElementException busy) {
+            throw new JedisConnectionException("all " + config.poolSize() + " connections (pool_size) stayed busy for the"
+                    + " whole timeout");
+        } catch (JedisException e) {
+            throw e;
+        } catch (IllegalStateException e) {
+            throw new StoreUnavailableException("the redis session store is closed; use the store the registry publishes");
+        } catch (Exception e) {
+            throw new JedisConnectionException(e.getMessage(), e);
+        }
+    }
+
+    private void release(Jedis jedis, boolean broken) {
+        try {
+            if (broken || jedis.getConnection().isBroken()) {
+                pool.invalidateObject(jedis);
+            } else {
+                pool.returnObject(jedis);
+            }
+        } catch (Exception e) {
+            // the pool is closed, or the connection could not be closed: nothing more to do
         }
     }
 
@@ -117,20 +151,57 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                     + "; check the redis store keys 'username' and 'password'");
         }
         String m = e.getMessage() == null ? "" : e.getMessage();
+        if (m.startsWith("OOM")) {
+            return new StoreFullException("redis at " + config.addr() + " is out of memory (maxmemory reached, and its"
+                    + " policy evicts nothing), so " + what + " was refused and nothing was written; raise maxmemory, choose"
+                    + " an eviction policy such as volatile-ttl, or remove data");
+        }
         if (m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN") || m.startsWith("TRYAGAIN")
                 || m.startsWith("READONLY") || m.startsWith("CLUSTERDOWN")) {
             // the server is up but cannot serve yet (loading its data, failing over): it will recover
             return unavailable(what, e);
         }
         if (e instanceof JedisDataException) {
-            return new StoreException("redis at " + config.addr() + " refused " + what + ": " + e.getMessage());
+            return new StoreException("redis at " + config.addr() + " refused " + what + ": " + Redaction.printable(m));
         }
         return unavailable(what, e);
     }
 
     private StoreUnavailableException unavailable(String what, JedisException e) {
         return new StoreUnavailableException("redis at " + config.addr() + " is unavailable for " + what + " (timeout "
-                + Durations.format(config.timeout()) + "): " + e.getMessage(), e);
+                + Durations.format(config.timeout()) + "): " + reason(e), e);
+    }
+
+    /** Why a connection failed, in words, without Java class names. */
+    static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException) {
+                return "no answer within the timeout";
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "connection refused";
+            }
+            if (t instanceof java.net.UnknownHostException) {
+                return "unknown host";
+            }
+        }
+        String m = String.valueOf(e.getMessage()).replaceAll("(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error): ?", "");
+        return Redaction.printable(m.isBlank() ? e.getClass().getSimpleName() : m);
+    }
+
+    /**
+     * A record that cannot be read is reported (once per key, naming it) and treated as absent,
+     * so one bad value neither fails every read of it nor hides what is wrong.
+     */
+    private <T> Optional<T> unreadable(String key, UnreadableRecord why) {
+        if (reportedUnreadable.add(key)) {
+            if (reportedUnreadable.size() > 10_000) {
+                reportedUnreadable.clear();
+            }
+            LOG.log(WARNING, "redis key ''{0}'' at {1} holds a record this store cannot read ({2}); it is treated as"
+                    + " absent: delete the key, or fix it", Redaction.printable(key), config.addr(), why.getMessage());
+        }
+        return Optional.empty();
     }
 
     private String sessionKey(String id) {
@@ -171,7 +242,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         if (hash.isEmpty()) {
             return Optional.empty();
         }
-        Session s = SessionHash.session(id, hash);
+        Session s;
+        try {
+            s = SessionHash.session(id, hash);
+        } catch (UnreadableRecord e) {
+            return unreadable(sessionKey(id), e);
+        }
         return s.isExpiredAt(Instant.ofEpochMilli(clock.millis())) ? Optional.empty() : Optional.of(s);
     }
 
@@ -184,10 +260,40 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         return Long.valueOf(1).equals(removed);
     }
 
+    /**
+     * Removes what expired (through the index, in batches), then reconciles the index with the
+     * keys: entries whose key is gone — evicted under {@code maxmemory}, or deleted outside the
+     * store — are dropped, so {@link #getSessionCount()} is exact afterwards. The reconciliation
+     * reads every index entry, in batches of {@value #CLEAN_BATCH} (each a short script, so other
+     * clients never wait long): about a second per million sessions. Removed orphans are not
+     * counted as expired sessions.
+     */
     @Override
     public int cleanExpired() {
-        return cleanInBatches(Script.CLEAN_SESSIONS, config.sessionIndexKey(), config.sessionPrefix(), clock.millis(),
-                "cleaning expired sessions");
+        int removed = cleanInBatches(Script.CLEAN_SESSIONS, config.sessionIndexKey(), config.sessionPrefix(),
+                clock.millis(), "cleaning expired sessions");
+        reconcile(config.sessionIndexKey(), config.sessionPrefix(), "reconciling the session index");
+        return removed;
+    }
+
+    /** Drops index entries whose key is gone, in bounded batches; returns how many. */
+    int reconcile(String index, String prefix, String what) {
+        List<String> keys = List.of(index);
+        long rank = 0;
+        int dropped = 0;
+        while (true) {
+            long from = rank;
+            @SuppressWarnings("unchecked")
+            List<Long> r = (List<Long>) redis(what, j -> Script.RECONCILE.run(j, keys,
+                    List.of(Long.toString(from), prefix, Integer.toString(CLEAN_BATCH))));
+            long checked = r.get(0);
+            long gone = r.get(1);
+            dropped += (int) gone;
+            rank += checked - gone;
+            if (checked < CLEAN_BATCH) {
+                return dropped;
+            }
+        }
     }
 
     private int cleanInBatches(Script script, String index, String prefix, long cutoff, String what) {
@@ -208,10 +314,17 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     public Optional<String> getField(String id, String field) {
         Ids.require(id, "session id");
         Session.requireField(field);
-        List<String> values = redis("reading a session field", j -> j.hmget(sessionKey(id), field, "expires_at"));
-        String expires = values.get(1);
-        if (expires == null || Long.parseLong(expires) <= clock.millis()) {
+        List<String> values = redis("reading a session field", j -> j.hmget(sessionKey(id), field, "expires_at", "v"));
+        if (values.get(1) == null && values.get(0) == null) {
             return Optional.empty();
+        }
+        try {
+            SessionHash.checkVersion(values.get(2));
+            if (SessionHash.expiresAt(values.get(1)) <= clock.millis()) {
+                return Optional.empty();
+            }
+        } catch (UnreadableRecord e) {
+            return unreadable(sessionKey(id), e);
         }
         return Optional.ofNullable(values.get(0));
     }
@@ -225,8 +338,16 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     @Override
     public boolean sessionExists(String id) {
         Ids.require(id, "session id");
-        String expires = redis("checking a session", j -> j.hget(sessionKey(id), "expires_at"));
-        return expires != null && Long.parseLong(expires) > clock.millis();
+        List<String> values = redis("checking a session", j -> j.hmget(sessionKey(id), "expires_at", "v"));
+        if (values.get(0) == null) {
+            return false;
+        }
+        try {
+            SessionHash.checkVersion(values.get(1));
+            return SessionHash.expiresAt(values.get(0)) > clock.millis();
+        } catch (UnreadableRecord e) {
+            return unreadable(sessionKey(id), e).isPresent();
+        }
     }
 
     @Override
@@ -251,7 +372,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         if (raw == null) {
             return Optional.empty();
         }
-        StateEntry e = StateJson.read(state, (String) raw);
+        StateEntry e;
+        try {
+            e = StateJson.read(state, (String) raw);
+        } catch (UnreadableRecord bad) {
+            return unreadable(stateKey(state), bad); // consumed all the same: a state gets one try
+        }
         boolean fresh = e.createdAt().plus(config.stateTtl()).toEpochMilli() > clock.millis();
         return fresh && e.userAgent().equals(userAgent) ? Optional.of(e) : Optional.empty();
     }
@@ -262,8 +388,17 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         if (maxAge.isNegative()) {
             throw new IllegalArgumentException("maxAge must not be negative: " + maxAge);
         }
-        return cleanInBatches(Script.CLEAN_STATES, config.stateIndexKey(), config.statePrefix(),
-                clock.millis() - maxAge.toMillis(), "cleaning old states");
+        // older than maxAge, and in any case past state_ttl
+        long age = Math.min(maxAge.toMillis(), config.stateTtl().toMillis());
+        int removed = cleanInBatches(Script.CLEAN_STATES, config.stateIndexKey(), config.statePrefix(),
+                clock.millis() - age, "cleaning old states");
+        reconcile(config.stateIndexKey(), config.statePrefix(), "reconciling the state index");
+        return removed;
+    }
+
+    @Override
+    public Optional<Duration> stateTtl() {
+        return Optional.of(config.stateTtl());
     }
 
     static final int PAGE = 1_000;
@@ -285,7 +420,11 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                     for (int i = 0; i < ids.size(); i++) {
                         Map<String, String> h = hashes.get(i).get();
                         if (!h.isEmpty()) {
-                            page.add(SessionHash.session(ids.get(i), h));
+                            try {
+                                page.add(SessionHash.session(ids.get(i), h));
+                            } catch (UnreadableRecord e) {
+                                unreadable(sessionKey(ids.get(i)), e);
+                            }
                         }
                     }
                     return ids.isEmpty() ? null : page;
@@ -310,7 +449,11 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             for (int i = 0; i < states.size(); i++) {
                 String v = values.get(i).get();
                 if (v != null) {
-                    out.add(StateJson.read(states.get(i), v));
+                    try {
+                        out.add(StateJson.read(states.get(i), v));
+                    } catch (UnreadableRecord e) {
+                        unreadable(stateKey(states.get(i)), e);
+                    }
                 }
             }
             return out;

@@ -14,11 +14,17 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * the server answers NOSCRIPT). Every script names the keys it touches in KEYS except the
  * per-id keys of the cleaning scripts, which it builds from the prefix: fine for a standalone
  * Redis or a replica set, not for Redis Cluster.
+ *
+ * <p>Each script declares itself with a shebang (Redis 7): a script that adds data is checked
+ * against {@code maxmemory} before it runs, so under a {@code noeviction} policy it is refused
+ * whole with OOM instead of deleting first and writing anyway; scripts that only remove data
+ * ({@code flags=allow-oom}) still run, as they are how memory is freed.
  */
 final class Script {
 
     /** Replaces a session: its hash, its expiry, its index entry. ARGV: id, pttl, index score, field, value, … */
     static final Script ADD_SESSION = new Script("""
+            #!lua
             redis.call('DEL', KEYS[1])
             redis.call('HSET', KEYS[1], unpack(ARGV, 4))
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -28,6 +34,7 @@ final class Script {
 
     /** Removes a session and its index entry; 1 if it was live at ARGV[2]. ARGV: id, now. */
     static final Script REMOVE_SESSION = new Script("""
+            #!lua flags=allow-oom
             local exp = redis.call('HGET', KEYS[1], 'expires_at')
             redis.call('DEL', KEYS[1])
             redis.call('ZREM', KEYS[2], ARGV[1])
@@ -37,6 +44,7 @@ final class Script {
 
     /** Removes up to ARGV[3] sessions whose index score is at or before ARGV[1]. ARGV: now, prefix, batch. */
     static final Script CLEAN_SESSIONS = new Script("""
+            #!lua flags=allow-oom
             local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
             for _, id in ipairs(ids) do redis.call('DEL', ARGV[2] .. id) end
             if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
@@ -45,6 +53,7 @@ final class Script {
 
     /** Stores a state for ARGV[3] ms, indexes it by creation, drops index entries past their lifetime. ARGV: state, value, pttl, createdAt. */
     static final Script ADD_STATE = new Script("""
+            #!lua
             redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
             redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
             redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - tonumber(ARGV[3])))
@@ -53,6 +62,7 @@ final class Script {
 
     /** Consumes a state in one step: GETDEL, and its index entry. ARGV: state. */
     static final Script CONSUME_STATE = new Script("""
+            #!lua flags=allow-oom
             local v = redis.call('GETDEL', KEYS[1])
             redis.call('ZREM', KEYS[2], ARGV[1])
             return v
@@ -60,10 +70,27 @@ final class Script {
 
     /** Removes up to ARGV[3] states created at or before ARGV[1]. ARGV: cutoff, prefix, batch. */
     static final Script CLEAN_STATES = new Script("""
+            #!lua flags=allow-oom
             local s = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
             for _, st in ipairs(s) do redis.call('DEL', ARGV[2] .. st) end
             if #s > 0 then redis.call('ZREM', KEYS[1], unpack(s)) end
             return #s
+            """);
+
+    /**
+     * Drops index entries whose key is gone (evicted, or deleted outside the store): checks up to
+     * ARGV[3] index entries from rank ARGV[1] on. ARGV: rank, prefix, batch. Returns {checked, removed}.
+     */
+    static final Script RECONCILE = new Script("""
+            #!lua flags=allow-oom
+            local from = tonumber(ARGV[1])
+            local ids = redis.call('ZRANGE', KEYS[1], from, from + tonumber(ARGV[3]) - 1)
+            local gone = {}
+            for _, id in ipairs(ids) do
+              if redis.call('EXISTS', ARGV[2] .. id) == 0 then gone[#gone + 1] = id end
+            end
+            if #gone > 0 then redis.call('ZREM', KEYS[1], unpack(gone)) end
+            return {#ids, #gone}
             """);
 
     private final String text;

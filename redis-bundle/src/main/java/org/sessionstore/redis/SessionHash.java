@@ -9,16 +9,21 @@ import org.sessionstore.api.Session;
 /**
  * A session as the fields of its Redis hash: {@code username}, {@code sub}, {@code access_token},
  * {@code id_token} (so {@code getField} reads one field by its API name), {@code code_verifier},
- * and {@code issued_at}/{@code expires_at} in epoch milliseconds (Redis keeps instants to the
- * millisecond). A null component is an absent field.
+ * {@code issued_at}/{@code expires_at} in epoch milliseconds (Redis keeps instants to the
+ * millisecond), and {@code v}, the format version (absent in hashes written before versions were
+ * kept: the same fields). A null component is an absent field.
  */
 final class SessionHash {
+
+    /** The format version this store writes. */
+    static final String VERSION = "1";
 
     private SessionHash() {
     }
 
     static Map<String, String> fields(Session s) {
         Map<String, String> f = new LinkedHashMap<>();
+        f.put("v", VERSION);
         put(f, "username", s.username());
         put(f, "sub", s.sub());
         put(f, "issued_at", s.issuedAt() == null ? null : Long.toString(s.issuedAt().toEpochMilli()));
@@ -35,11 +40,42 @@ final class SessionHash {
         }
     }
 
+    /**
+     * @throws UnreadableRecord if the hash is not a session this store can read
+     */
     static Session session(String id, Map<String, String> f) {
+        checkVersion(f.get("v"));
         String issued = f.get("issued_at");
         return new Session(id, f.get("username"), f.get("sub"),
-                issued == null ? null : Instant.ofEpochMilli(Long.parseLong(issued)),
-                Instant.ofEpochMilli(Long.parseLong(f.get("expires_at"))),
+                issued == null ? null : Instant.ofEpochMilli(millis(issued, "issued_at")),
+                Instant.ofEpochMilli(expiresAt(f.get("expires_at"))),
                 f.get("access_token"), f.get("id_token"), f.get("code_verifier"));
+    }
+
+    /**
+     * The expiry of a hash read field by field.
+     *
+     * @throws UnreadableRecord if it is missing or not a number
+     */
+    static long expiresAt(String value) {
+        if (value == null) {
+            throw new UnreadableRecord("it has no expires_at field");
+        }
+        return millis(value, "expires_at");
+    }
+
+    static void checkVersion(String v) {
+        if (v != null && !v.equals(VERSION)) {
+            throw new UnreadableRecord("it was written in format " + (v.matches("\\d{1,9}") ? v : "?")
+                    + " by another version of the store; this one reads " + VERSION);
+        }
+    }
+
+    private static long millis(String value, String field) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new UnreadableRecord("its " + field + " field is not a number of milliseconds");
+        }
     }
 }

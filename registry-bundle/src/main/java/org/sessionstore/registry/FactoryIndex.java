@@ -75,6 +75,20 @@ final class FactoryIndex {
         }
     }
 
+    /** Whether the factory with this service id is still registered. */
+    boolean isRegistered(long serviceId) {
+        synchronized (lock) {
+            for (TreeSet<Candidate> set : byType.values()) {
+                for (Candidate c : set) {
+                    if (c.serviceId() == serviceId) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+
     /** One entry per type, sorted by type. */
     List<StoreProvider> providers() {
         synchronized (lock) {

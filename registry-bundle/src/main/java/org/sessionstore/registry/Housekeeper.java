@@ -4,36 +4,41 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.sessionstore.api.Housekeeping;
+import org.sessionstore.api.Redaction;
 import org.sessionstore.api.SessionStore;
 
 /**
  * Cleans the active store every {@code clean_interval}, whatever its backend: expired sessions,
- * and states older than {@code state_max_age}. Remembers the last run for {@code sessionstore:info}.
+ * and states past the store's own {@linkplain SessionStore#stateTtl() state lifetime} (never
+ * younger ones, so it never removes a state the store still accepts). It runs on a thread of its
+ * own, through the front's call counting, so a swap waits for a cleaning to end like for any
+ * call. Remembers the last run for {@code sessionstore:info}.
  */
 final class Housekeeper {
 
     private static final Logger LOG = System.getLogger("org.sessionstore.registry");
 
-    private final ActiveStore active;
+    private final StoreFront front;
     private final ScheduledExecutorService timer;
     // guarded by this
     private ScheduledFuture<?> task;
     private Duration interval = Duration.ZERO;
     private volatile Housekeeping last;
 
-    Housekeeper(ActiveStore active, ScheduledExecutorService timer) {
-        this.active = active;
+    Housekeeper(StoreFront front, ScheduledExecutorService timer) {
+        this.front = front;
         this.timer = timer;
     }
 
     /** Follows the configured interval; a change restarts the schedule. */
     synchronized void follow(Duration every) {
-        if (every.equals(interval) && task != null) {
+        if (every.equals(interval) && (task != null || every.isZero())) {
             return;
         }
         if (task != null) {
@@ -42,24 +47,31 @@ final class Housekeeper {
         }
         interval = every;
         if (!every.isZero()) {
-            task = timer.scheduleWithFixedDelay(this::runOnce, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+            task = timer.scheduleWithFixedDelay(this::runSafely, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void runSafely() {
+        try {
+            runOnce();
+        } catch (Throwable t) {
+            // a scheduled task that throws is never run again: report it and go on at the next interval
+            LOG.log(Level.ERROR, "session store housekeeping failed: " + t);
         }
     }
 
     /** One cleaning of the store served now; skipped while none is. */
     void runOnce() {
-        SessionStore store = active.front().backend();
-        if (store == null) {
-            return;
-        }
-        Duration stateMaxAge = active.settings().stateMaxAge();
         try {
-            int sessions = store.cleanExpired();
-            int states = store.cleanExpiredStates(stateMaxAge);
-            last = new Housekeeping(Instant.now(), sessions, states, null);
+            front.ifServing(store -> {
+                int sessions = store.cleanExpired();
+                Optional<Duration> ttl = store.stateTtl();
+                int states = ttl.isPresent() ? store.cleanExpiredStates(ttl.get()) : 0;
+                last = new Housekeeping(Instant.now(), sessions, states, null);
+            });
         } catch (RuntimeException e) {
-            last = new Housekeeping(Instant.now(), 0, 0, e.getMessage());
-            LOG.log(Level.WARNING, "session store housekeeping failed: " + e.getMessage());
+            last = new Housekeeping(Instant.now(), 0, 0, Redaction.printable(e.getMessage()));
+            LOG.log(Level.WARNING, "session store housekeeping failed: " + Redaction.printable(e.getMessage()));
         }
     }
 
@@ -72,5 +84,6 @@ final class Housekeeper {
             task.cancel(false);
             task = null;
         }
+        interval = Duration.ZERO;
     }
 }

@@ -17,4 +17,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Swap timeout", description = "How long a call waits for a backend of the "
             + "configured type while none is available (during an upgrade), such as 10s or 500ms.")
     String swap__timeout() default "10s";
+
+    @AttributeDefinition(name = "Clean interval", description = "How often the registry removes expired sessions"
+            + " and states past the backend's state_ttl from the active store, such as 1m; 0 turns it off.")
+    String clean__interval() default "1m";
 }

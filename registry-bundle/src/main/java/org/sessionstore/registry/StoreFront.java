@@ -2,6 +2,7 @@ package org.sessionstore.registry;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -30,6 +31,7 @@ final class StoreFront implements SessionStore {
     private volatile String type = "memory";
     private volatile Duration swapTimeout = RegistrySettings.DEFAULT_SWAP_TIMEOUT;
     private volatile String failure;
+    private volatile String waitingFor;
 
     /** Changes how long calls wait for a backend, keeping the one served. */
     void retime(Duration timeout) {
@@ -48,31 +50,61 @@ final class StoreFront implements SessionStore {
 
     /**
      * Serves calls from {@code next}; returns the backend it replaces (drained: no call runs on it
-     * any more), for the caller to copy or close.
+     * any more), for the caller to migrate from or close.
      */
     SessionStore serve(SessionStore next, String nextType, Duration timeout) {
-        return replace(new Lease(next), nextType, timeout, null);
+        return replace(new Lease(next), nextType, timeout, null, null);
     }
 
     /**
-     * Stops serving; calls wait for a backend of {@code nextType}, or fail at once with
-     * {@code failureMessage} if it is not null. Returns the backend withdrawn, for the caller to close.
+     * Stops serving: calls wait up to {@code timeout} for a backend of {@code nextType}
+     * ({@code why} says for what, in the message of a call that waited in vain). Returns the
+     * backend withdrawn, drained, for the caller to migrate from, keep or close.
      */
-    SessionStore withdraw(String nextType, Duration timeout, String failureMessage) {
-        return replace(null, nextType, timeout, failureMessage);
+    SessionStore withdraw(String nextType, Duration timeout, String why) {
+        return replace(null, nextType, timeout, null, why);
     }
 
-    private SessionStore replace(Lease next, String nextType, Duration timeout, String failureMessage) {
+    /** Stops serving: calls fail at once with {@code failureMessage}. Returns the backend withdrawn, drained. */
+    SessionStore fail(String nextType, Duration timeout, String failureMessage) {
+        return replace(null, nextType, timeout, failureMessage, null);
+    }
+
+    private SessionStore replace(Lease next, String nextType, Duration timeout, String failureMessage, String why) {
         Lease old;
         synchronized (monitor) {
             old = backend;
             type = nextType;
             swapTimeout = timeout;
             failure = failureMessage;
+            waitingFor = why;
             backend = next;
             monitor.notifyAll();
         }
         return drain(old);
+    }
+
+    /**
+     * Runs {@code op} on the backend serving now, counted like any call (so a swap drains it),
+     * without waiting if none serves.
+     *
+     * @return whether a backend ran it
+     */
+    boolean ifServing(Consumer<SessionStore> op) {
+        Lease b = backend;
+        if (b == null) {
+            return false;
+        }
+        b.running.increment();
+        try {
+            if (backend != b) {
+                return false;
+            }
+            op.accept(b.store);
+            return true;
+        } finally {
+            b.running.decrement();
+        }
     }
 
     /** Waits (up to 10 s) until no call runs on a replaced backend; returns its store. */
@@ -132,10 +164,13 @@ final class StoreFront implements SessionStore {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new StoreUnavailableException("no session store of type '" + type
-                            + "' is available: no bundle provides store.type=" + type + " (waited "
-                            + Durations.format(swapTimeout) + ", swap_timeout); install or start a bundle that"
-                            + " provides it, or configure another type");
+                    String why = waitingFor;
+                    throw new StoreUnavailableException(why != null
+                            ? "no session store of type '" + type + "' is serving yet: " + why + " (waited "
+                                    + Durations.format(swapTimeout) + ", swap_timeout); try again, or raise swap_timeout"
+                            : "no session store of type '" + type + "' is available: no bundle provides store.type="
+                                    + type + " (waited " + Durations.format(swapTimeout) + ", swap_timeout); install or"
+                                    + " start a bundle that provides it, or configure another type");
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(monitor, left);
@@ -203,6 +238,11 @@ final class StoreFront implements SessionStore {
     @Override
     public int cleanExpiredStates(Duration maxAge) {
         return call(s -> s.cleanExpiredStates(maxAge));
+    }
+
+    @Override
+    public Optional<Duration> stateTtl() {
+        return call(SessionStore::stateTtl);
     }
 
     /** Does nothing: the registry owns the backends and closes them. */

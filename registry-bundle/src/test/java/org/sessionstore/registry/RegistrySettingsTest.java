@@ -26,5 +26,7 @@ class RegistrySettingsTest {
                 () -> RegistrySettings.from(Map.of("swap_timeout", "-1s"))).key());
         assertEquals("type", assertThrows(StoreConfigException.class,
                 () -> RegistrySettings.from(Map.of("type", "Bad Type"))).key());
+        assertEquals("bad\u0007key", assertThrows(StoreConfigException.class,
+                () -> RegistrySettings.from(Map.of("bad\u0007key", "1"))).key());
     }
 }

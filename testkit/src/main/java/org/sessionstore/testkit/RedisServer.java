@@ -124,6 +124,39 @@ public final class RedisServer implements AutoCloseable {
         awaitPortFree();
     }
 
+    /** Freezes the server (SIGSTOP), as a hung host would: connections stay open, nothing answers. */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** Lets a {@linkplain #pause() frozen} server go on (SIGCONT). */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        for (ProcessHandle h : (Iterable<ProcessHandle>) process.toHandle().children()::iterator) {
+            if (h.info().command().orElse("").endsWith("sleep")) {
+                continue; // the watchdog's sleep (redis-server itself may run as redis-check-rdb, its Debian link)
+            }
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(h.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IOException("kill -" + name + " " + h.pid() + " failed");
+            }
+        }
+    }
+
+    /** Removes the server's data (call it while the server is stopped): the next start is empty. */
+    public void wipe() throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                if (!p.equals(dir) && !p.getFileName().toString().endsWith(".log")) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     /** Stops the server (SIGTERM). */
     public void stop() throws InterruptedException {
         process.toHandle().children().forEach(ProcessHandle::destroy);

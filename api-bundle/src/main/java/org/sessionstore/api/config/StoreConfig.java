@@ -44,7 +44,7 @@ public final class StoreConfig {
         Map<String, ?> values = config == null ? Map.of() : config;
         for (String key : new TreeSet<>(values.keySet())) {
             if (!knownKeys.contains(key)) {
-                throw new StoreConfigException(key, "unknown " + type + " store key '" + key
+                throw new StoreConfigException(key, "unknown " + type + " store key '" + Redaction.printable(key)
                         + "'; known keys: " + String.join(", ", new TreeSet<>(knownKeys)));
             }
         }
@@ -101,7 +101,7 @@ public final class StoreConfig {
     }
 
     private StoreConfigException bad(String key, String accepted) {
-        String shown = Redaction.isSecretKey(key) ? Redaction.MASK : "'" + raw(key) + "'";
+        String shown = Redaction.isSecretKey(key) ? Redaction.MASK : "'" + Redaction.printable(raw(key)) + "'";
         return new StoreConfigException(key, "bad value " + shown + " for " + type + " store key '" + key
                 + "': " + accepted);
     }

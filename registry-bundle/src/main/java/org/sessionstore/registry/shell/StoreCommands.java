@@ -1,20 +1,16 @@
 package org.sessionstore.registry.shell;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.framework.BundleContext;
-import org.osgi.service.cm.Configuration;
-import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -30,8 +26,6 @@ import org.sessionstore.api.StoreProvider;
 import org.sessionstore.api.StoreRegistry;
 import org.sessionstore.api.StoreStatus;
 import org.sessionstore.api.config.Durations;
-import org.sessionstore.registry.RegistrySettings;
-import org.sessionstore.registry.yaml.YamlConfigWatcher;
 
 /**
  * The {@code sessionstore:} commands of the Gogo shell. Each returns its output as a String; a
@@ -46,7 +40,6 @@ import org.sessionstore.registry.yaml.YamlConfigWatcher;
 public class StoreCommands {
 
     static final Duration DEFAULT_TTL = Duration.ofHours(1);
-    static final Duration STATE_MAX_AGE = Duration.ofMinutes(10);
 
     @Reference
     private StoreRegistry registry;
@@ -54,14 +47,6 @@ public class StoreCommands {
     @Reference(target = "(" + StoreRegistry.FRONT_PROPERTY + "=true)", cardinality = ReferenceCardinality.OPTIONAL,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile SessionStore store;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile ConfigurationAdmin configAdmin;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile YamlConfigWatcher yaml;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -113,69 +98,58 @@ public class StoreCommands {
         rows.put("provider", s.provider() == null ? "-"
                 : s.provider().bundleSymbolicName() + " " + s.provider().bundleVersion() + " (bundle "
                         + s.provider().bundleId() + ")");
-        if (s.state() == StoreStatus.State.ACTIVE) {
+        rows.put("source", s.source() == null ? "-" : s.source());
+        if (s.state() == StoreStatus.State.ACTIVE || s.state() == StoreStatus.State.PENDING) {
             SessionStore st = store;
-            rows.put("sessions", st == null ? "-" : String.valueOf(st.getSessionCount()));
+            String count;
+            try {
+                count = st == null ? "-" : String.valueOf(st.getSessionCount());
+            } catch (RuntimeException e) {
+                // info is what an operator runs when the backend is in trouble: say so, do not fail
+                count = "unavailable: " + Redaction.printable(e.getMessage());
+            }
+            rows.put("sessions", count);
         }
-        s.settings().forEach((k, v) -> rows.put(k, v));
+        s.settings().forEach(rows::put);
         if (s.detail() != null) {
             rows.put("detail", s.detail());
         }
         registry.lastHousekeeping().ifPresentOrElse(h -> rows.put("last clean", h.ranAt() + ": removed "
                 + h.sessionsRemoved() + " sessions, " + h.statesRemoved() + " states"
                 + (h.error() == null ? "" : " (failed: " + h.error() + ")")), () -> rows.put("last clean", "not yet"));
-        YamlConfigWatcher y = yaml;
-        if (y != null && (y.lastError() != null || y.lastApplied() != null)) {
-            rows.put("yaml", y.lastError() != null ? "error: " + y.lastError() : y.file() + " applied " + y.lastApplied());
-        }
         return table(rows);
     }
 
     @Descriptor("make TYPE the active store, with its settings as key=value (for example: use redis addr=127.0.0.1:6379 ttl=24h; "
-            + "the registry's swap_timeout, clean_interval, state_max_age too); --migrate copies the live sessions and states into it")
+            + "the registry's swap_timeout and clean_interval too); the entries of an in-process store are always migrated,"
+            + " --migrate also copies those of a shared one")
     public String use(
             @Parameter(names = {"-m", "--migrate"}, presentValue = "true", absentValue = "false")
-            @Descriptor("copy live sessions and states from the current store into the new one") boolean migrate,
+            @Descriptor("also copy the live sessions and states of a shared store (such as redis) into the new one") boolean migrate,
             @Descriptor("store type, see sessionstore:types") String type,
-            @Descriptor("backend settings, key=value") String... settings) throws IOException {
-        Map<String, Object> backend = new LinkedHashMap<>();
+            @Descriptor("backend settings, key=value") String... settings) {
+        Map<String, Object> config = new LinkedHashMap<>();
         for (String kv : settings) {
             int eq = kv.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("expected key=value, got '" + (Redaction.isSecretKey(kv) ? Redaction.MASK : kv)
+                throw new IllegalArgumentException("expected key=value, got '"
+                        + (Redaction.isSecretKey(kv) ? Redaction.MASK : Redaction.printable(kv))
                         + "'; usage: sessionstore:use [--migrate] TYPE [key=value ...]");
             }
-            backend.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-        }
-        Map<String, Object> own = new LinkedHashMap<>();
-        for (String key : RegistrySettings.REGISTRY_KEYS) {
-            if (backend.containsKey(key)) {
-                own.put(key, backend.remove(key));
+            String key = kv.substring(0, eq).trim();
+            if (key.equals("type")) {
+                throw new IllegalArgumentException("give the type as the first argument, not as type=…; usage: "
+                        + "sessionstore:use [--migrate] TYPE [key=value ...]");
             }
+            config.put(key, kv.substring(eq + 1).trim());
         }
-        // build one first: a bad type or value is reported here, and nothing is changed
-        registry.create(type, backend).close();
-        ConfigurationAdmin cm = configAdmin;
-        if (cm == null) {
-            throw new IllegalStateException("ConfigurationAdmin is not available; install and start org.apache.felix.configadmin");
-        }
-        Configuration config = cm.getConfiguration(StoreRegistry.PID, "?");
-        Hashtable<String, Object> props = new Hashtable<>(backend);
-        Dictionary<String, Object> old = config.getProperties();
-        for (String key : RegistrySettings.REGISTRY_KEYS) {
-            if (own.containsKey(key)) {
-                props.put(key, own.get(key));
-            } else if (old != null && old.get(key) != null) {
-                props.put(key, old.get(key));
-            }
-        }
-        props.put("type", type);
-        Migration m = registry.switchTo(props, migrate);
-        // persist it; the registry finds it already applied
-        config.update(props);
+        config.put("type", type);
+        // the registry checks it, builds it, migrates into it, serves it and saves it; a refusal changes nothing
+        Migration m = registry.switchTo(config, migrate);
         StoreStatus s = registry.status();
-        String copied = migrate ? String.format("; copied %d sessions and %d states in %d ms", m.sessions(), m.states(),
-                m.took().toMillis()) : "";
+        String copied = m.sessions() + m.states() > 0 || migrate
+                ? String.format("; copied %d sessions and %d states in %d ms", m.sessions(), m.states(), m.took().toMillis())
+                : "";
         return "active store: " + type + " " + s.settings() + copied;
     }
 
@@ -203,13 +177,13 @@ public class StoreCommands {
         }
         Instant now = clock.instant();
         store().addSession(new Session(id, username, username, now, now.plus(life), null, null, null));
-        return "added session " + id + " for " + username + ", expires " + now.plus(life) + " (in "
+        return "added session " + Redaction.printable(id) + " for " + Redaction.printable(username) + ", expires " + now.plus(life) + " (in "
                 + Durations.format(life) + ")";
     }
 
     @Descriptor("show a session, tokens redacted")
     public String get(@Descriptor("session id") String id) {
-        return store().getSession(id).map(StoreCommands::describe).orElse("no session '" + id + "'");
+        return store().getSession(id).map(StoreCommands::describe).orElse("no session '" + Redaction.printable(id) + "'");
     }
 
     static String describe(Session s) {
@@ -227,22 +201,29 @@ public class StoreCommands {
 
     @Descriptor("delete a session")
     public String delete(@Descriptor("session id") String id) {
-        return store().deleteSession(id) ? "deleted session " + id : "no session '" + id + "'";
+        return store().deleteSession(id) ? "deleted session " + Redaction.printable(id)
+                : "no session '" + Redaction.printable(id) + "'";
     }
 
-    @Descriptor("remove expired sessions, and states older than 10m")
+    @Descriptor("remove expired sessions, and states past the store's state_ttl")
     public String clean() {
         SessionStore s = store();
         int sessions = s.cleanExpired();
-        int states = s.cleanExpiredStates(STATE_MAX_AGE);
+        Optional<Duration> ttl = s.stateTtl();
+        if (ttl.isEmpty()) {
+            return "removed " + sessions + " expired sessions (the store does not say how long its states live;"
+                    + " it expires them itself)";
+        }
+        int states = s.cleanExpiredStates(ttl.get());
         return "removed " + sessions + " expired sessions and " + states + " states older than "
-                + Durations.format(STATE_MAX_AGE);
+                + Durations.format(ttl.get()) + " (state_ttl)";
     }
 
     private static String table(Map<String, String> rows) {
         int width = rows.keySet().stream().mapToInt(String::length).max().orElse(0);
         StringBuilder b = new StringBuilder();
-        rows.forEach((k, v) -> b.append(String.format("%-" + width + "s  %s%n", k, v)));
+        // values come from outside (usernames, settings, messages): never let them steer the terminal
+        rows.forEach((k, v) -> b.append(String.format("%-" + width + "s  %s%n", k, Redaction.printable(v))));
         return b.toString().stripTrailing();
     }
 }

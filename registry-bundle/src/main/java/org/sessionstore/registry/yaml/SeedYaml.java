@@ -1,18 +1,16 @@
 package org.sessionstore.registry.yaml;
 
-import java.io.Reader;
-import java.io.StringReader;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.sessionstore.api.Redaction;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
  * Reads the Go original's YAML, unchanged:
@@ -26,15 +24,19 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * </pre>
  *
  * into a flat configuration ({@code type} plus the {@code config:} keys, values as text), keeping
- * the line of each key so an error can name it. Anything else in the file is ignored; a key of
- * {@code session_store} other than {@code type} and {@code config} is an error.
+ * the line of each key so an error can name it. Jackson's streaming YAML parser reads it: no
+ * object mapping, so nothing in the file can make us build anything but strings. Anything else in
+ * the file is ignored; a key of {@code session_store} other than {@code type} and {@code config},
+ * a nested value under {@code config} and a key given twice are errors.
  */
 final class SeedYaml {
+
+    private static final YAMLFactory YAML = YAMLFactory.builder().build();
 
     /** A parsed file: the flat configuration and the 1-based line of each key. */
     record Parsed(Map<String, String> config, Map<String, Integer> lines, int blockLine) {
         int lineOf(String key) {
-            return lines.getOrDefault(key, blockLine);
+            return key == null ? blockLine : lines.getOrDefault(key, blockLine);
         }
     }
 
@@ -53,70 +55,91 @@ final class SeedYaml {
     }
 
     static Parsed parse(String text) throws YamlProblem {
-        Node root;
-        try (Reader r = new StringReader(text)) {
-            root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(r);
-        } catch (MarkedYAMLException e) {
-            int line = e.getProblemMark() == null ? 1 : e.getProblemMark().getLine() + 1;
-            throw new YamlProblem(line, "not valid YAML: " + e.getProblem());
-        } catch (java.io.IOException | RuntimeException e) {
-            throw new YamlProblem(1, "not valid YAML: " + e.getMessage());
+        try (JsonParser p = YAML.createParser(text)) {
+            return read(p);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new YamlProblem(at == null || at.getLineNr() < 1 ? 1 : at.getLineNr(),
+                    "not valid YAML: " + Redaction.printable(e.getOriginalMessage()));
+        } catch (IOException | RuntimeException e) {
+            throw new YamlProblem(1, "not valid YAML: " + Redaction.printable(String.valueOf(e.getMessage())));
         }
-        if (!(root instanceof MappingNode top)) {
-            throw new YamlProblem(1, "expected a mapping with a 'session_store' key");
+    }
+
+    private static Parsed read(JsonParser p) throws IOException, YamlProblem {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            throw new YamlProblem(line(p), "expected a mapping with a 'session_store' key");
         }
-        MappingNode block = null;
-        for (NodeTuple t : top.getValue()) {
-            if ("session_store".equals(scalar(t.getKeyNode()))) {
-                if (!(t.getValueNode() instanceof MappingNode m)) {
-                    throw new YamlProblem(line(t.getValueNode()), "'session_store' must hold 'type' and 'config'");
-                }
-                block = m;
+        Parsed found = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            int at = line(p);
+            JsonToken value = p.nextToken();
+            if (!"session_store".equals(name)) {
+                p.skipChildren();
+                continue;
             }
+            if (found != null) {
+                throw new YamlProblem(at, "'session_store' is given twice (first on line " + found.blockLine() + ")");
+            }
+            if (value != JsonToken.START_OBJECT) {
+                throw new YamlProblem(line(p), "'session_store' must hold 'type' and 'config'");
+            }
+            found = block(p, at);
         }
-        if (block == null) {
+        if (found == null) {
             throw new YamlProblem(1, "no 'session_store' key; write session_store: {type: memory, config: {}}");
         }
+        return found;
+    }
+
+    private static Parsed block(JsonParser p, int blockLine) throws IOException, YamlProblem {
         Map<String, String> config = new LinkedHashMap<>();
         Map<String, Integer> lines = new LinkedHashMap<>();
-        for (NodeTuple t : block.getValue()) {
-            String key = scalar(t.getKeyNode());
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            int at = line(p);
+            JsonToken value = p.nextToken();
             if ("type".equals(key)) {
-                String type = scalar(t.getValueNode());
-                if (type == null) {
-                    throw new YamlProblem(line(t.getValueNode()), "key 'type' must be a store type such as memory or redis");
+                if (!value.isScalarValue() || value == JsonToken.VALUE_NULL) {
+                    throw new YamlProblem(at, "key 'type' must be a store type such as memory or redis");
                 }
-                config.put("type", type);
-                lines.put("type", line(t.getKeyNode()));
+                put(config, lines, "type", p.getText(), at);
             } else if ("config".equals(key)) {
-                Node value = t.getValueNode();
-                if (value instanceof ScalarNode s && (s.getValue().isEmpty() || "null".equals(s.getValue()))) {
+                if (value == JsonToken.VALUE_NULL || value == JsonToken.VALUE_STRING && p.getText().isEmpty()) {
                     continue;
                 }
-                if (!(value instanceof MappingNode m)) {
-                    throw new YamlProblem(line(value), "key 'config' must be a mapping of the backend's keys");
+                if (value != JsonToken.START_OBJECT) {
+                    throw new YamlProblem(at, "key 'config' must be a mapping of the backend's keys");
                 }
-                for (NodeTuple c : m.getValue()) {
-                    String k = scalar(c.getKeyNode());
-                    String v = scalar(c.getValueNode());
-                    if (k == null || v == null) {
-                        throw new YamlProblem(line(c.getKeyNode()), "config key '" + k + "' must have a plain value");
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String k = p.currentName();
+                    int kl = line(p);
+                    JsonToken v = p.nextToken();
+                    if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+                        throw new YamlProblem(kl, "config key '" + Redaction.printable(k) + "' must have a plain value");
                     }
-                    config.put(k, v);
-                    lines.put(k, line(c.getKeyNode()));
+                    put(config, lines, k, v == JsonToken.VALUE_NULL ? "" : p.getText(), kl);
                 }
             } else {
-                throw new YamlProblem(line(t.getKeyNode()), "unknown key '" + key + "' under session_store; use type and config");
+                throw new YamlProblem(at, "unknown key '" + Redaction.printable(key) + "' under session_store; use type and config");
             }
         }
-        return new Parsed(config, lines, line(block));
+        return new Parsed(config, lines, blockLine);
     }
 
-    private static String scalar(Node n) {
-        return n instanceof ScalarNode s ? s.getValue() : null;
+    private static void put(Map<String, String> config, Map<String, Integer> lines, String key, String value, int line)
+            throws YamlProblem {
+        if (lines.containsKey(key)) {
+            throw new YamlProblem(line, "key '" + Redaction.printable(key) + "' is given twice (first on line "
+                    + lines.get(key) + ")");
+        }
+        config.put(key, value);
+        lines.put(key, line);
     }
 
-    private static int line(Node n) {
-        return n.getStartMark() == null ? 1 : n.getStartMark().getLine() + 1;
+    private static int line(JsonParser p) {
+        JsonLocation at = p.currentTokenLocation();
+        return at == null || at.getLineNr() < 1 ? 1 : at.getLineNr();
     }
 }

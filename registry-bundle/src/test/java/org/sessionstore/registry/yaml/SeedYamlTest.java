@@ -39,12 +39,19 @@ class SeedYamlTest {
 
     @Test
     void problemsCarryTheirLine() {
-        YamlProblem bad = assertThrows(YamlProblem.class, () -> SeedYaml.parse("session_store:\n  type: redis\n  config: [\n"));
+        YamlProblem bad = assertThrows(YamlProblem.class, () -> SeedYaml.parse("session_store:\n  type: redis\n  config:\n    addr: \"unterminated\n"));
         assertTrue(bad.line >= 3, "line " + bad.line);
         assertTrue(bad.getMessage().startsWith("not valid YAML"), bad.getMessage());
         YamlProblem unknown = assertThrows(YamlProblem.class, () -> SeedYaml.parse("session_store:\n  type: redis\n  conifg: {}\n"));
         assertEquals(3, unknown.line);
         assertTrue(unknown.getMessage().contains("'conifg'"));
         assertThrows(YamlProblem.class, () -> SeedYaml.parse("other: 1\n"));
+        YamlProblem twice = assertThrows(YamlProblem.class,
+                () -> SeedYaml.parse("session_store:\n  type: redis\n  config:\n    ttl: 1h\n    ttl: 2h\n"));
+        assertEquals(5, twice.line);
+        assertTrue(twice.getMessage().contains("given twice (first on line 4)"), twice.getMessage());
+        YamlProblem nested = assertThrows(YamlProblem.class,
+                () -> SeedYaml.parse("session_store:\n  type: redis\n  config:\n    addr: [a, b]\n"));
+        assertEquals(4, nested.line);
     }
 }

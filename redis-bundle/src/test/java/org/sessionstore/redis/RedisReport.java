@@ -32,7 +32,8 @@ import redis.clients.jedis.JedisPool;
  * getSession and validateAndRemoveState. Prints operations per second and the ratios.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar org.sessionstore.redis.RedisReport [seconds]}
- * (or {@code benchmarks/redis-report.sh}). (In this package to reach the store's scripts.)
+ * (or {@code benchmarks/redis-report.sh}). A harness in the redis backend's test sources (it sends
+ * the store's own scripts), shipped in the benchmarks jar.
  */
 public final class RedisReport {
 

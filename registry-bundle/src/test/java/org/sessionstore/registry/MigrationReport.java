@@ -12,12 +12,12 @@ import org.sessionstore.redis.RedisStoreFactory;
 import org.sessionstore.testkit.RedisServer;
 
 /**
- * Sessions copied per second by {@code --migrate} (the registry's {@link Transfer}) at 100,000
+ * Sessions copied per second by a migration (the registry's {@link Migrator}) at 100,000
  * sessions, beside the baseline of the same sessions added one by one to the same kind of target
  * in the same run: memory to redis, redis to memory, memory to memory.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar org.sessionstore.registry.MigrationReport}
- * (in this package to reach the registry's copy).
+ * (a harness in the registry's test sources, shipped in the benchmarks jar).
  */
 public final class MigrationReport {
 
@@ -43,7 +43,7 @@ public final class MigrationReport {
                     }
                     double copied;
                     try (SessionStore to = create(pair[1], redisConfig)) {
-                        Migration m = Transfer.copy(pair[1], from, to);
+                        Migration m = Migrator.copy(pair[1], (org.sessionstore.api.TransferableStore) from, to);
                         copied = m.sessions() / seconds(m.took());
                     }
                     if (pair[1].equals("redis")) {

@@ -20,17 +20,24 @@ import org.sessionstore.api.StoreException;
 import org.sessionstore.api.TransferableStore;
 
 /**
- * Copies the live sessions and states of one store into another, keeping their remaining
- * lifetimes: sessions keep {@code expiresAt}; states keep {@code createdAt} when the target can
- * import them ({@link TransferableStore}), else they are added anew.
+ * Migrates: copies the live sessions and states of one store into another, keeping their
+ * remaining lifetimes (sessions keep {@code expiresAt}; states keep {@code createdAt} when the
+ * target can import them ({@link TransferableStore}), else they are added anew). A swap migrates
+ * whenever the store it replaces holds its data in the process, and on {@code use --migrate}.
  */
-final class Transfer {
+final class Migrator {
 
-    private Transfer() {
+    private Migrator() {
     }
 
+    /** Whether a store's entries can be read out. */
     static boolean possible(SessionStore from) {
         return from instanceof TransferableStore;
+    }
+
+    /** Whether a store holds its entries in this process, so that closing it unmigrated would lose them. */
+    static boolean inProcess(SessionStore store) {
+        return store instanceof TransferableStore t && t.handOffOnUpgrade();
     }
 
     /** Writers at once: a remote target answers each add after a round trip, so several run in parallel. */
@@ -72,11 +79,7 @@ final class Transfer {
         }
     }
 
-    static Migration copy(String type, SessionStore from, SessionStore to) {
-        if (!(from instanceof TransferableStore source)) {
-            throw new StoreException("the current store cannot list its sessions, so it cannot be migrated; "
-                    + "switch without --migrate");
-        }
+    static Migration copy(String type, TransferableStore source, SessionStore to) {
         long start = System.nanoTime();
         AtomicLong sessions = new AtomicLong();
         AtomicLong states = new AtomicLong();

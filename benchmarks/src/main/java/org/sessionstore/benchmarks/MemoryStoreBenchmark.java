@@ -1,7 +1,8 @@
-package org.sessionstore.memory;
+package org.sessionstore.benchmarks;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -18,12 +19,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.sessionstore.api.Session;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.memory.MemoryStoreFactory;
 
 /**
  * The memory store's get and add over 1,000,000 sessions, beside a bare ConcurrentHashMap doing
  * the same work (a lookup by id; a put of a session by id) in the same run. Thread counts are set
  * by the runner ({@link org.sessionstore.benchmarks.MemoryReport}).
- * (In this package to reach the store's constructor that takes a clock.)
+ * The store is built as the registry builds it, by the backend's public factory.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -35,15 +38,14 @@ public class MemoryStoreBenchmark {
 
     static final int SESSIONS = 1_000_000;
 
-    MemorySessionStore store;
+    SessionStore store;
     ConcurrentHashMap<String, Session> map;
     String[] ids;
     Session[] sessions;
 
     @Setup
     public void fill() {
-        store = new MemorySessionStore(new MemoryConfig(2 * SESSIONS, 1_000, Duration.ofMinutes(10)),
-                java.time.Clock.systemUTC());
+        store = new MemoryStoreFactory().create(Map.of("max_sessions", Integer.toString(2 * SESSIONS)));
         map = new ConcurrentHashMap<>();
         ids = new String[SESSIONS];
         sessions = new Session[SESSIONS];

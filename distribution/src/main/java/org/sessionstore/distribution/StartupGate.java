@@ -1,0 +1,101 @@
+package org.sessionstore.distribution;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * Holds the console back until the configuration found at start is in effect: the session
+ * store's front carries {@code sessionstore.state} once the registry has applied (or refused,
+ * reporting why) the configuration of {@code etc/*.cfg}, the seed's YAML and a saved
+ * {@code use}, and the {@code sessionstore:} commands are published. So the first line of input
+ * runs on the configured store, never on a default one that is replaced a moment later.
+ *
+ * <p>A store that waits for its type (a backend jar in {@code deploy/} not installed yet) is
+ * given until every jar in {@code deploy/} is installed, and a moment more to start; then the
+ * console starts anyway with a warning (its calls wait up to {@code swap_timeout}).
+ */
+final class StartupGate {
+
+    static final long TIMEOUT_MILLIS = 30_000;
+    /** After the last deploy/ jar is installed, how long a waiting store gets to become active. */
+    static final long GRACE_MILLIS = 3_000;
+
+    private static final String COMMANDS = "(osgi.command.scope=sessionstore)";
+    private static final String PROCESSOR = "(objectClass=org.apache.felix.service.command.CommandProcessor)";
+    private static final String FRONT = "(&(objectClass=org.sessionstore.api.SessionStore)(sessionstore.front=true)"
+            + "(sessionstore.state=*))";
+
+    private final BundleContext context;
+    private final Path deploy;
+
+    StartupGate(BundleContext context, Path deploy) {
+        this.context = context;
+        this.deploy = deploy;
+    }
+
+    void await() throws InterruptedException {
+        long start = System.currentTimeMillis();
+        long deployedAt = -1;
+        String state = null;
+        while (System.currentTimeMillis() - start < TIMEOUT_MILLIS) {
+            ServiceReference<?> front = first(FRONT);
+            if (front != null && first(COMMANDS) != null && first(PROCESSOR) != null) {
+                state = String.valueOf(front.getProperty("sessionstore.state"));
+                if (state.equals("ACTIVE") || state.equals("FAILED")) {
+                    return; // a FAILED store's reason was logged by the registry; calls fail at once with it
+                }
+                if (deployInstalled()) {
+                    if (deployedAt < 0) {
+                        deployedAt = System.currentTimeMillis();
+                    } else if (System.currentTimeMillis() - deployedAt > GRACE_MILLIS) {
+                        break;
+                    }
+                }
+            }
+            Thread.sleep(20);
+        }
+        System.err.println("warning: the session store is " + (state == null ? "not published" : state)
+                + " after " + (System.currentTimeMillis() - start) / 1000 + "s; see 'sessionstore:info' and 'lb'");
+    }
+
+    /** Whether every jar in deploy/ has been installed as a bundle. */
+    private boolean deployInstalled() {
+        List<String> jars;
+        try (Stream<Path> files = Files.list(deploy)) {
+            jars = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).toList();
+        } catch (IOException e) {
+            return true;
+        }
+        for (String jar : jars) {
+            boolean found = false;
+            for (Bundle b : context.getBundles()) {
+                String location = b.getLocation();
+                if (location != null && location.endsWith("/" + jar)) {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private ServiceReference<?> first(String filter) {
+        try {
+            ServiceReference<?>[] refs = context.getAllServiceReferences(null, filter);
+            return refs == null || refs.length == 0 ? null : refs[0];
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package org.sessionstore.redis;
+
+import java.time.Duration;
+
+import org.apache.commons.pool2.BasePooledObjectFactory;
+import org.apache.commons.pool2.PooledObject;
+import org.apache.commons.pool2.impl.DefaultPooledObject;
+import org.apache.commons.pool2.impl.GenericObjectPool;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The store's bounded pool of connections, made so that a call's one deadline covers everything
+ * it waits for: a connection that has to be made for a call connects and logs in (AUTH, SELECT,
+ * CLIENT SETNAME) within the time the call has left, not within a fresh {@code timeout} (which
+ * Jedis's own pool would give it, so a call that waited for a free connection could take twice
+ * its timeout). The deadline travels with the calling thread.
+ */
+final class Connections extends BasePooledObjectFactory<Jedis> {
+
+    private static final ThreadLocal<long[]> DEADLINE = ThreadLocal.withInitial(() -> new long[1]);
+
+    private final RedisConfig config;
+    private final HostAndPort address;
+
+    private Connections(RedisConfig config) {
+        this.config = config;
+        this.address = new HostAndPort(config.host(), config.port());
+    }
+
+    /** A pool of at most {@code pool_size} connections; none is made until a call needs it. */
+    static GenericObjectPool<Jedis> pool(RedisConfig config) {
+        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
+        poolConfig.setMaxTotal(config.poolSize());
+        poolConfig.setMaxIdle(config.poolSize());
+        poolConfig.setMinIdle(0);
+        poolConfig.setBlockWhenExhausted(true);
+        poolConfig.setJmxEnabled(false);
+        // no evictor thread: dead idle connections are dropped when a call meets one
+        poolConfig.setTimeBetweenEvictionRuns(Duration.ofMillis(-1));
+        poolConfig.setTestOnBorrow(false);
+        return new GenericObjectPool<>(new Connections(config), poolConfig);
+    }
+
+    /** Sets the deadline (System.nanoTime) of the current thread's call. */
+    static void deadline(long nanoTime) {
+        DEADLINE.get()[0] = nanoTime;
+    }
+
+    /** Milliseconds the current call has left (at least 1), at most {@code timeout}. */
+    static int leftMillis(RedisConfig config) {
+        long deadline = DEADLINE.get()[0];
+        long full = config.timeout().toMillis();
+        if (deadline == 0) {
+            return (int) full;
+        }
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        return (int) Math.max(1, Math.min(full, left));
+    }
+
+    @Override
+    public Jedis create() {
+        int left = leftMillis(config);
+        return new Jedis(address, DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(left)
+                .socketTimeoutMillis(left)
+                .user(config.username())
+                .password(config.password())
+                .database(config.db())
+                .ssl(config.tls())
+                .clientName("sessionstore")
+                .build());
+    }
+
+    @Override
+    public PooledObject<Jedis> wrap(Jedis jedis) {
+        return new DefaultPooledObject<>(jedis);
+    }
+
+    @Override
+    public void destroyObject(PooledObject<Jedis> p) {
+        p.getObject().close();
+    }
+}

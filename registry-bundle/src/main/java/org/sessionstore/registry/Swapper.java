@@ -1,0 +1,606 @@
+package org.sessionstore.registry;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+import org.sessionstore.api.Migration;
+import org.sessionstore.api.Redaction;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.StoreConfigException;
+import org.sessionstore.api.StoreException;
+import org.sessionstore.api.StoreStatus;
+import org.sessionstore.api.StoreStatus.State;
+import org.sessionstore.api.TransferableStore;
+import org.sessionstore.api.config.Durations;
+import org.sessionstore.registry.FactoryIndex.Candidate;
+
+/**
+ * Decides and performs every swap of the backend behind the {@link StoreFront}: the configured
+ * store is built, migrated into and served; the store it replaces is drained and closed. It owns
+ * every backend it builds.
+ *
+ * <p><b>Threads and locks.</b> Every input — a configuration {@linkplain #submit submitted} by
+ * ConfigAdmin, {@code sessionstore:use} or the YAML, a factory arriving or leaving, a kept store's
+ * time running out, shutdown — becomes a task on the one registry thread, and only that thread
+ * reads or writes the fields below. It plans a swap and performs it (the factory's
+ * {@code create}, the migration, the drain, the close) holding no lock, so neither a slow backend
+ * nor a long migration blocks a DS callback (they only enqueue) or {@link #status()} (it reads an
+ * immutable snapshot). The locks that exist are leaves, never held while calling out:
+ * {@link FactoryIndex}'s and the front's monitor.
+ *
+ * <p><b>What is never lost.</b> A store that holds its entries in the process (the memory store)
+ * is migrated into whatever replaces it: a new configuration of the same or another type, or the
+ * upgraded bundle's store. When its bundle leaves it is kept, unserved, for up to
+ * {@code swap_timeout} for a successor. A configuration that is refused (a bad value, a migration
+ * that does not fit) changes nothing; one that names a type no bundle provides yet is pending: the
+ * running store keeps serving until the type arrives.
+ */
+final class Swapper {
+
+    private static final Logger LOG = System.getLogger("org.sessionstore.registry");
+    private static final Migration NOTHING_MIGRATED = new Migration("", 0, 0, Duration.ZERO);
+
+    /** A configuration handed to the door, with where it came from and how to treat it. */
+    record Submission(Map<String, ?> properties, ConfigSource source, boolean immediate, boolean migrate,
+            boolean persist) {
+
+        /** From ConfigAdmin (an {@code etc/*.cfg} file or a saved configuration): declarative. */
+        static Submission fromConfigAdmin(Map<String, ?> properties) {
+            return new Submission(properties, ConfigSource.of(properties), false, false, false);
+        }
+
+        /** From the YAML: declarative, persisted to ConfigAdmin once applied. */
+        static Submission fromFile(Map<String, ?> properties, ConfigSource source) {
+            return new Submission(properties, source, false, false, true);
+        }
+
+        /** From {@code sessionstore:use}: the type must be there now; persisted once applied. */
+        static Submission fromShell(Map<String, ?> properties, boolean migrate) {
+            return new Submission(properties, ConfigSource.SHELL, true, migrate, true);
+        }
+    }
+
+    /** A backend built by this registry: its store, the factory and the settings it came from. */
+    private record Backend(String type, SessionStore store, Candidate candidate, RegistrySettings settings) {
+    }
+
+    /** Inside {@link #reconcile}: the configured backend cannot take over, so what runs stays. */
+    private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient RuntimeException cause;
+
+        Refused(RuntimeException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.cause = cause;
+        }
+    }
+
+    private final FactoryIndex factories;
+    private final StoreFront front;
+    private final ScheduledExecutorService thread;
+    private final Consumer<Swapper> onChange;
+    private volatile Consumer<Map<String, Object>> persister = p -> {
+    };
+
+    // confined to the registry thread
+    /** What is configured, and where it came from; null before the first configuration. */
+    private RegistrySettings desired;
+    private ConfigSource source = ConfigSource.DEFAULTS;
+    /** The backend calls go to, or null. */
+    private Backend serving;
+    /** The settings of the backend that served last, while the configured type is pending. */
+    private RegistrySettings lastServed;
+    /** The entries of an in-process store withdrawn with its bundle, kept for a successor up to swap_timeout. */
+    private KeptEntries kept;
+    /** Why the last configuration was refused (the running store stayed), or null. */
+    private String refusal;
+    /** Why nothing can serve (calls fail at once), or null. */
+    private String failure;
+    /** The factory and settings whose create or migration failed last, so they are not retried on every event. */
+    private long failedCandidate = -1;
+    private RegistrySettings failedSettings;
+    private Migration lastMigration;
+    private boolean stopped;
+
+    private volatile StoreStatus snapshot = new StoreStatus("memory", State.WAITING, Map.of(), null,
+            "not configured yet", null);
+    private volatile RegistrySettings settingsSnapshot;
+    private volatile boolean settled;
+
+    Swapper(FactoryIndex factories, StoreFront front, ScheduledExecutorService registryThread, Consumer<Swapper> onChange) {
+        this.factories = factories;
+        this.front = front;
+        this.thread = registryThread;
+        this.onChange = onChange;
+    }
+
+    /** Where applied configurations from the shell and the YAML are written so that they persist. */
+    void persistTo(Consumer<Map<String, Object>> persister) {
+        this.persister = persister;
+    }
+
+    // ---- inputs: each becomes a task on the registry thread
+
+    /**
+     * Hands a configuration to the door.
+     *
+     * @return completes with what was migrated once the configuration is in effect (or pending),
+     *         or exceptionally with why it was refused
+     */
+    CompletableFuture<Migration> submit(Submission s) {
+        CompletableFuture<Migration> result = new CompletableFuture<>();
+        run(() -> {
+            try {
+                Migration m = apply(s);
+                return () -> result.complete(m);
+            } catch (RuntimeException e) {
+                return () -> result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Applies the configuration found at start: the YAML's if there is one and it is accepted,
+     * else ConfigAdmin's (an {@code etc/*.cfg} file or a saved {@code use}). Afterwards the store
+     * is {@linkplain #settled() settled}.
+     *
+     * @param configAdmin ConfigAdmin's configuration (empty if none)
+     * @param yaml the YAML's configuration, or null
+     * @param yamlProblem why the YAML could not be read, or null
+     */
+    void start(Map<String, ?> configAdmin, Submission yaml, String yamlProblem) {
+        run(() -> {
+            String yamlRefusal = yamlProblem;
+            if (yamlProblem != null) {
+                LOG.log(Level.ERROR, "session store configuration refused: " + yamlProblem);
+            }
+            try {
+                if (yaml != null) {
+                    try {
+                        apply(yaml);
+                        return null;
+                    } catch (RuntimeException refused) {
+                        // reported by apply; the configuration ConfigAdmin holds stands
+                        yamlRefusal = refusal;
+                    }
+                }
+                try {
+                    apply(Submission.fromConfigAdmin(configAdmin));
+                } catch (RuntimeException refused) {
+                    // reported by apply
+                }
+            } finally {
+                if (yamlRefusal != null && (refusal == null || !refusal.equals(yamlRefusal))) {
+                    refusal = refusal == null ? yamlRefusal : yamlRefusal + "; " + refusal;
+                }
+                settled = true;
+            }
+            return null;
+        });
+    }
+
+    /** Reports a configuration that could not even be read (a bad file): status shows it, nothing changes. */
+    void refuse(String message) {
+        run(() -> {
+            refusal = message;
+            LOG.log(Level.ERROR, "session store configuration refused: " + message);
+            return null;
+        });
+    }
+
+    /**
+     * A factory of some type arrived, left or changed.
+     *
+     * @return completes when the registry has dealt with it; a bundle that is stopping waits for
+     *         that (bounded), so its store is drained, and its entries read, while its classes are
+     *         still there
+     */
+    CompletableFuture<Void> factoriesChanged() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        run(() -> {
+            try {
+                reconcile(false);
+            } catch (Refused r) {
+                refused(source, r.cause);
+            } catch (RuntimeException e) {
+                // recorded as the failure by reconcile
+            }
+            return () -> done.complete(null);
+        });
+        return done;
+    }
+
+    /** Closes every backend; waits (bounded) until done. */
+    void shutdown() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            run(() -> {
+                stopped = true;
+                serving = null;
+                close(front.fail(currentType(), Duration.ZERO,
+                        "the session store registry has stopped; start the bundle org.sessionstore.registry"));
+                kept = null;
+                return () -> done.complete(null);
+            });
+            done.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(Level.WARNING, "the session store registry did not close its stores in 30s: " + e);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the registry thread is gone already
+        }
+    }
+
+    /**
+     * Runs a task on the registry thread. A task never kills the thread; the snapshot follows it,
+     * and only then runs what the task returns (it completes the caller's future, so a caller that
+     * waited reads the new status).
+     */
+    private void run(java.util.function.Supplier<Runnable> task) {
+        thread.execute(() -> {
+            if (stopped) {
+                return;
+            }
+            Runnable after = null;
+            try {
+                after = task.get();
+            } catch (Throwable t) {
+                LOG.log(Level.ERROR, "session store registry task failed: " + t, t);
+            } finally {
+                publish();
+            }
+            if (after != null) {
+                after.run();
+            }
+        });
+    }
+
+    // ---- the work, on the registry thread
+
+    private Migration apply(Submission s) {
+        RegistrySettings next;
+        try {
+            next = RegistrySettings.from(s.immediate()
+                    ? RegistrySettings.inheritRegistryKeys(s.properties(), desired) : s.properties());
+        } catch (StoreConfigException e) {
+            refused(s.source(), e);
+            if (desired == null) {
+                failure = "configuration refused: " + refusal;
+                front.fail(rawType(s.properties()), Duration.ZERO, failure);
+            }
+            throw e;
+        }
+        if (s.immediate() && factories.chosen(next.type()).isEmpty()) {
+            StoreConfigException e = new StoreConfigException("type", "unsupported session store type '" + next.type()
+                    + "' (available: " + String.join(", ", factories.typeNames()) + ")");
+            refused(s.source(), e);
+            throw e;
+        }
+        RegistrySettings before = desired;
+        ConfigSource sourceBefore = source;
+        desired = next;
+        if (!next.equals(before)) {
+            source = s.source(); // an echo of the same configuration keeps where it came from
+        }
+        failedCandidate = -1;
+        Migration m;
+        try {
+            m = reconcile(s.migrate());
+        } catch (Refused r) {
+            desired = before;
+            source = sourceBefore;
+            refused(s.source(), r.cause);
+            throw r.cause;
+        } catch (RuntimeException failed) {
+            // nothing could be kept: the store failed (calls fail at once, status says why)
+            refusal = failure;
+            throw failed;
+        }
+        refusal = null;
+        if (s.persist()) {
+            persist(next);
+        }
+        if (!next.equals(before)) {
+            LOG.log(Level.INFO, "session store configured from {0}: {1}", source, next);
+        }
+        return m;
+    }
+
+    private static String rawType(Map<String, ?> props) {
+        Object t = props.get("type");
+        return t instanceof String s && s.matches("[a-z][a-z0-9_-]{0,63}") ? s : "memory";
+    }
+
+    /** Records and logs the refusal of a configuration from {@code from}. */
+    private void refused(ConfigSource from, RuntimeException e) {
+        String key = e instanceof StoreConfigException c ? c.key() : null;
+        refusal = from.locate(key) + ": " + Redaction.printable(e.getMessage())
+                + (serving != null ? "; the running " + serving.type() + " store is kept" : "");
+        LOG.log(Level.ERROR, "session store configuration refused: " + refusal);
+    }
+
+    private void persist(RegistrySettings s) {
+        try {
+            persister.accept(s.asProperties());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the session store configuration is in effect but could not be saved to ConfigAdmin: "
+                    + Redaction.printable(e.getMessage()));
+        }
+    }
+
+    /**
+     * Brings what serves in line with what is configured and the factories there are now.
+     *
+     * @param migrate copy the replaced store's entries even if they do not live in the process
+     * @throws Refused if the configured backend cannot be built or migrated into while another
+     *         store serves or is kept (which then stays)
+     */
+    private Migration reconcile(boolean migrate) {
+        if (desired == null || stopped) {
+            return NOTHING_MIGRATED;
+        }
+        if (serving != null && !factories.isRegistered(serving.candidate().serviceId())) {
+            withdrawServing();
+        }
+        Candidate chosen = factories.chosen(desired.type()).orElse(null);
+        if (chosen == null) {
+            if (migrate) {
+                throw new Refused(new StoreConfigException("type", "no bundle provides store.type=" + desired.type()
+                        + " now, so nothing can be migrated to it; install it first or switch without --migrate"));
+            }
+            return keepServingWhilePending();
+        }
+        if (serving != null && serving.candidate().serviceId() == chosen.serviceId()
+                && serving.candidate().factory() == chosen.factory() && serving.settings().sameBackend(desired) && !migrate) {
+            front.retime(desired.swapTimeout());
+            serving = new Backend(serving.type(), serving.store(), serving.candidate(), desired);
+            return NOTHING_MIGRATED;
+        }
+        return build(chosen, desired, migrate);
+    }
+
+    /** The configured type is not there: the store that served keeps serving (back from an upgrade if need be). */
+    private Migration keepServingWhilePending() {
+        if (serving == null && lastServed != null && !lastServed.type().equals(desired.type())) {
+            Candidate back = factories.chosen(lastServed.type()).orElse(null);
+            if (back != null) {
+                try {
+                    return build(back, lastServed, false);
+                } catch (RuntimeException e) {
+                    // it cannot serve again; wait for the configured type
+                }
+            }
+        }
+        if (serving == null) {
+            failure = null;
+            front.withdraw(desired.type(), desired.swapTimeout(), null);
+        } else {
+            front.retime(desired.swapTimeout());
+        }
+        return NOTHING_MIGRATED;
+    }
+
+    /** Builds a backend with {@code settings} from {@code c} and swaps it in. */
+    private Migration build(Candidate c, RegistrySettings settings, boolean migrate) {
+        if (c.serviceId() == failedCandidate && settings.equals(failedSettings)) {
+            return NOTHING_MIGRATED; // it failed with this factory and these settings already
+        }
+        boolean fromServing = kept == null && serving != null && (migrate || Migrator.inProcess(serving.store()));
+        if (migrate && kept == null && (serving == null || !Migrator.possible(serving.store()))) {
+            throw new Refused(new StoreConfigException("type", "the current store cannot be migrated (it is "
+                    + (serving == null ? "not serving" : "not able to list its entries") + "); switch without --migrate"));
+        }
+        SessionStore built;
+        try {
+            built = c.factory().create(settings.backendConfig());
+        } catch (RuntimeException e) {
+            rememberFailure(c, settings);
+            if (serving != null || kept != null) {
+                throw new Refused(e);
+            }
+            failWith("the " + settings.type() + " store rejected its configuration: " + e.getMessage(),
+                    e instanceof StoreConfigException sc ? sc.key() : null);
+            throw e;
+        }
+        return swapTo(new Backend(settings.type(), built, c, settings), fromServing);
+    }
+
+    /**
+     * Serves {@code next}, migrating into it first from the serving store ({@code fromServing})
+     * or from the kept entries of one whose bundle left; closes what it replaces.
+     */
+    private Migration swapTo(Backend next, boolean fromServing) {
+        Backend replaced = serving;
+        TransferableStore from = fromServing ? (TransferableStore) replaced.store() : kept;
+        Migration m = NOTHING_MIGRATED;
+        if (from != null) {
+            if (fromServing) {
+                // calls wait meanwhile, so nothing is written to the old store after it was read
+                front.withdraw(next.type(), desired.swapTimeout(), "the entries of the " + replaced.type()
+                        + " store are being migrated into the new " + next.type() + " store");
+            }
+            try {
+                m = Migrator.copy(next.type(), from, next.store());
+            } catch (RuntimeException | LinkageError e) {
+                close(next.store());
+                rememberFailure(next.candidate(), next.settings());
+                StoreException why = new StoreException("migrating the live entries of the "
+                        + (fromServing ? replaced.type() : kept.type()) + " store into the new " + next.type()
+                        + " store failed, so it does not serve: " + e.getMessage());
+                if (fromServing) {
+                    front.serve(replaced.store(), replaced.type(), desired.swapTimeout());
+                }
+                throw new Refused(why);
+            }
+            lastMigration = m;
+            if (m.sessions() + m.states() > 0) {
+                LOG.log(Level.INFO, "migrated {0} sessions and {1} states into the new ''{2}'' store in {3} ms",
+                        m.sessions(), m.states(), next.type(), m.took().toMillis());
+            }
+        }
+        close(front.serve(next.store(), next.type(), desired.swapTimeout()));
+        if (fromServing) {
+            close(replaced.store());
+        }
+        kept = null; // migrated, or of no use to this store
+        serving = next;
+        lastServed = null;
+        failure = null;
+        failedCandidate = -1;
+        LOG.log(Level.INFO, "session store ''{0}'' active, from {1} {2}", next.type(),
+                next.candidate().bundleSymbolicName(), next.candidate().bundleVersion());
+        return m;
+    }
+
+    private void rememberFailure(Candidate c, RegistrySettings settings) {
+        failedCandidate = c.serviceId();
+        failedSettings = settings;
+    }
+
+    /** The served backend's bundle left: calls wait; an in-process store is kept for a successor. */
+    private void withdrawServing() {
+        Backend left = serving;
+        serving = null;
+        lastServed = left.settings();
+        SessionStore store = front.withdraw(desired.type(), desired.swapTimeout(), null);
+        if (Migrator.inProcess(store)) {
+            // read now, while the leaving bundle's classes are still there; the store itself can go
+            try {
+                keep(KeptEntries.of(left.type(), (TransferableStore) store));
+            } catch (RuntimeException | LinkageError e) {
+                LOG.log(Level.ERROR, "the entries of the withdrawn ''{0}'' store could not be read, so they are lost: {1}",
+                        left.type(), Redaction.printable(String.valueOf(e)));
+            }
+            close(store);
+            LOG.log(Level.WARNING, "session store ''{0}'' withdrawn: its bundle left; calls wait up to swap_timeout ({1})"
+                    + " for a successor, which gets its entries", left.type(), Durations.format(desired.swapTimeout()));
+        } else {
+            close(store);
+            LOG.log(Level.WARNING, "session store ''{0}'' withdrawn: its bundle left; calls wait up to swap_timeout ({1})"
+                    + " for a bundle that provides it", left.type(), Durations.format(desired.swapTimeout()));
+        }
+    }
+
+    private void keep(KeptEntries entries) {
+        kept = entries;
+        long wait = Math.max(desired.swapTimeout().toMillis(), 1);
+        thread.schedule(() -> run(() -> {
+            if (kept == entries) {
+                kept = null;
+                LOG.log(Level.WARNING, "no successor of the withdrawn ''{0}'' store arrived within swap_timeout;"
+                        + " its {1} sessions and states are dropped", entries.type(), entries.size());
+            }
+            return null;
+        }), wait, TimeUnit.MILLISECONDS);
+    }
+
+    /** Nothing can serve: calls fail at once with why. */
+    private void failWith(String why, String key) {
+        failure = source.locate(key) + ": " + Redaction.printable(why);
+        LOG.log(Level.ERROR, "session store failed: " + failure);
+        close(front.fail(desired.type(), desired.swapTimeout(), failure));
+        serving = null;
+    }
+
+    private static void close(SessionStore store) {
+        if (store == null) {
+            return;
+        }
+        try {
+            store.close();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.WARNING, "closing a session store failed: " + Redaction.printable(String.valueOf(e)));
+        }
+    }
+
+    private String currentType() {
+        return serving != null ? serving.type() : desired != null ? desired.type() : "memory";
+    }
+
+    // ---- what others read
+
+    /** Publishes the state after a task; only the registry thread calls it. */
+    private void publish() {
+        StoreStatus s;
+        if (desired == null) {
+            s = new StoreStatus("memory", failure != null ? State.FAILED : State.WAITING, Map.of(), null,
+                    failure != null ? failure : "not configured yet", null);
+        } else {
+            State state;
+            String detail;
+            if (serving == null && failure != null) {
+                state = State.FAILED;
+                detail = failure;
+            } else if (serving == null) {
+                state = State.WAITING;
+                detail = "waiting for a bundle that provides store.type=" + desired.type()
+                        + (kept != null ? "; the entries of the withdrawn " + kept.type() + " store are kept for it" : "");
+            } else if (!serving.type().equals(desired.type())) {
+                state = State.PENDING;
+                detail = "configured type '" + desired.type() + "' is pending: no bundle provides store.type="
+                        + desired.type() + " (available: " + String.join(", ", factories.typeNames()) + "); the "
+                        + serving.type() + " store keeps serving until one arrives, then its entries are migrated";
+            } else {
+                state = State.ACTIVE;
+                detail = null;
+            }
+            if (refusal != null && !refusal.equals(failure)) {
+                detail = (detail == null ? "" : detail + "; ") + "last configuration refused: " + refusal;
+            }
+            s = new StoreStatus(desired.type(), state, desired.shown(), serving == null ? null
+                    : FactoryIndex.provider(serving.candidate(), 1), detail, source.name());
+        }
+        snapshot = s;
+        settingsSnapshot = desired;
+        onChange.accept(this);
+    }
+
+    /** What the store is doing now; never blocks. */
+    StoreStatus status() {
+        return snapshot;
+    }
+
+    /** Whether the configuration found at start has been applied or refused. */
+    boolean settled() {
+        return settled;
+    }
+
+    /** The type calls go to now: the serving backend's, else the configured one. */
+    String servingType() {
+        StoreStatus s = snapshot;
+        return s.provider() != null ? s.provider().type() : s.type();
+    }
+
+    /** The configured settings, or null before any. */
+    RegistrySettings settings() {
+        return settingsSnapshot;
+    }
+
+    /** The last migration into a new store, if any. */
+    Migration lastMigration() {
+        return lastMigration;
+    }
+
+    /** Waits until the tasks submitted so far have run. */
+    void awaitIdle() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        thread.execute(() -> done.complete(null));
+        try {
+            done.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the registry thread did not answer in 60s", e);
+        }
+    }
+}
