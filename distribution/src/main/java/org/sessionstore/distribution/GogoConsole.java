@@ -24,8 +24,10 @@ import org.osgi.framework.ServiceRegistration;
  *
  * <p>Input is UTF-8 whatever the platform's charset. A line longer than {@value #MAX_LINE}
  * characters is refused (its characters are read and dropped, never held), as a failure. A
- * command fails when it throws, and also when it writes to standard error (Felix's built-in
- * commands report a bad bundle id or a failed start that way and return normally).
+ * command fails when it throws, when it writes to the session's standard error, and, for the
+ * built-in commands (any scope but {@code sessionstore}), when it reports a failure the way
+ * Felix's do, in its result or its printed output: a line that is a Java exception
+ * ({@code java.net.MalformedURLException: no protocol: x}) or {@code Bundle ID '999' is invalid.}
  */
 final class GogoConsole {
 
@@ -37,9 +39,17 @@ final class GogoConsole {
     private static final int INSPECT = 0;
 
     private final BundleContext context;
+    private final OutputWatch systemOut;
+    private final OutputWatch systemErr;
 
-    GogoConsole(BundleContext context) {
+    /**
+     * @param systemOut what System.out writes to (Felix's built-ins print their failures there)
+     * @param systemErr what System.err writes to
+     */
+    GogoConsole(BundleContext context, OutputWatch systemOut, OutputWatch systemErr) {
         this.context = context;
+        this.systemOut = systemOut;
+        this.systemErr = systemErr;
     }
 
     /**
@@ -61,8 +71,9 @@ final class GogoConsole {
         Method format = sessionType.getMethod("format", Object.class, int.class);
         Method close = sessionType.getMethod("close");
         ServiceRegistration<?> converters = GogoConverters.register(context, gogo);
-        ErrorWatch watched = new ErrorWatch(err);
-        Object session = create.invoke(processor, new ByteArrayInputStream(new byte[0]), out, watched);
+        OutputWatch sessionErr = new OutputWatch(err);
+        OutputWatch sessionOut = new OutputWatch(out);
+        Object session = create.invoke(processor, new ByteArrayInputStream(new byte[0]), sessionOut, sessionErr);
         boolean interactive = System.console() != null;
         boolean failed = false;
         LineReader lines = new LineReader(new InputStreamReader(input, StandardCharsets.UTF_8), MAX_LINE);
@@ -89,15 +100,24 @@ final class GogoConsole {
                 if (command.equals("exit") || command.equals("quit")) {
                     return failed ? 1 : 0;
                 }
-                watched.reset();
+                for (OutputWatch w : new OutputWatch[] {sessionErr, sessionOut, systemOut, systemErr}) {
+                    w.reset();
+                }
                 try {
                     Object result = execute.invoke(session, command);
+                    String shown = null;
                     if (result != null) {
-                        out.println(result instanceof CharSequence || result instanceof Number || result instanceof Boolean
-                                ? String.valueOf(result) : String.valueOf(format.invoke(session, result, INSPECT)));
+                        shown = result instanceof CharSequence || result instanceof Number || result instanceof Boolean
+                                ? String.valueOf(result) : String.valueOf(format.invoke(session, result, INSPECT));
+                        out.println(shown);
                     }
-                    if (watched.written()) {
-                        failed = true; // a built-in that reported a failure on standard error
+                    // Felix's built-ins return or print their failures instead of throwing them
+                    boolean builtIn = !command.startsWith("sessionstore:");
+                    if (sessionErr.written() || builtIn && (shown != null && reportsFailure(shown)
+                            || reportsFailure(sessionOut.captured()) || reportsFailure(systemOut.captured())
+                            || reportsFailure(systemErr.captured()))) {
+                        failed = true;
+                        err.println("error: " + command.split("\\s+", 2)[0] + " reported a failure (above)");
                     }
                 } catch (InvocationTargetException e) {
                     failed = true;
@@ -142,41 +162,12 @@ final class GogoConsole {
         return nl < 0 ? message : message.substring(0, nl);
     }
 
-    /** Standard error as a session writes to it, remembering whether anything was written since {@link #reset()}. */
-    static final class ErrorWatch extends OutputStream {
-        private final PrintStream target;
-        private volatile boolean written;
+    private static final java.util.regex.Pattern FAILURE_LINE = java.util.regex.Pattern.compile(
+            "(?m)^(?:(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)(?::.*)?|Bundle ID '.*' +is invalid\\.)\\s*$");
 
-        ErrorWatch(PrintStream target) {
-            this.target = target;
-        }
-
-        void reset() {
-            written = false;
-        }
-
-        boolean written() {
-            return written;
-        }
-
-        @Override
-        public void write(int b) {
-            written = true;
-            target.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            if (len > 0) {
-                written = true;
-            }
-            target.write(b, off, len);
-        }
-
-        @Override
-        public void flush() {
-            target.flush();
-        }
+    /** Whether what a command printed reports a failure the way Felix's built-ins do. */
+    static boolean reportsFailure(String printed) {
+        return FAILURE_LINE.matcher(printed).find();
     }
 
     /**

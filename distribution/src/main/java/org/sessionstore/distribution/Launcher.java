@@ -61,6 +61,12 @@ public final class Launcher {
         // session whose streams were those routers would route its output back to itself
         PrintStream stdout = System.out;
         PrintStream stderr = System.err;
+        // what the framework's bundles print goes through watches, so the console can tell a
+        // built-in command that printed its failure and returned normally
+        OutputWatch systemOut = new OutputWatch(stdout);
+        OutputWatch systemErr = new OutputWatch(stderr);
+        System.setOut(new PrintStream(systemOut, true));
+        System.setErr(new PrintStream(systemErr, true));
         System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
@@ -126,7 +132,7 @@ public final class Launcher {
 
         new StartupGate(context, deploy).await();
         stopWatcher.start();
-        int status = new GogoConsole(context).run(System.in, stdout, stderr);
+        int status = new GogoConsole(context, systemOut, systemErr).run(System.in, stdout, stderr);
         consoleEnded.set(true);
         framework.stop();
         framework.waitForStop(10_000);

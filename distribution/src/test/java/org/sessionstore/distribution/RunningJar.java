@@ -20,9 +20,10 @@ final class RunningJar implements AutoCloseable {
     private final StringBuffer err = new StringBuffer();
     private final OutputStream stdin;
 
-    RunningJar(Path home) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString()));
+    RunningJar(Path home, String... jvmArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(List.of("-jar", JAR.toString()));
         process = new ProcessBuilder(cmd).directory(home.toFile()).start();
         stdin = process.getOutputStream();
         pump(process.getInputStream(), out);
@@ -42,6 +43,20 @@ final class RunningJar implements AutoCloseable {
         });
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Writes raw bytes to standard input. */
+    void sendBytes(byte[] bytes) throws IOException {
+        stdin.write(bytes);
+        stdin.flush();
+    }
+
+    /** Runs a whole script: sends its lines, closes input, waits for the exit; returns the status. */
+    int script(String... lines) throws Exception {
+        for (String l : lines) {
+            send(l);
+        }
+        return finish();
     }
 
     void send(String line) throws IOException {

@@ -29,6 +29,7 @@ final class Housekeeper {
     // guarded by this
     private ScheduledFuture<?> task;
     private Duration interval = Duration.ZERO;
+    private boolean stopped;
     private volatile Housekeeping last;
 
     Housekeeper(StoreFront front, ScheduledExecutorService timer) {
@@ -38,7 +39,7 @@ final class Housekeeper {
 
     /** Follows the configured interval; a change restarts the schedule. */
     synchronized void follow(Duration every) {
-        if (every.equals(interval) && (task != null || every.isZero())) {
+        if (stopped || every.equals(interval) && (task != null || every.isZero())) {
             return;
         }
         if (task != null) {
@@ -80,10 +81,10 @@ final class Housekeeper {
     }
 
     synchronized void stop() {
+        stopped = true;
         if (task != null) {
             task.cancel(false);
             task = null;
         }
-        interval = Duration.ZERO;
     }
 }

@@ -256,8 +256,11 @@ final class Swapper {
                 after = task.get();
             } catch (Throwable t) {
                 LOG.log(Level.ERROR, "session store registry task failed: " + t, t);
-            } finally {
+            }
+            try {
                 publish();
+            } catch (Throwable t) {
+                LOG.log(Level.ERROR, "session store registry could not publish its state: " + t, t);
             }
             if (after != null) {
                 after.run();
@@ -310,7 +313,7 @@ final class Swapper {
         if (s.persist()) {
             persist(next);
         }
-        if (!next.equals(before)) {
+        if (!next.equals(before) && source != ConfigSource.DEFAULTS) {
             LOG.log(Level.INFO, "session store configured from {0}: {1}", source, next);
         }
         return m;

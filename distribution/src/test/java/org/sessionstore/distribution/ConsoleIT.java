@@ -1,0 +1,82 @@
+package org.sessionstore.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The console as an operator pipes into it: over-long lines, Felix's own bundle commands, failing built-ins. */
+class ConsoleIT {
+
+    @TempDir
+    Path home;
+
+    /** Defect: 100 MB without a newline ended in an OutOfMemoryError stack trace and a process that never exited. */
+    @Test
+    void anEndlessLineIsRefusedInOneLineAndTheRunGoesOn() throws Exception {
+        try (RunningJar jar = new RunningJar(home, "-Xmx64m")) {
+            jar.send("sessionstore:add before alice");
+            byte[] chunk = new byte[1 << 20];
+            java.util.Arrays.fill(chunk, (byte) 'a');
+            for (int i = 0; i < 100; i++) {
+                jar.sendBytes(chunk);
+            }
+            jar.sendBytes("\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals(1, jar.script("sessionstore:count"), "the refused line counts as a failure");
+            assertTrue(jar.err().contains("error: line 2 is longer than 65536 characters; it was not run"), jar.err());
+            assertFalse(jar.err().contains("OutOfMemoryError") || jar.err().contains("\tat "), jar.err());
+            assertTrue(jar.out().endsWith("1\n"), jar.out());
+        }
+    }
+
+    /** Defect: headers/update/stop/inspect with a bundle id failed with "wrong arguments … (Bundle[])". */
+    @Test
+    void felixCommandsThatTakeABundleWorkAndUpdateKeepsTheSessions() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.send("sessionstore:add kept alice 1h");
+            jar.send("headers 2");
+            jar.send("headers org.sessionstore.memory");
+            jar.send("update 2");
+            jar.send("stop 2");
+            jar.send("start 2");
+            jar.send("inspect capability service 2");
+            assertEquals(0, jar.script("sessionstore:get kept"), jar.err());
+            String out = jar.out();
+            assertTrue(out.contains("Bundle-SymbolicName = org.sessionstore.memory"), out);
+            assertTrue(out.contains("store.type = memory"), "inspect lists the factory service:\n" + out);
+            assertTrue(out.matches("(?s).*id +kept\\nusername +alice.*"), "the updated bundle got the session:\n" + out);
+            assertFalse(jar.err().contains("wrong arguments"), jar.err());
+        }
+    }
+
+    /** Defect: a failing built-in printed an exception and the run still exited 0. */
+    @Test
+    void aBuiltInThatFailsCountsAsAFailure() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(1, jar.script("start 999", "lb"));
+            assertTrue(jar.out().startsWith("Bundle ID '999'  is invalid."), jar.out());
+            assertTrue(jar.err().contains("error: start reported a failure (above)"), jar.err());
+        }
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(1, jar.script("start /no/such.jar"));
+            assertTrue(jar.out().contains("MalformedURLException"), jar.out());
+        }
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(1, jar.script("headers 999"));
+            assertTrue(jar.err().contains("error: wrong arguments for headers"), jar.err());
+        }
+    }
+
+    @Test
+    void inputIsUtf8WhateverThePlatformCharset() throws Exception {
+        try (RunningJar jar = new RunningJar(home, "-Dfile.encoding=ISO-8859-1", "-Dsun.stdin.encoding=ISO-8859-1")) {
+            assertEquals(0, jar.script("sessionstore:add caf\u00e9 u1", "sessionstore:add caf\u00fc u2", "sessionstore:count"));
+            assertTrue(jar.out().endsWith("2\n"), "two ids, not one:\n" + jar.out());
+        }
+    }
+}
