@@ -115,12 +115,16 @@ public class RegistryLifecycleIT extends StoreTestSupport {
                 config -> new MockStore(config), props);
         try {
             await("mock listed", Duration.ofSeconds(5), () -> typeAvailable("mock"));
+            store.addSession(session("from-memory"));
+            long inMemory = store.getSessionCount();
             configure("mock", "flavour", "vanilla");
             assertEquals(StoreStatus.State.ACTIVE, registry.status().state());
             await("front published as mock", Duration.ofSeconds(5),
                     () -> "mock".equals(context.getServiceReference(SessionStore.class).getProperty(StoreFactory.STORE_TYPE)));
             store.addSession(session("mocked"));
-            assertEquals(1, store.getSessionCount());
+            assertEquals("the memory store's sessions were migrated into mock, and one more added",
+                    inMemory + 1, store.getSessionCount());
+            assertTrue(store.sessionExists("from-memory"));
             assertEquals(Map.of("flavour", "vanilla"), MockStore.lastConfig);
         } finally {
             reg.unregister();

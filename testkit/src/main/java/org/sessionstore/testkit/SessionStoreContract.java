@@ -282,6 +282,28 @@ public abstract class SessionStoreContract {
         assertTrue(store.validateAndRemoveState("new3", "ua").isPresent());
     }
 
+    /**
+     * The one setting for a state's life: a store that reports its {@code stateTtl()} accepts a
+     * state for exactly that long, and cleaning at that age removes only states it no longer
+     * accepts (the registry's housekeeping cleans at it).
+     */
+    @Test
+    void theReportedStateLifetimeIsTheOneTheStoreKeeps() {
+        Optional<Duration> reported = store.stateTtl();
+        if (reported.isEmpty()) {
+            return; // the store does not say; the registry then leaves its states to it
+        }
+        assertEquals(stateTtl(), reported.get(), "stateTtl() differs from the lifetime the suite was told");
+        store.addStateEntry("young", "ua", "r", "u", "v");
+        store.addStateEntry("old", "ua", "r", "u", "v");
+        clock.advance(reported.get().minusSeconds(1));
+        assertEquals(0, store.cleanExpiredStates(reported.get()), "cleaning at state_ttl removed a state still accepted");
+        assertTrue(store.validateAndRemoveState("young", "ua").isPresent());
+        clock.advance(Duration.ofSeconds(2));
+        assertEquals(1, store.cleanExpiredStates(reported.get()));
+        assertEquals(Optional.empty(), store.validateAndRemoveState("old", "ua"));
+    }
+
     @Test
     void stateToStringHidesTheVerifier() {
         String text = new StateEntry("s", clock.instant(), "ua", "r", "u", "secret-verifier").toString();
