@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -35,11 +33,7 @@ class RedisFaultTest {
     private final MutableClock clock = new MutableClock(Instant.now());
 
     private RedisSessionStore store(RedisServer server, String... keyValues) {
-        Map<String, Object> config = new HashMap<>(Map.of("addr", server.addr()));
-        for (int i = 0; i < keyValues.length; i += 2) {
-            config.put(keyValues[i], keyValues[i + 1]);
-        }
-        return new RedisSessionStore(RedisConfig.from(config), clock);
+        return RedisSessionStoreTest.store(server, clock, keyValues);
     }
 
     private Session session(String id, String payload) {

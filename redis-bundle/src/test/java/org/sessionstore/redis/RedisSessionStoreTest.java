@@ -48,6 +48,11 @@ class RedisSessionStoreTest {
     }
 
     private RedisSessionStore store(String... keyValues) {
+        return store(server, clock, keyValues);
+    }
+
+    /** A store on {@code server} with the given keys (addr set), reading time from {@code clock}. */
+    static RedisSessionStore store(RedisServer server, java.time.Clock clock, String... keyValues) {
         Map<String, Object> config = new HashMap<>(Map.of("addr", server.addr()));
         for (int i = 0; i < keyValues.length; i += 2) {
             config.put(keyValues[i], keyValues[i + 1]);
