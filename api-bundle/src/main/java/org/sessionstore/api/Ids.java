@@ -4,8 +4,12 @@ package org.sessionstore.api;
  * Checks the identifiers a store is given (session ids, OAuth2 states), so that every backend
  * rejects the same bad input with the same clear message.
  *
- * <p>An id is valid when it is not null, not blank, at most {@link #MAX_LENGTH} characters
- * long, and free of control characters (which could split a log line or a Redis key).
+ * <p>An id is valid when it is not null, at most {@link #MAX_LENGTH} characters long, not made
+ * only of spaces (of any kind), and free of characters that could hide or disguise it when it is
+ * printed: control characters (which could split a log line or steer a terminal), Unicode format
+ * characters (zero-width spaces and joiners, bidirectional overrides and isolates such as U+202E),
+ * line and paragraph separators (U+2028, U+2029) and spaces other than the plain U+0020 (such as
+ * the no-break space U+00A0), and unpaired surrogates.
  */
 public final class Ids {
 
@@ -27,20 +31,49 @@ public final class Ids {
         if (value == null) {
             throw new IllegalArgumentException(what + " must not be null");
         }
-        if (value.isBlank()) {
-            throw new IllegalArgumentException(what + " must not be blank");
-        }
         if (value.length() > MAX_LENGTH) {
             throw new IllegalArgumentException(what + " is " + value.length()
                     + " characters long; at most " + MAX_LENGTH + " are allowed");
         }
+        boolean onlySpaces = true;
         for (int i = 0; i < value.length(); i++) {
-            if (Character.isISOControl(value.charAt(i))) {
-                throw new IllegalArgumentException(what + " contains a control character at index " + i
-                        + "; use printable characters only");
+            char c = value.charAt(i);
+            if (c == ' ') {
+                continue;
+            }
+            onlySpaces = false;
+            String rule = refused(value, i);
+            if (rule != null) {
+                throw new IllegalArgumentException(what + " contains " + rule + " (U+"
+                        + String.format("%04X", (int) c) + ") at index " + i + "; use visible characters only");
             }
         }
+        if (onlySpaces) {
+            throw new IllegalArgumentException(what + " must not be blank");
+        }
         return value;
+    }
+
+    /** What is wrong with the character at {@code i}, or null if it may stand in an id. */
+    private static String refused(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isISOControl(c)) {
+            return "a control character";
+        }
+        switch (Character.getType(c)) {
+            case Character.FORMAT:
+                return "an invisible format character";
+            case Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR:
+                return "a line or paragraph separator";
+            case Character.SPACE_SEPARATOR:
+                return "a space other than U+0020";
+            case Character.SURROGATE:
+                boolean paired = Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+                        : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+                return paired ? null : "an unpaired surrogate";
+            default:
+                return null;
+        }
     }
 
     /**

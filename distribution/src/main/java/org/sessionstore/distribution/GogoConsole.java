@@ -39,6 +39,8 @@ final class GogoConsole {
     private static final int INSPECT = 0;
 
     private final BundleContext context;
+    /** Whether a command failed so far (read by the launcher if the framework stops under the console). */
+    private volatile boolean failed;
     private final OutputWatch systemOut;
     private final OutputWatch systemErr;
 
@@ -75,7 +77,6 @@ final class GogoConsole {
         OutputWatch sessionOut = new OutputWatch(out);
         Object session = create.invoke(processor, new ByteArrayInputStream(new byte[0]), sessionOut, sessionErr);
         boolean interactive = System.console() != null;
-        boolean failed = false;
         LineReader lines = new LineReader(new InputStreamReader(input, StandardCharsets.UTF_8), MAX_LINE);
         try {
             while (true) {
@@ -138,6 +139,11 @@ final class GogoConsole {
         }
     }
 
+    /** Whether any command failed so far. */
+    boolean failed() {
+        return failed;
+    }
+
     /** Gogo's "Cannot coerce f(Token) to any of [(String, String)]" in an operator's words. */
     static String explain(String command, String message) {
         if (message.startsWith("Cannot coerce ")) {
@@ -159,7 +165,27 @@ final class GogoConsole {
             message = "out of memory: " + message;
         }
         int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
+        return printable(nl < 0 ? message : message.substring(0, nl));
+    }
+
+    /**
+     * A message as it may reach the terminal: control, format (bidi), separator and unassigned
+     * characters written as {@code \\uXXXX}. (The launcher runs outside the framework and cannot
+     * use the API's Redaction, which does the same for the bundles.)
+     */
+    static String printable(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            int type = Character.getType(c);
+            if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED || type == Character.PRIVATE_USE) {
+                b.append(String.format("\\u%04X", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static final java.util.regex.Pattern FAILURE_LINE = java.util.regex.Pattern.compile(

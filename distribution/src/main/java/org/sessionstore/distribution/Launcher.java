@@ -59,15 +59,19 @@ public final class Launcher {
     private static int run() throws Exception {
         // the process's own streams: Gogo replaces System.out/err with per-thread routers, and a
         // session whose streams were those routers would route its output back to itself
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
+        // UTF-8 whatever the platform's charset (LANG=C included), like the input
+        PrintStream stdout = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+                java.nio.charset.StandardCharsets.UTF_8);
+        PrintStream stderr = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
+                java.nio.charset.StandardCharsets.UTF_8);
         // what the framework's bundles print goes through watches, so the console can tell a
         // built-in command that printed its failure and returned normally
         OutputWatch systemOut = new OutputWatch(stdout);
         OutputWatch systemErr = new OutputWatch(stderr);
-        System.setOut(new PrintStream(systemOut, true));
-        System.setErr(new PrintStream(systemErr, true));
+        System.setOut(new PrintStream(systemOut, true, java.nio.charset.StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(systemErr, true, java.nio.charset.StandardCharsets.UTF_8));
         System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
+        logTo(stderr);
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
@@ -117,12 +121,13 @@ public final class Launcher {
             }
         }
         java.util.concurrent.atomic.AtomicBoolean consoleEnded = new java.util.concurrent.atomic.AtomicBoolean();
-        // the framework stopped from inside (for example 'stop 0'): end the process too
+        GogoConsole console = new GogoConsole(context, systemOut, systemErr);
+        // the framework stopped from inside (for example 'stop 0'): end the process too, with the status so far
         Thread stopWatcher = new Thread(() -> {
             try {
                 framework.waitForStop(0);
                 if (!consoleEnded.get()) {
-                    System.exit(0);
+                    System.exit(console.failed() ? 1 : 0);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -132,11 +137,37 @@ public final class Launcher {
 
         new StartupGate(context, deploy).await();
         stopWatcher.start();
-        int status = new GogoConsole(context, systemOut, systemErr).run(System.in, stdout, stderr);
+        int status = console.run(System.in, stdout, stderr);
         consoleEnded.set(true);
         framework.stop();
         framework.waitForStop(10_000);
         return status;
+    }
+
+    /**
+     * Log records go to the process's standard error as they are, never through the streams a
+     * command's output is read from (a warning logged while a command runs is not its failure).
+     */
+    private static void logTo(PrintStream stderr) {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        java.util.logging.StreamHandler handler = new java.util.logging.StreamHandler(stderr,
+                new java.util.logging.SimpleFormatter()) {
+            @Override
+            public synchronized void publish(java.util.logging.LogRecord r) {
+                super.publish(r);
+                flush();
+            }
+        };
+        handler.setLevel(java.util.logging.Level.INFO);
+        try {
+            handler.setEncoding("UTF-8");
+        } catch (java.io.UnsupportedEncodingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        root.addHandler(handler);
     }
 
     private static int startRank(Bundle b) {

@@ -116,6 +116,27 @@ class ConfigurationPathsIT {
         }
     }
 
+    /** Found in review: removing etc/sessionstore.cfg switched to an empty default store. */
+    @Test
+    void removingTheCfgKeepsTheRunningConfigurationAndUseSaysTheFileWins() throws Exception {
+        Path cfg = etc().resolve("sessionstore.cfg");
+        Files.writeString(cfg, "type = memory\nmax_sessions = 100\n");
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.send("sessionstore:add kept alice 1h");
+            jar.send("sessionstore:use memory max_sessions=150");
+            jar.awaitOut(o -> o.contains("active store"), 20_000);
+            Files.delete(cfg);
+            jar.poll("sessionstore:count", o -> o.equals("1\n"), 5_000);
+            Thread.sleep(2_500); // FileInstall notices the removal within a second
+            jar.send("sessionstore:info");
+            assertEquals(0, jar.finish());
+            assertTrue(jar.out().contains("note: " + cfg + " sets this configuration at every start, so this change lasts"
+                    + " until the next restart; edit that file to keep it"), jar.out());
+            assertTrue(jar.out().matches("(?s).*sessions +1\n.*max_sessions +150\n.*"), jar.out());
+            assertTrue(jar.err().contains("the configuration of PID sessionstore was deleted"), jar.err());
+        }
+    }
+
     /** Defect: after a saved 'use redis', every restart stalled 30 s waiting for 'memory'. */
     @Test
     void aSavedUseIsTheStoreAtTheNextStartWithoutAStall() throws Exception {

@@ -72,6 +72,44 @@ class ConsoleIT {
         }
     }
 
+    /** Found in review: updating the registry bundle itself dropped every session of the memory store. */
+    @Test
+    void updatingTheRegistryBundleKeepsTheSessions() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.send("sessionstore:add kept alice 1h");
+            jar.send("update org.sessionstore.registry");
+            jar.poll("sessionstore:get kept", o -> o.contains("username") && o.contains("alice"), 20_000);
+            jar.finish();
+            assertTrue(jar.err().contains("they are kept for its next start"), jar.err());
+        }
+    }
+
+    /** Found in review: a failure before 'stop 0' was lost, the process exited 0. */
+    @Test
+    void stoppingTheFrameworkFromTheConsoleKeepsTheExitStatus() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(1, jar.script("sessionstore:add onlyone", "stop 0"));
+        }
+    }
+
+    @Test
+    void anArgumentWithoutEqualsIsNeverRepeated() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(1, jar.script("sessionstore:use memory max_sessions=5 s3cr3tpw"));
+            assertTrue(jar.err().contains("expected key=value, got an argument without '=' (setting 2)"), jar.err());
+            assertFalse(jar.err().contains("s3cr3tpw") || jar.out().contains("s3cr3tpw"));
+        }
+    }
+
+    @Test
+    void controlCharactersInAnErrorAreEscaped() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(1, jar.script("sessionstore:add x u 1\u001bZ"));
+            assertFalse(jar.err().contains("\u001b"), jar.err());
+            assertTrue(jar.err().contains("\\u001BZ"), jar.err());
+        }
+    }
+
     @Test
     void inputIsUtf8WhateverThePlatformCharset() throws Exception {
         try (RunningJar jar = new RunningJar(home, "-Dfile.encoding=ISO-8859-1", "-Dsun.stdin.encoding=ISO-8859-1")) {

@@ -64,6 +64,17 @@ final class RunningJar implements AutoCloseable {
         stdin.flush();
     }
 
+    /** Waits until standard output satisfies {@code until}. */
+    void awaitOut(Predicate<String> until, long timeoutMillis) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (!until.test(out.toString())) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("no expected output in " + timeoutMillis + " ms; stdout:\n" + out + "\nstderr:\n" + err);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** Sends {@code command} every half second until the output since then satisfies {@code until}. */
     String poll(String command, Predicate<String> until, long timeoutMillis) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutMillis;

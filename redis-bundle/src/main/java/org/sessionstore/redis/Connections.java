@@ -25,10 +25,12 @@ final class Connections extends BasePooledObjectFactory<Jedis> {
 
     private final RedisConfig config;
     private final HostAndPort address;
+    private final TlsSetup tls;
 
     private Connections(RedisConfig config) {
         this.config = config;
         this.address = new HostAndPort(config.host(), config.port());
+        this.tls = config.tls() ? TlsSetup.of(config.tlsFiles()) : null;
     }
 
     /** A pool of at most {@code pool_size} connections; none is made until a call needs it. */
@@ -64,15 +66,17 @@ final class Connections extends BasePooledObjectFactory<Jedis> {
     @Override
     public Jedis create() {
         int left = leftMillis(config);
-        return new Jedis(address, DefaultJedisClientConfig.builder()
+        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(left)
                 .socketTimeoutMillis(left)
                 .user(config.username())
                 .password(config.password())
                 .database(config.db())
-                .ssl(config.tls())
-                .clientName("sessionstore")
-                .build());
+                .clientName("sessionstore");
+        if (tls != null) {
+            b.ssl(true).sslSocketFactory(tls.socketFactory()).sslParameters(tls.parameters());
+        }
+        return new Jedis(address, b.build());
     }
 
     @Override

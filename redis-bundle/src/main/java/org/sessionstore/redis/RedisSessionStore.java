@@ -175,6 +175,25 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     /** Why a connection failed, in words, without Java class names. */
     static String reason(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof java.security.cert.CertificateException && (m.contains("No subject alternative")
+                    || m.contains("No name matching"))) {
+                return "TLS refused: the server's certificate is not issued for this host name or address (" + m
+                        + "); use the name the certificate holds in addr";
+            }
+            if (m.contains("PKIX path") || m.contains("unable to find valid certification path")) {
+                return "TLS refused: the server's certificate is not signed by a CA this store trusts; give the CA in"
+                        + " tls_ca_file";
+            }
+            if (m.contains("certificate_required") || m.contains("bad_certificate")) {
+                return "TLS refused by the server: it requires a client certificate (tls_cert_file, tls_key_file) it"
+                        + " trusts";
+            }
+            if (m.contains("Unsupported or unrecognized SSL message") || m.contains("plaintext connection")) {
+                return "TLS failed: the server at this address does not speak TLS";
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.net.SocketTimeoutException) {
                 return "no answer within the timeout";
             }
@@ -185,7 +204,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                 return "unknown host";
             }
         }
-        String m = String.valueOf(e.getMessage()).replaceAll("(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error): ?", "");
+        String m = String.valueOf(e.getMessage()).replaceAll("(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error): ?", "")
+                .replaceAll("\\.$", "");
         return Redaction.printable(m.isBlank() ? e.getClass().getSimpleName() : m);
     }
 

@@ -45,19 +45,33 @@ class RedisConfigTest {
     void badValuesNameTheKeyAndWhatIsAccepted() {
         assertBad("db", Map.of("db", "abc"), "a whole number from 0 to 65535");
         assertBad("ttl", Map.of("ttl", "-5m"), "a duration from 1s");
-        assertBad("addr", Map.of("addr", "nohost"), "host:port, such as 127.0.0.1:6379");
-        assertBad("addr", Map.of("addr", "h:99999"), "host:port");
+        assertBad("addr", Map.of("addr", "nohost"), "host:port only, such as 127.0.0.1:6379");
+        assertBad("addr", Map.of("addr", "h:99999"), "host:port only");
         assertBad("pool_size", Map.of("pool_size", "0"), "a whole number from 1");
         assertBad("tls", Map.of("tls", "maybe"), "true or false");
         assertBad("state_prefix", Map.of("session_prefix", "x:", "state_prefix", "x:"), "must differ");
         assertBad("tll", Map.of("tll", "1h"), "known keys: addr, db, password, pool_size, session_prefix, state_prefix, "
-                + "state_ttl, timeout, tls, ttl, username");
+                + "state_ttl, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, tls_verify_hostname, ttl, username");
     }
 
     private static void assertBad(String key, Map<String, ?> config, String accepted) {
         StoreConfigException e = assertThrows(StoreConfigException.class, () -> RedisConfig.from(config));
         assertEquals(key, e.key());
         assertTrue(e.getMessage().contains(accepted), e.getMessage());
+    }
+
+    /** Defect: addr=redis://:S@host:port was accepted, and S then appeared in use, info and every error. */
+    @Test
+    void anAddressIsHostAndPortOnlyAndABadOneIsNeverRepeated() {
+        for (String bad : new String[] {"redis://:s3cret@127.0.0.1:6379", "user:s3cret@127.0.0.1:6379",
+            "rediss://127.0.0.1:6379", "127.0.0.1:6379/0", "s3cret host:6379", "127.0.0.1:6379?password=s3cret", "-h:1"}) {
+            StoreConfigException e = assertThrows(StoreConfigException.class, () -> RedisConfig.from(Map.of("addr", bad)));
+            assertEquals("addr", e.key());
+            assertFalse(e.getMessage().contains("s3cret") || e.getMessage().contains(bad), e.getMessage());
+        }
+        assertEquals("redis.example.com:6380", RedisConfig.from(Map.of("addr", "redis.example.com:6380")).addr());
+        assertEquals("10.0.0.7:6379", RedisConfig.from(Map.of("addr", "10.0.0.7:6379")).addr());
+        assertEquals("[fe80::1]:6379", RedisConfig.from(Map.of("addr", "[fe80::1]:6379")).addr());
     }
 
     @Test

@@ -39,6 +39,16 @@ final class KeptEntries implements TransferableStore {
         return new KeptEntries(type, s, st);
     }
 
+    /** Entries handed over as plain JDK and API objects (from a previous registry instance). */
+    static KeptEntries of(String type, List<Session> sessions, List<StateEntry> states) {
+        return new KeptEntries(type, List.copyOf(sessions), List.copyOf(states));
+    }
+
+    /** As plain JDK and API objects: {type, sessions, states}. */
+    Object[] asHandover() {
+        return new Object[] {type, sessions, states};
+    }
+
     String type() {
         return type;
     }

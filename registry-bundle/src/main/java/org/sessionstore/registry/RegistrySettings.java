@@ -34,8 +34,8 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
 
     /** Keys that were the registry's once and are refused now, with what replaced them. */
     private static final Map<String, String> RETIRED_KEYS = Map.of("state_max_age",
-            "key 'state_max_age' is no longer read: a state lives as long as the backend's 'state_ttl' says, and"
-                    + " housekeeping removes states past it; remove the key (set the backend's state_ttl instead)");
+            "no longer read: a state lives as long as the backend's 'state_ttl' says, and housekeeping removes states"
+                    + " past it; remove the key (set the backend's state_ttl instead)");
 
     /**
      * Reads a configuration.
@@ -64,6 +64,10 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
         }
         Duration swap = c.duration("swap_timeout", DEFAULT_SWAP_TIMEOUT, Duration.ZERO, Duration.ofMinutes(10));
         Duration clean = c.duration("clean_interval", DEFAULT_CLEAN_INTERVAL, Duration.ZERO, Duration.ofDays(1));
+        if (!clean.isZero() && clean.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new StoreConfigException("clean_interval", "bad value for key 'clean_interval': 0 (off) or from 1s to"
+                    + " 1d; cleaning reads the whole index of a shared store, so not more often than every second");
+        }
         for (String key : backend.keySet()) {
             if (!key.matches("[A-Za-z0-9_.-]{1,64}")) {
                 throw new StoreConfigException(key, "bad key '" + Redaction.printable(key)

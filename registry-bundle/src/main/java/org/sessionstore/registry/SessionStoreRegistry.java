@@ -15,14 +15,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ManagedService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -36,7 +39,9 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.sessionstore.api.Housekeeping;
 import org.sessionstore.api.Migration;
 import org.sessionstore.api.Redaction;
+import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.StateEntry;
 import org.sessionstore.api.StoreConfigException;
 import org.sessionstore.api.StoreException;
 import org.sessionstore.api.StoreFactory;
@@ -59,17 +64,26 @@ import org.sessionstore.registry.yaml.YamlWatcher.Reading;
  *
  * <p>Configuration reaches the {@link Swapper} through one door from three places: ConfigAdmin
  * ({@code etc/*.cfg} and what was saved), {@code sessionstore:use} ({@link #switchTo}) and the
- * seed's YAML ({@link YamlWatcher}). The two last are saved to ConfigAdmin once applied. At
- * activation the YAML is read before anything is built, so the first store built is the one
- * configured; the front carries {@value #STATE_PROPERTY} from then on, which the launcher waits
- * for before it opens the console.
+ * seed's YAML ({@link YamlWatcher}). The two last are saved to ConfigAdmin once applied. The
+ * registry takes PID {@value StoreRegistry#PID} through a {@code ManagedService} of its own,
+ * not as DS component properties, so no setting (a password included) ever becomes a property
+ * of its services or shows in {@code scr:info}. When ConfigAdmin first delivers it, the YAML is
+ * read too, and only then is a store built, so the first store built is the one configured; the
+ * front carries {@value #STATE_PROPERTY} from then on, which the launcher waits for before it
+ * opens the console. A deleted configuration (its {@code .cfg} removed) changes nothing.
+ *
+ * <p>When this bundle is updated or stopped while the framework runs, the live entries of an
+ * in-process store are handed to its next instance through a service of the system bundle
+ * ({@value #HANDOVER_PROPERTY}), holding only JDK and API objects.
  */
-@Component(configurationPid = StoreRegistry.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true)
+@Component(configurationPid = StoreRegistry.PID, configurationPolicy = ConfigurationPolicy.IGNORE, immediate = true)
 @Designate(ocd = RegistryConfiguration.class)
 public class SessionStoreRegistry implements StoreRegistry {
 
     /** Service property of the front: the state of the store once the configuration found at start is settled. */
     public static final String STATE_PROPERTY = "sessionstore.state";
+    /** Property of the system-bundle service that carries in-process entries to the registry's next instance. */
+    static final String HANDOVER_PROPERTY = "sessionstore.handover";
     private static final Logger LOG = System.getLogger("org.sessionstore.registry");
     /** How long {@code use} waits for the registry thread (a migration into Redis runs about 30,000 sessions/s). */
     static final long SWITCH_WAIT_SECONDS = 300;
@@ -96,6 +110,10 @@ public class SessionStoreRegistry implements StoreRegistry {
     private volatile Dictionary<String, Object> published;
     private volatile BundleContext context;
     private volatile YamlWatcher yaml;
+    private volatile ServiceRegistration<?> managed;
+    /** Guards {@link #started}: the first configuration delivered starts the store, once. */
+    private final Object startLock = new Object();
+    private boolean started;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -144,22 +162,98 @@ public class SessionStoreRegistry implements StoreRegistry {
     }
 
     @Activate
-    void activate(BundleContext context, Map<String, Object> properties) {
+    void activate(BundleContext context) {
         this.context = context;
         swapper.persistTo(this::persist);
-        YamlWatcher watcher = new YamlWatcher(YamlWatcher.fileFrom(context::getProperty), this::yamlChanged);
-        yaml = watcher;
-        Reading atStart = watcher.readNow();
-        swapper.start(properties, atStart instanceof Found f ? Submission.fromFile(f.config(), f.source()) : null,
-                atStart instanceof Problem p ? p.message() : null);
+        takeHandover(context);
+        yaml = new YamlWatcher(YamlWatcher.fileFrom(context::getProperty), this::yamlChanged);
         published = frontProperties();
         registration = context.registerService(SessionStore.class, front, published);
-        watcher.start();
+        Hashtable<String, Object> pid = new Hashtable<>();
+        pid.put(Constants.SERVICE_PID, StoreRegistry.PID);
+        managed = context.registerService(ManagedService.class, this::configurationUpdated, pid);
+        if (configAdmin == null) {
+            // no ConfigAdmin: nothing will be delivered, the YAML and the defaults are all there is
+            configurationUpdated(null);
+        }
+        republish(swapper);
     }
 
-    @Modified
-    void modified(Map<String, Object> properties) {
-        swapper.submit(Submission.fromConfigAdmin(properties));
+    /** PID sessionstore as ConfigAdmin delivers it (its plugins, such as interpolation, applied). */
+    private void configurationUpdated(Dictionary<String, ?> properties) {
+        Map<String, Object> config = asMap(properties);
+        synchronized (startLock) {
+            if (!started) {
+                started = true;
+                YamlWatcher watcher = yaml;
+                Reading atStart = watcher.readNow();
+                swapper.start(config, atStart instanceof Found f ? Submission.fromFile(f.config(), f.source()) : null,
+                        atStart instanceof Problem p ? p.message() : null);
+                watcher.start();
+                return;
+            }
+        }
+        if (properties == null) {
+            LOG.log(Level.WARNING, "the configuration of PID sessionstore was deleted (its etc/ file removed?); the"
+                    + " running store keeps the configuration it has; give a new one to change it");
+            return;
+        }
+        swapper.submit(Submission.fromConfigAdmin(config));
+    }
+
+    private static Map<String, Object> asMap(Dictionary<String, ?> d) {
+        Map<String, Object> m = new HashMap<>();
+        if (d != null) {
+            for (var keys = d.keys(); keys.hasMoreElements();) {
+                String k = keys.nextElement();
+                m.put(k, d.get(k));
+            }
+        }
+        return m;
+    }
+
+    /** Takes the entries a previous instance of this bundle handed over, if any. */
+    @SuppressWarnings("unchecked")
+    private void takeHandover(BundleContext context) {
+        try {
+            BundleContext system = context.getBundle(0).getBundleContext();
+            ServiceReference<?>[] refs = system.getServiceReferences(AtomicReference.class.getName(),
+                    "(" + HANDOVER_PROPERTY + "=true)");
+            if (refs == null) {
+                return;
+            }
+            for (ServiceReference<?> ref : refs) {
+                AtomicReference<Object[]> box = (AtomicReference<Object[]>) system.getService(ref);
+                Object[] handed = box == null ? null : box.getAndSet(null);
+                system.ungetService(ref);
+                if (handed != null) {
+                    swapper.adopt(KeptEntries.of((String) handed[0], (List<Session>) handed[1],
+                            (List<StateEntry>) handed[2]));
+                }
+            }
+        } catch (InvalidSyntaxException | RuntimeException e) {
+            LOG.log(Level.ERROR, "the entries handed over by the previous session store registry could not be taken: "
+                    + Redaction.printable(String.valueOf(e)));
+        }
+    }
+
+    /** Hands live in-process entries to the next instance, through a service of the system bundle. */
+    private void handOver(KeptEntries entries) {
+        if (entries == null || entries.size() == 0) {
+            return;
+        }
+        try {
+            BundleContext system = context.getBundle(0).getBundleContext();
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put(HANDOVER_PROPERTY, Boolean.TRUE);
+            // only JDK and API objects: the next instance runs other classes of this bundle
+            system.registerService(AtomicReference.class.getName(), new AtomicReference<>(entries.asHandover()), props);
+            LOG.log(Level.WARNING, "the session store registry stops with {0} sessions and states of the {1} store in"
+                    + " memory; they are kept for its next start", entries.size(), entries.type());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "the session store registry could not keep its {0} in-process sessions and states: {1}",
+                    entries.size(), Redaction.printable(String.valueOf(e)));
+        }
     }
 
     private void yamlChanged(Reading r) {
@@ -183,6 +277,15 @@ public class SessionStoreRegistry implements StoreRegistry {
         if (w != null) {
             w.close();
         }
+        ServiceRegistration<?> m = managed;
+        managed = null;
+        if (m != null) {
+            try {
+                m.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // unregistered with the bundle
+            }
+        }
         ServiceRegistration<SessionStore> reg = registration;
         registration = null;
         if (reg != null) {
@@ -194,8 +297,12 @@ public class SessionStoreRegistry implements StoreRegistry {
         }
         housekeeper.stop();
         housekeepingThread.shutdownNow();
-        swapper.shutdown();
+        boolean frameworkStops = frameworkStopping();
+        KeptEntries left = swapper.shutdown(!frameworkStops);
         registryThread.shutdownNow();
+        if (!frameworkStops) {
+            handOver(left);
+        }
     }
 
     /** After every task of the registry thread: the front's properties and the housekeeping follow the state. */
@@ -238,10 +345,17 @@ public class SessionStoreRegistry implements StoreRegistry {
         }
         try {
             Configuration c = cm.getConfiguration(StoreRegistry.PID, "?");
-            if (holds(c.getProperties(), properties)) {
+            Dictionary<String, Object> old = c.getProperties();
+            if (holds(old, properties)) {
                 return;
             }
-            c.update(new Hashtable<>(properties));
+            Hashtable<String, Object> next = new Hashtable<>(properties);
+            Object file = old == null ? null : old.get(ConfigSource.FILEINSTALL_FILENAME);
+            if (file != null) {
+                // FileInstall still owns it: it applies the file again at the next start (use says so)
+                next.put(ConfigSource.FILEINSTALL_FILENAME, file);
+            }
+            c.update(next);
         } catch (IOException | RuntimeException e) {
             throw new StoreException("saving the configuration failed: " + e.getMessage(), e);
         }
@@ -301,6 +415,35 @@ public class SessionStoreRegistry implements StoreRegistry {
     @Override
     public StoreStatus status() {
         return swapper.status();
+    }
+
+    /** The live sessions now, without waiting: empty while no backend serves (during a migration, say). */
+    public java.util.OptionalLong sessionCountNow() {
+        long[] n = {-1};
+        front.ifServing(store -> n[0] = store.getSessionCount());
+        return n[0] < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(n[0]);
+    }
+
+    /**
+     * The {@code etc/} file that sets PID sessionstore at every start (FileInstall reads it again
+     * then), if one does: a change made with {@code use} lasts until the next restart.
+     */
+    public Optional<String> fileSettingTheConfiguration() {
+        ConfigurationAdmin cm = configAdmin;
+        if (cm == null) {
+            return Optional.empty();
+        }
+        try {
+            Configuration[] found = cm.listConfigurations("(" + Constants.SERVICE_PID + "=" + StoreRegistry.PID + ")");
+            if (found == null || found.length == 0 || found[0].getProperties() == null) {
+                return Optional.empty();
+            }
+            Object file = found[0].getProperties().get(ConfigSource.FILEINSTALL_FILENAME);
+            return file == null ? Optional.empty() : Optional.of(ConfigSource.of(Map.of(ConfigSource.FILEINSTALL_FILENAME,
+                    file)).name());
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** The YAML file watched (for {@code info}). */

@@ -116,6 +116,10 @@ final class StoreFront implements SessionStore {
         while (old.running.sum() != 0 && System.nanoTime() < deadline) {
             LockSupport.parkNanos(50_000);
         }
+        if (old.running.sum() != 0) {
+            System.getLogger("org.sessionstore.registry").log(System.Logger.Level.WARNING, "{0} calls still run on the"
+                    + " replaced session store after 10s; it is copied or closed under them", old.running.sum());
+        }
         return old.store;
     }
 

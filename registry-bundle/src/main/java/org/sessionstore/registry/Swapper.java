@@ -47,6 +47,10 @@ final class Swapper {
 
     private static final Logger LOG = System.getLogger("org.sessionstore.registry");
     private static final Migration NOTHING_MIGRATED = new Migration("", 0, 0, Duration.ZERO);
+    /** The least time the entries of a store whose bundle left wait for a successor (swap_timeout if longer). */
+    static final Duration KEPT_AT_LEAST = Duration.ofMinutes(5);
+    /** How soon a backend that could not be built or migrated into is tried again. */
+    static final Duration RETRY_AFTER = Duration.ofSeconds(10);
 
     /** A configuration handed to the door, with where it came from and how to treat it. */
     record Submission(Map<String, ?> properties, ConfigSource source, boolean immediate, boolean migrate,
@@ -108,7 +112,17 @@ final class Swapper {
     private long failedCandidate = -1;
     private RegistrySettings failedSettings;
     private Migration lastMigration;
-    private boolean stopped;
+    /** What a running migration does, for status, or null. */
+    private String migrating;
+    /** Set while the YAML found at start is tried: if it cannot be built, ConfigAdmin's configuration is next. */
+    private boolean tentative;
+    private boolean retryScheduled;
+    // how long kept entries wait, and how soon a failure is retried (shortened by tests)
+    Duration keptAtLeast = KEPT_AT_LEAST;
+    Duration retryAfter = RETRY_AFTER;
+    /** Set while {@code use} is applied: the new backend must answer before it serves. */
+    private boolean probeNext;
+    private volatile boolean stopped;
 
     private volatile StoreStatus snapshot = new StoreStatus("memory", State.WAITING, Map.of(), null,
             "not configured yet", null);
@@ -165,12 +179,15 @@ final class Swapper {
             }
             try {
                 if (yaml != null) {
+                    tentative = true;
                     try {
                         apply(yaml);
                         return null;
                     } catch (RuntimeException refused) {
                         // reported by apply; the configuration ConfigAdmin holds stands
                         yamlRefusal = refusal;
+                    } finally {
+                        tentative = false;
                     }
                 }
                 try {
@@ -219,19 +236,40 @@ final class Swapper {
         return done;
     }
 
-    /** Closes every backend; waits (bounded) until done. */
-    void shutdown() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
+    /**
+     * Closes every backend; waits (bounded) until done.
+     *
+     * @param handOver read out an in-process store's entries first (the registry itself is being
+     *        updated or stopped, not the framework)
+     * @return those entries, or null
+     */
+    KeptEntries shutdown(boolean handOver) {
+        if (stopped) {
+            return null;
+        }
+        CompletableFuture<KeptEntries> done = new CompletableFuture<>();
         try {
             run(() -> {
                 stopped = true;
+                Backend last = serving;
                 serving = null;
-                close(front.fail(currentType(), Duration.ZERO,
-                        "the session store registry has stopped; start the bundle org.sessionstore.registry"));
+                SessionStore left = front.fail(currentType(), Duration.ZERO,
+                        "the session store registry has stopped; start the bundle org.sessionstore.registry");
+                KeptEntries entries = kept;
+                if (handOver && last != null && Migrator.inProcess(left)) {
+                    try {
+                        entries = KeptEntries.of(last.type(), (TransferableStore) left);
+                    } catch (RuntimeException | LinkageError e) {
+                        LOG.log(Level.ERROR, "the entries of the " + last.type() + " store could not be read: "
+                                + Redaction.printable(String.valueOf(e)));
+                    }
+                }
+                close(left);
                 kept = null;
-                return () -> done.complete(null);
+                KeptEntries handed = handOver ? entries : null;
+                return () -> done.complete(handed);
             });
-            done.get(30, TimeUnit.SECONDS);
+            return done.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
@@ -239,6 +277,20 @@ final class Swapper {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // the registry thread is gone already
         }
+        return null;
+    }
+
+    /**
+     * Takes the entries a previous instance of the registry handed over (its bundle was updated):
+     * they are migrated into the first store built, like those of a backend's bundle that left.
+     */
+    void adopt(KeptEntries entries) {
+        run(() -> {
+            keep(entries);
+            LOG.log(Level.INFO, "took over {0} sessions and states from the previous session store registry",
+                    entries.size());
+            return null;
+        });
     }
 
     /**
@@ -277,8 +329,9 @@ final class Swapper {
                     ? RegistrySettings.inheritRegistryKeys(s.properties(), desired) : s.properties());
         } catch (StoreConfigException e) {
             refused(s.source(), e);
-            if (desired == null) {
+            if (desired == null && !tentative) {
                 failure = "configuration refused: " + refusal;
+                source = s.source();
                 front.fail(rawType(s.properties()), Duration.ZERO, failure);
             }
             throw e;
@@ -298,6 +351,7 @@ final class Swapper {
         failedCandidate = -1;
         Migration m;
         try {
+            probeNext = s.immediate();
             m = reconcile(s.migrate());
         } catch (Refused r) {
             desired = before;
@@ -308,6 +362,8 @@ final class Swapper {
             // nothing could be kept: the store failed (calls fail at once, status says why)
             refusal = failure;
             throw failed;
+        } finally {
+            probeNext = false;
         }
         refusal = null;
         if (s.persist()) {
@@ -406,9 +462,12 @@ final class Swapper {
         SessionStore built;
         try {
             built = c.factory().create(settings.backendConfig());
+            if (probeNext) {
+                probe(built, settings.type());
+            }
         } catch (RuntimeException e) {
             rememberFailure(c, settings);
-            if (serving != null || kept != null) {
+            if (serving != null || kept != null || tentative || probeNext) {
                 throw new Refused(e);
             }
             failWith("the " + settings.type() + " store rejected its configuration: " + e.getMessage(),
@@ -416,6 +475,17 @@ final class Swapper {
             throw e;
         }
         return swapTo(new Backend(settings.type(), built, c, settings), fromServing);
+    }
+
+    /** A store {@code use} switches to must answer first: a wrong password or address is refused, not served. */
+    private static void probe(SessionStore built, String type) {
+        try {
+            built.getSessionCount();
+        } catch (RuntimeException e) {
+            close(built);
+            throw new org.sessionstore.api.StoreUnavailableException("the new " + type + " store does not answer, so it"
+                    + " is not used: " + e.getMessage());
+        }
     }
 
     /**
@@ -432,9 +502,14 @@ final class Swapper {
                 front.withdraw(next.type(), desired.swapTimeout(), "the entries of the " + replaced.type()
                         + " store are being migrated into the new " + next.type() + " store");
             }
+            migrating = "migrating the entries of the " + (fromServing ? replaced.type() : kept.type())
+                    + " store into the new " + next.type() + " store since " + java.time.Instant.now()
+                    + "; calls wait up to swap_timeout";
+            publish();
             try {
                 m = Migrator.copy(next.type(), from, next.store());
             } catch (RuntimeException | LinkageError e) {
+                migrating = null;
                 close(next.store());
                 rememberFailure(next.candidate(), next.settings());
                 StoreException why = new StoreException("migrating the live entries of the "
@@ -445,6 +520,7 @@ final class Swapper {
                 }
                 throw new Refused(why);
             }
+            migrating = null;
             lastMigration = m;
             if (m.sessions() + m.states() > 0) {
                 LOG.log(Level.INFO, "migrated {0} sessions and {1} states into the new ''{2}'' store in {3} ms",
@@ -465,9 +541,28 @@ final class Swapper {
         return m;
     }
 
+    /** Remembers what failed, so events do not retry it at once, and tries it again after {@link #RETRY_AFTER}. */
     private void rememberFailure(Candidate c, RegistrySettings settings) {
         failedCandidate = c.serviceId();
         failedSettings = settings;
+        if (!retryScheduled && !tentative && !probeNext) {
+            retryScheduled = true;
+            thread.schedule(() -> run(() -> {
+                retryScheduled = false;
+                if (failedCandidate != -1) {
+                    failedCandidate = -1;
+                    try {
+                        reconcile(false);
+                        refusal = null;
+                    } catch (Refused r) {
+                        refused(source, r.cause);
+                    } catch (RuntimeException e) {
+                        // recorded as the failure
+                    }
+                }
+                return null;
+            }), retryAfter.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** The served backend's bundle left: calls wait; an in-process store is kept for a successor. */
@@ -496,12 +591,13 @@ final class Swapper {
 
     private void keep(KeptEntries entries) {
         kept = entries;
-        long wait = Math.max(desired.swapTimeout().toMillis(), 1);
+        long wait = Math.max(desired == null ? 0 : desired.swapTimeout().toMillis(), keptAtLeast.toMillis());
         thread.schedule(() -> run(() -> {
             if (kept == entries) {
                 kept = null;
-                LOG.log(Level.WARNING, "no successor of the withdrawn ''{0}'' store arrived within swap_timeout;"
-                        + " its {1} sessions and states are dropped", entries.type(), entries.size());
+                LOG.log(Level.WARNING, "no successor of the withdrawn ''{0}'' store arrived within {1};"
+                        + " its {2} sessions and states are dropped", entries.type(), Durations.format(Duration.ofMillis(wait)),
+                        entries.size());
             }
             return null;
         }), wait, TimeUnit.MILLISECONDS);
@@ -550,12 +646,20 @@ final class Swapper {
                         + (kept != null ? "; the entries of the withdrawn " + kept.type() + " store are kept for it" : "");
             } else if (!serving.type().equals(desired.type())) {
                 state = State.PENDING;
-                detail = "configured type '" + desired.type() + "' is pending: no bundle provides store.type="
-                        + desired.type() + " (available: " + String.join(", ", factories.typeNames()) + "); the "
-                        + serving.type() + " store keeps serving until one arrives, then its entries are migrated";
+                detail = factories.chosen(desired.type()).isPresent()
+                        ? "configured type '" + desired.type() + "' could not take over (see below; tried again every "
+                                + Durations.format(RETRY_AFTER) + "); the " + serving.type() + " store keeps serving"
+                        : "configured type '" + desired.type() + "' is pending: no bundle provides store.type="
+                                + desired.type() + " (available: " + String.join(", ", factories.typeNames()) + "); the "
+                                + serving.type() + " store keeps serving until one arrives, then its entries are migrated";
             } else {
                 state = State.ACTIVE;
                 detail = null;
+            }
+            if (migrating != null) {
+                // nothing serves while entries move: calls wait for the new store
+                state = State.WAITING;
+                detail = migrating;
             }
             if (refusal != null && !refusal.equals(failure)) {
                 detail = (detail == null ? "" : detail + "; ") + "last configuration refused: " + refusal;

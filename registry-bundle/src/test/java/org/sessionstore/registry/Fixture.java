@@ -91,7 +91,7 @@ final class Fixture implements AutoCloseable {
 
     @Override
     public void close() {
-        swapper.shutdown();
+        swapper.shutdown(false);
         thread.shutdownNow();
     }
 }

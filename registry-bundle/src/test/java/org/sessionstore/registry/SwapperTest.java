@@ -26,6 +26,7 @@ import org.sessionstore.api.StoreStatus.State;
 import org.sessionstore.api.StoreUnavailableException;
 
 /** The registry's swaps, without a framework: configuration and factories in, a served store out, nothing lost. */
+@SuppressWarnings("unchecked")
 class SwapperTest {
 
     private final Fixture r = new Fixture();
@@ -129,7 +130,7 @@ class SwapperTest {
         r.offer("memory", 1, TinyStore.factory());
         r.configure(Map.of());
         r.configure(Map.of("state_max_age", "5m"));
-        assertTrue(r.status().detail().contains("key 'state_max_age' is no longer read"), r.status().detail());
+        assertTrue(r.status().detail().contains("key 'state_max_age': no longer read"), r.status().detail());
         assertTrue(r.status().detail().contains("state_ttl"), r.status().detail());
     }
 
@@ -278,7 +279,8 @@ class SwapperTest {
     }
 
     @Test
-    void keptEntriesAreDroppedWhenNoSuccessorComesWithinSwapTimeout() throws Exception {
+    void keptEntriesAreDroppedWhenNoSuccessorComesInTime() throws Exception {
+        r.swapper.keptAtLeast = Duration.ofMillis(100);
         r.offer("memory", 1, config -> new InProcessStore(config));
         r.configure(Map.of("swap_timeout", "100ms"));
         r.front.addSession(session("lost"));
@@ -288,6 +290,82 @@ class SwapperTest {
                 () -> !r.status().detail().contains("are kept"));
         r.offer("memory", 2, config -> new InProcessStore(config));
         assertFalse(r.front.sessionExists("lost"), "too late: a successor after swap_timeout starts empty");
+    }
+
+    /** Defect found in review: with swap_timeout=0 an update dropped every session at once. */
+    @Test
+    void keptEntriesWaitLongerThanAZeroSwapTimeout() throws Exception {
+        r.offer("memory", 1, config -> new InProcessStore(config));
+        r.configure(Map.of("swap_timeout", "0"));
+        r.front.addSession(session("kept"));
+        r.withdraw(1);
+        Thread.sleep(300);
+        r.offer("memory", 2, config -> new InProcessStore(config));
+        assertTrue(r.front.sessionExists("kept"));
+    }
+
+    /** When the registry itself is updated, its in-process entries go to its next instance. */
+    @Test
+    void theRegistrysOwnUpdateHandsItsEntriesToItsNextInstance() {
+        r.offer("memory", 1, config -> new InProcessStore(config));
+        r.configure(Map.of());
+        r.front.addSession(session("kept"));
+        r.front.addStateEntry("st", "ua", "r", "u", "v");
+        KeptEntries left = r.swapper.shutdown(true);
+        assertEquals(2, left.size());
+        Object[] handed = left.asHandover();
+        try (Fixture next = new Fixture()) {
+            next.swapper.adopt(KeptEntries.of((String) handed[0], (java.util.List<Session>) handed[1],
+                    (java.util.List<StateEntry>) handed[2]));
+            next.offer("memory", 1, config -> new InProcessStore(config));
+            next.configure(Map.of());
+            assertTrue(next.front.sessionExists("kept"));
+            assertTrue(next.front.validateAndRemoveState("st", "ua").isPresent());
+        }
+    }
+
+    @Test
+    void useRefusesABackendThatDoesNotAnswer() {
+        r.offer("memory", 1, config -> new InProcessStore(config));
+        r.offer("redis", 2, config -> new InProcessStore(config, true) {
+            @Override
+            public long getSessionCount() {
+                throw new StoreUnavailableException("redis at 127.0.0.1:1 refused the login");
+            }
+        });
+        r.configure(Map.of());
+        r.front.addSession(session("kept"));
+        StoreUnavailableException e = assertThrows(StoreUnavailableException.class,
+                () -> r.use(Map.of("type", "redis"), false));
+        assertTrue(e.getMessage().contains("the new redis store does not answer, so it is not used: redis at"),
+                e.getMessage());
+        assertEquals("memory", r.status().type());
+        assertTrue(r.front.sessionExists("kept"));
+    }
+
+    @Test
+    void aBackendThatCouldNotTakeOverIsTriedAgainBySelf() throws Exception {
+        r.swapper.retryAfter = Duration.ofMillis(200);
+        boolean[] up = {false};
+        r.offer("memory", 1, config -> new InProcessStore(config));
+        r.configure(Map.of());
+        r.front.addSession(session("kept"));
+        r.configure(Map.of("type", "redis"));
+        r.offer("redis", 2, config -> new InProcessStore(config, true) {
+            @Override
+            public void addSession(Session s) {
+                if (!up[0]) {
+                    throw new StoreUnavailableException("redis is down");
+                }
+                super.addSession(s);
+            }
+        });
+        assertEquals(State.PENDING, r.status().state());
+        assertTrue(r.status().detail().contains("could not take over"), r.status().detail());
+        assertTrue(r.status().detail().contains("redis is down"), r.status().detail());
+        up[0] = true;
+        Fixture.await("redis took over", Duration.ofSeconds(5), () -> r.status().state() == State.ACTIVE);
+        assertTrue(r.front.sessionExists("kept"));
     }
 
     /**
@@ -397,11 +475,17 @@ class SwapperTest {
         r.offer("other", 2, config -> new InProcessStore(config));
         r.configure(Map.of());
         CompletableFuture<Migration> migration = r.swapper.submit(Swapper.Submission.fromShell(Map.of("type", "other"), true));
-        assertTrue(reading.await(10, TimeUnit.SECONDS));
-        CompletableFuture<State> status = CompletableFuture.supplyAsync(() -> r.status().state());
-        assertEquals(State.ACTIVE, status.get(10, TimeUnit.SECONDS), "status answered while the migration runs");
-        assertFalse(migration.isDone());
-        release.countDown();
+        try {
+            assertTrue(reading.await(10, TimeUnit.SECONDS));
+            CompletableFuture<org.sessionstore.api.StoreStatus> status = CompletableFuture.supplyAsync(() -> r.status());
+            org.sessionstore.api.StoreStatus during = status.get(10, TimeUnit.SECONDS);
+            assertEquals(State.WAITING, during.state(), "status answered while the migration runs");
+            assertTrue(during.detail().startsWith("migrating the entries of the memory store into the new other store"),
+                    during.detail());
+            assertFalse(migration.isDone());
+        } finally {
+            release.countDown();
+        }
         migration.get(10, TimeUnit.SECONDS);
         assertEquals("other", r.status().type());
     }

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 public final class RedisServer implements AutoCloseable {
 
     private final int port;
+    private final int tlsPort;
     private final Path dir;
     private final List<String> extraArgs;
     private Process process;
@@ -33,10 +34,42 @@ public final class RedisServer implements AutoCloseable {
      * @throws IOException if it cannot be started
      */
     public RedisServer(String... extraArgs) throws IOException {
+        this(0, extraArgs);
+    }
+
+    private RedisServer(int tlsPort, String... extraArgs) throws IOException {
         this.port = freePort();
+        this.tlsPort = tlsPort;
         this.dir = Files.createTempDirectory("redis-test-");
         this.extraArgs = List.of(extraArgs);
         start();
+    }
+
+    /**
+     * Starts a server that also listens for TLS on {@link #tlsPort()} (its plain port stays, for
+     * the test's own commands).
+     *
+     * @param cert the server's PEM certificate
+     * @param key its private key
+     * @param ca the CA that client certificates must be signed by
+     * @param authClients whether TLS clients must present a certificate ({@code tls-auth-clients})
+     * @param extraArgs more arguments
+     * @return the running server
+     * @throws IOException if it cannot be started
+     */
+    public static RedisServer withTls(Path cert, Path key, Path ca, boolean authClients, String... extraArgs)
+            throws IOException {
+        int tls = freePort();
+        List<String> args = new ArrayList<>(List.of("--tls-port", Integer.toString(tls), "--tls-cert-file", cert.toString(),
+                "--tls-key-file", key.toString(), "--tls-ca-cert-file", ca.toString(), "--tls-auth-clients",
+                authClients ? "yes" : "no"));
+        args.addAll(List.of(extraArgs));
+        return new RedisServer(tls, args.toArray(new String[0]));
+    }
+
+    /** @return the TLS port on 127.0.0.1, or 0 if the server has none */
+    public int tlsPort() {
+        return tlsPort;
     }
 
     private static int freePort() throws IOException {

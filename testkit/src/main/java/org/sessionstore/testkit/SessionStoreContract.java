@@ -403,7 +403,8 @@ public abstract class SessionStoreContract {
     @Test
     void badIdsAreRejectedClearly() {
         String tooLong = "x".repeat(Ids.MAX_LENGTH + 1);
-        for (String bad : new String[] {null, "", "   ", tooLong, "a\nb", "a\u0000b"}) {
+        for (String bad : new String[] {null, "", "   ", tooLong, "a\nb", "a\u0000b", "\u00a0\u00a0", "\u200b",
+            "a\u2028b", "admin\u202Enig", "a\u00a0b", "a\u001b[31mb", "a\ud800"}) {
             for (Consumer<String> call : List.<Consumer<String>>of(
                     store::getSession, store::deleteSession, store::sessionExists,
                     id -> store.getField(id, "username"),

@@ -52,7 +52,15 @@ public final class Durations {
                 case "m" -> 60_000_000_000L;
                 default -> 3_600_000_000_000L;
             };
-            nanos = Math.addExact(nanos, Math.round(number * unit));
+            double part = number * unit;
+            if (part >= Long.MAX_VALUE) {
+                throw new IllegalArgumentException("'" + text + "' is too long a duration; at most about 292 years");
+            }
+            try {
+                nanos = Math.addExact(nanos, Math.round(part));
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("'" + text + "' is too long a duration; at most about 292 years");
+            }
             at = m.end();
         }
         return Duration.ofNanos(negative ? -nanos : nanos);

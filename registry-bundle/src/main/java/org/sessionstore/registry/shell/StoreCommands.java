@@ -26,6 +26,7 @@ import org.sessionstore.api.StoreProvider;
 import org.sessionstore.api.StoreRegistry;
 import org.sessionstore.api.StoreStatus;
 import org.sessionstore.api.config.Durations;
+import org.sessionstore.registry.SessionStoreRegistry;
 
 /**
  * The {@code sessionstore:} commands of the Gogo shell. Each returns its output as a String; a
@@ -100,10 +101,12 @@ public class StoreCommands {
                         + s.provider().bundleId() + ")");
         rows.put("source", s.source() == null ? "-" : s.source());
         if (s.state() == StoreStatus.State.ACTIVE || s.state() == StoreStatus.State.PENDING) {
-            SessionStore st = store;
             String count;
             try {
-                count = st == null ? "-" : String.valueOf(st.getSessionCount());
+                // never waits: during a migration no backend serves, and info says so instead
+                java.util.OptionalLong n = registry instanceof SessionStoreRegistry r ? r.sessionCountNow()
+                        : java.util.OptionalLong.of(store().getSessionCount());
+                count = n.isPresent() ? String.valueOf(n.getAsLong()) : "- (no backend serves this moment; see detail)";
             } catch (RuntimeException e) {
                 // info is what an operator runs when the backend is in trouble: say so, do not fail
                 count = "unavailable: " + Redaction.printable(e.getMessage());
@@ -132,9 +135,10 @@ public class StoreCommands {
         for (String kv : settings) {
             int eq = kv.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("expected key=value, got '"
-                        + (Redaction.isSecretKey(kv) ? Redaction.MASK : Redaction.printable(kv))
-                        + "'; usage: sessionstore:use [--migrate] TYPE [key=value ...]");
+                // never repeat it: an argument without '=' may be a password split off by a space
+                throw new IllegalArgumentException("expected key=value, got an argument " + (eq == 0 ? "that starts with '='"
+                        : "without '='") + " (setting " + (config.size() + 1) + "); usage: sessionstore:use [--migrate] TYPE"
+                        + " [key=value ...], and quote a value with spaces or brackets: \"addr=[::1]:6379\"");
             }
             String key = kv.substring(0, eq).trim();
             if (key.equals("type")) {
@@ -150,7 +154,11 @@ public class StoreCommands {
         String copied = m.sessions() + m.states() > 0 || migrate
                 ? String.format("; copied %d sessions and %d states in %d ms", m.sessions(), m.states(), m.took().toMillis())
                 : "";
-        return "active store: " + type + " " + s.settings() + copied;
+        String lasts = registry instanceof SessionStoreRegistry r ? r.fileSettingTheConfiguration()
+                .map(f -> System.lineSeparator() + "note: " + f + " sets this configuration at every start, so this change"
+                        + " lasts until the next restart; edit that file to keep it")
+                .orElse("") : "";
+        return "active store: " + type + " " + s.settings() + copied + lasts;
     }
 
     @Descriptor("count the live sessions")
@@ -170,10 +178,10 @@ public class StoreCommands {
         try {
             life = Durations.parse(ttl);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad TTL: " + e.getMessage());
+            throw new IllegalArgumentException("bad TTL: " + Redaction.printable(e.getMessage()));
         }
         if (life.isNegative() || life.isZero()) {
-            throw new IllegalArgumentException("TTL must be positive, such as 30m; got " + ttl);
+            throw new IllegalArgumentException("TTL must be positive, such as 30m; got " + Redaction.printable(ttl));
         }
         Instant now = clock.instant();
         store().addSession(new Session(id, username, username, now, now.plus(life), null, null, null));

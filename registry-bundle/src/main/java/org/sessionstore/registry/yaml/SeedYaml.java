@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 
 /**
  * Reads the Go original's YAML, unchanged:
@@ -67,16 +68,16 @@ final class SeedYaml {
     }
 
     private static Parsed read(JsonParser p) throws IOException, YamlProblem {
-        if (p.nextToken() != JsonToken.START_OBJECT) {
+        if (next(p) != JsonToken.START_OBJECT) {
             throw new YamlProblem(line(p), "expected a mapping with a 'session_store' key");
         }
         Parsed found = null;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
+        while (next(p) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             int at = line(p);
-            JsonToken value = p.nextToken();
+            JsonToken value = next(p);
             if (!"session_store".equals(name)) {
-                p.skipChildren();
+                skip(p);
                 continue;
             }
             if (found != null) {
@@ -90,32 +91,74 @@ final class SeedYaml {
         if (found == null) {
             throw new YamlProblem(1, "no 'session_store' key; write session_store: {type: memory, config: {}}");
         }
+        if (p.nextToken() != null) {
+            throw new YamlProblem(line(p), "a second YAML document (---) follows; the file holds one");
+        }
         return found;
+    }
+
+    /** The next token, refusing what would make the file mean something else than it shows. */
+    private static JsonToken next(JsonParser p) throws IOException, YamlProblem {
+        JsonToken t = p.nextToken();
+        if (p instanceof YAMLParser y && t != null) {
+            if (y.isCurrentAlias() || y.getObjectId() != null) {
+                throw new YamlProblem(line(p), "anchors and aliases (&a, *a) are not read here; write each value out");
+            }
+            if (t != JsonToken.FIELD_NAME && y.getTypeId() != null) {
+                throw new YamlProblem(line(p), "explicit tags (" + Redaction.printable(String.valueOf(y.getTypeId()))
+                        + ") are not read here; write plain values");
+            }
+        }
+        return t;
+    }
+
+    /** Skips a value (and what it holds), checking each token on the way. */
+    private static void skip(JsonParser p) throws IOException, YamlProblem {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+            int depth = 1;
+            while (depth > 0) {
+                JsonToken n = next(p);
+                if (n == null) {
+                    return;
+                }
+                if (n == JsonToken.START_OBJECT || n == JsonToken.START_ARRAY) {
+                    depth++;
+                } else if (n == JsonToken.END_OBJECT || n == JsonToken.END_ARRAY) {
+                    depth--;
+                }
+            }
+        }
     }
 
     private static Parsed block(JsonParser p, int blockLine) throws IOException, YamlProblem {
         Map<String, String> config = new LinkedHashMap<>();
         Map<String, Integer> lines = new LinkedHashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
+        int configLine = 0;
+        while (next(p) == JsonToken.FIELD_NAME) {
             String key = p.currentName();
             int at = line(p);
-            JsonToken value = p.nextToken();
+            JsonToken value = next(p);
             if ("type".equals(key)) {
                 if (!value.isScalarValue() || value == JsonToken.VALUE_NULL) {
                     throw new YamlProblem(at, "key 'type' must be a store type such as memory or redis");
                 }
                 put(config, lines, "type", p.getText(), at);
             } else if ("config".equals(key)) {
+                if (configLine > 0) {
+                    throw new YamlProblem(at, "key 'config' is given twice (first on line " + configLine + ")");
+                }
+                configLine = at;
                 if (value == JsonToken.VALUE_NULL || value == JsonToken.VALUE_STRING && p.getText().isEmpty()) {
                     continue;
                 }
                 if (value != JsonToken.START_OBJECT) {
                     throw new YamlProblem(at, "key 'config' must be a mapping of the backend's keys");
                 }
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                while (next(p) == JsonToken.FIELD_NAME) {
                     String k = p.currentName();
                     int kl = line(p);
-                    JsonToken v = p.nextToken();
+                    JsonToken v = next(p);
                     if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
                         throw new YamlProblem(kl, "config key '" + Redaction.printable(k) + "' must have a plain value");
                     }

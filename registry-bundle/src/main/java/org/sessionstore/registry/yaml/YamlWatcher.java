@@ -67,6 +67,8 @@ public final class YamlWatcher implements AutoCloseable {
     private long lastSize = -1;
     private long lastModified = -1;
     private byte[] lastBytes;
+    /** The size and time of the file when reading it last failed, so the failure is reported once. */
+    private String failedAt;
 
     /**
      * @param file the file to watch
@@ -128,10 +130,12 @@ public final class YamlWatcher implements AutoCloseable {
         try {
             r = check(false);
         } catch (Throwable t) {
-            // a scheduled task that throws is never run again: whatever happened, report it (once: the
-            // size and time of the file stay remembered) and go on
+            // a scheduled task that throws is never run again: whatever happened, report it, once
+            // for a given size and time of the file, and go on
             lastBytes = null;
-            r = new Problem(file + ": cannot be read: " + Redaction.printable(String.valueOf(t)));
+            String at = lastSize + "/" + lastModified;
+            r = at.equals(failedAt) ? null : new Problem(file + ": cannot be read: " + Redaction.printable(String.valueOf(t)));
+            failedAt = at;
         }
         if (r != null) {
             try {
@@ -163,9 +167,11 @@ public final class YamlWatcher implements AutoCloseable {
         }
         long size = attrs.size();
         long modified = attrs.lastModifiedTime().toMillis();
-        if (!always && size == lastSize && modified == lastModified) {
-            return null;
+        if (!always && size == lastSize && modified == lastModified && size > MAX_BYTES) {
+            return null; // an oversized file is reported once, and not read again until it changes
         }
+        // otherwise the bytes are compared every time: an edit that keeps the size and the time
+        // (cp -p, a clock step) is still seen
         lastSize = size;
         lastModified = modified;
         if (size > MAX_BYTES) {
