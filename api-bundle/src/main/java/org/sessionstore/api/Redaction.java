@@ -17,15 +17,16 @@ public final class Redaction {
     }
 
     /**
-     * Whether a configuration key names a secret: it contains {@code password}, {@code secret} or
-     * {@code token}.
+     * Whether a configuration key names a secret: it contains {@code password}, {@code secret},
+     * {@code token} or {@code encryption_key} (so {@code encryption_keys_old} too). A backend marks
+     * a key secret by naming it so.
      *
      * @param key a configuration key
      * @return true if its value must never be shown
      */
     public static boolean isSecretKey(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("secret") || k.contains("token");
+        return k.contains("password") || k.contains("secret") || k.contains("token") || k.contains("encryption_key");
     }
 
     /**

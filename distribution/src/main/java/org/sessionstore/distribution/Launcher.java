@@ -79,12 +79,21 @@ public final class Launcher {
         Path deploy = folder("sessionstore.deploy", home.resolve("deploy"));
         Path etc = folder("sessionstore.etc", home.resolve("etc"));
         Path data = folder("sessionstore.data", home.resolve("data"));
+        Path secrets = folder("sessionstore.secrets", etc.resolve("secrets"));
+        // what ConfigAdmin saves (a password given in clear to 'use', say) and the secrets are this user's only
+        DataPermissions.restrict(data);
+        DataPermissions.restrict(secrets);
         writeDeployWatcher(etc, deploy);
 
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, data.resolve("felix-cache").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put("felix.cm.dir", data.resolve("config").toString());
+        // secrets by reference: $[env:NAME] and $[secret:NAME] (a file in etc/secrets) are resolved by the
+        // interpolation plugin when ConfigAdmin delivers a configuration, never before it stores one
+        props.put("felix.cm.config.plugins", "org.apache.felix.configadmin.plugin.interpolation");
+        props.put("org.apache.felix.configadmin.plugin.interpolation.secretsdir", secrets.toString());
+        props.put("org.apache.felix.configadmin.plugin.interpolation.file.encoding", "UTF-8");
         props.put("felix.fileinstall.dir", etc.toString());
         props.put("felix.fileinstall.poll", "1000");
         props.put("felix.fileinstall.noInitialDelay", "true");
@@ -108,6 +117,15 @@ public final class Launcher {
         BundleContext context = framework.getBundleContext();
         List<Bundle> bundles = installPackedBundles(context, data.resolve("system"));
         framework.start();
+        java.util.Set<String> shipped = new java.util.HashSet<>();
+        for (Bundle b : context.getBundles()) {
+            shipped.add(b.getSymbolicName());
+        }
+        for (Bundle b : bundles) {
+            if ("org.apache.felix.fileinstall".equals(b.getSymbolicName())) {
+                DeployGuard.register(context, b, deploy, shipped);
+            }
+        }
         // ConfigAdmin, then FileInstall, first: FileInstall reads etc/ while it starts, so the
         // configuration found there is in ConfigAdmin before any component is activated
         bundles.sort(java.util.Comparator.comparingInt(Launcher::startRank));
@@ -171,8 +189,13 @@ public final class Launcher {
     }
 
     private static int startRank(Bundle b) {
-        String name = String.valueOf(b.getSymbolicName());
-        return name.equals("org.apache.felix.configadmin") ? 0 : name.equals("org.apache.felix.fileinstall") ? 1 : 2;
+        return switch (String.valueOf(b.getSymbolicName())) {
+            case "org.apache.felix.configadmin" -> 0;
+            case "org.osgi.util.function", "org.osgi.util.converter", "slf4j.api", "slf4j.simple",
+                    "org.apache.felix.configadmin.plugin.interpolation" -> 1;
+            case "org.apache.felix.fileinstall" -> 2;
+            default -> 3;
+        };
     }
 
     private static Path folder(String property, Path fallback) throws IOException {

@@ -52,7 +52,7 @@ class DistributionIT {
             assertTrue(out.matches("(?s).*\\n1\\n.*\\n0\\n.*"), out);
             assertTrue(out.contains("removed 0 expired sessions"), out);
             assertTrue(out.matches("(?s).*state +ACTIVE.*"), out);
-            assertTrue(err.matches("(?s).*error: wrong arguments for sessionstore:add; expected arguments \\[.*\\(String, String\\).*"
+            assertTrue(err.matches("(?s).*error: wrong arguments for sessionstore:add; expected arguments \\[.*"
                     + "; see 'help sessionstore:add'.*"), err);
             assertTrue(err.contains("error: bad TTL: 'never' is not a duration"), err);
             assertTrue(err.contains("error: unsupported session store type 'nope' (available: memory)"), err);

@@ -21,10 +21,17 @@ final class RunningJar implements AutoCloseable {
     private final OutputStream stdin;
 
     RunningJar(Path home, String... jvmArgs) throws IOException {
+        this(home, java.util.Map.of(), jvmArgs);
+    }
+
+    /** With more environment variables (for $[env:…] placeholders). */
+    RunningJar(Path home, java.util.Map<String, String> env, String... jvmArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(List.of(jvmArgs));
         cmd.addAll(List.of("-jar", JAR.toString()));
-        process = new ProcessBuilder(cmd).directory(home.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile());
+        pb.environment().putAll(env);
+        process = pb.start();
         stdin = process.getOutputStream();
         pump(process.getInputStream(), out);
         pump(process.getErrorStream(), err);

@@ -64,6 +64,10 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         this.config = config;
         this.clock = clock;
         this.pool = Connections.pool(config);
+        if (config.tls() && !config.tlsFiles().verifyHostname()) {
+            LOG.log(WARNING, "redis at {0}: tls_verify_hostname=false, so any certificate the trusted CAs signed is"
+                    + " accepted for this address, whatever host it names", config.addr());
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import org.sessionstore.api.StoreConfigException;
 import org.sessionstore.api.StoreRegistry;
 import org.sessionstore.api.config.Durations;
 import org.sessionstore.api.config.StoreConfig;
+import org.sessionstore.api.crypto.TokenKeys;
 
 /**
  * The one door for configuration. Whatever brings it (ConfigAdmin and so {@code etc/*.cfg},
@@ -24,11 +25,18 @@ import org.sessionstore.api.config.StoreConfig;
  * @param swapTimeout how long a call waits for a backend of that type
  * @param cleanInterval how often the registry cleans the active store ({@code clean_interval}, 0 = never)
  * @param backendConfig the backend's keys
+ * @param encryption the keys tokens are encrypted with ({@code encryption_key},
+ *        {@code encryption_keys_old}), or null when tokens are stored as they are
  */
-public record RegistrySettings(String type, Duration swapTimeout, Duration cleanInterval, Map<String, Object> backendConfig) {
+public record RegistrySettings(String type, Duration swapTimeout, Duration cleanInterval, Map<String, Object> backendConfig,
+        TokenKeys encryption) {
 
     /** The registry's own keys besides {@code type}: never passed to a backend. */
-    public static final List<String> REGISTRY_KEYS = List.of("swap_timeout", "clean_interval");
+    public static final List<String> REGISTRY_KEYS = List.of("swap_timeout", "clean_interval", TokenKeys.KEY,
+            TokenKeys.OLD_KEYS);
+
+    /** A placeholder of the ConfigAdmin interpolation plugin, left as it was: nothing resolved it. */
+    private static final java.util.regex.Pattern PLACEHOLDER = java.util.regex.Pattern.compile("\\$\\[(env|secret|prop):[^\\]]*\\]");
     static final Duration DEFAULT_SWAP_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_CLEAN_INTERVAL = Duration.ofMinutes(1);
 
@@ -54,9 +62,21 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
             if (RETIRED_KEYS.containsKey(k)) {
                 throw new StoreConfigException(k, RETIRED_KEYS.get(k));
             }
+            if (v instanceof String text) {
+                java.util.regex.Matcher m = PLACEHOLDER.matcher(text);
+                if (m.find()) {
+                    throw new StoreConfigException(k, "the placeholder " + Redaction.printable(m.group())
+                            + " in key '" + Redaction.printable(k) + "' was not resolved: no " + switch (m.group(1)) {
+                                case "secret" -> "such file in the secrets directory (etc/secrets/ in the distribution)";
+                                case "env" -> "such environment variable";
+                                default -> "such framework or system property";
+                            } + ", or no interpolation plugin (org.apache.felix.configadmin.plugin.interpolation) runs");
+                }
+            }
             (k.equals("type") || REGISTRY_KEYS.contains(k) ? own : backend).put(k, v);
         });
-        StoreConfig c = StoreConfig.of("registry", own, List.of("type", "swap_timeout", "clean_interval"));
+        StoreConfig c = StoreConfig.of("registry", own, List.of("type", "swap_timeout", "clean_interval", TokenKeys.KEY,
+                TokenKeys.OLD_KEYS));
         String type = c.string("type", StoreRegistry.DEFAULT_TYPE);
         if (!type.matches("[a-z][a-z0-9_-]{0,63}")) {
             throw new StoreConfigException("type", "bad value '" + Redaction.printable(type)
@@ -74,7 +94,13 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
                         + "': keys are letters, digits, '_', '.' and '-' (at most 64)");
             }
         }
-        return new RegistrySettings(type, swap, clean, Map.copyOf(backend));
+        String key = c.string(TokenKeys.KEY, null);
+        String old = c.string(TokenKeys.OLD_KEYS, null);
+        if (key == null && old != null) {
+            throw new StoreConfigException(TokenKeys.OLD_KEYS, "key '" + TokenKeys.OLD_KEYS + "' is set but '"
+                    + TokenKeys.KEY + "' is not; give the current key too");
+        }
+        return new RegistrySettings(type, swap, clean, Map.copyOf(backend), key == null ? null : TokenKeys.of(key, old));
     }
 
     /** Keys set by the framework, ConfigAdmin, DS or FileInstall rather than by the user. */
@@ -83,36 +109,50 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
                 || key.startsWith("felix.") || key.startsWith("osgi.");
     }
 
-    /** The same settings with the registry keys {@code given} does not set taken from {@code current}. */
-    static Map<String, Object> inheritRegistryKeys(Map<String, ?> given, RegistrySettings current) {
+    /**
+     * A configuration as written (placeholders kept), with the registry keys {@code given} does
+     * not set taken from {@code current}, also as written.
+     */
+    static Map<String, Object> inheritRegistryKeys(Map<String, ?> given, Map<String, ?> current) {
         Map<String, Object> merged = new LinkedHashMap<>(given);
         if (current != null) {
-            merged.putIfAbsent("swap_timeout", Durations.format(current.swapTimeout()));
-            merged.putIfAbsent("clean_interval", Durations.format(current.cleanInterval()));
+            for (String k : REGISTRY_KEYS) {
+                if (!given.containsKey(k) && current.containsKey(k)) {
+                    merged.put(k, current.get(k));
+                }
+            }
         }
         return merged;
     }
 
-    /** Whether {@code other} builds the same backend (same type and backend keys). */
+    /** The keys a user wrote: without the framework's. */
+    static Map<String, Object> written(Map<String, ?> properties) {
+        Map<String, Object> m = new TreeMap<>();
+        if (properties != null) {
+            properties.forEach((k, v) -> {
+                if (!isFrameworkKey(k)) {
+                    m.put(k, v);
+                }
+            });
+        }
+        return m;
+    }
+
+    /** Whether {@code other} builds the same backend (same type, backend keys and encryption). */
     boolean sameBackend(RegistrySettings other) {
-        return other != null && type.equals(other.type) && backendConfig.equals(other.backendConfig);
+        return other != null && type.equals(other.type) && backendConfig.equals(other.backendConfig)
+                && java.util.Objects.equals(encryption, other.encryption);
     }
 
-    /** The configuration to persist under PID sessionstore: type, the registry's keys, the backend's keys. */
-    Map<String, Object> asProperties() {
-        Map<String, Object> all = new LinkedHashMap<>();
-        all.put("type", type);
-        all.put("swap_timeout", Durations.format(swapTimeout));
-        all.put("clean_interval", Durations.format(cleanInterval));
-        all.putAll(backendConfig);
-        return all;
-    }
-
-    /** Every key, as it may be shown (secrets masked). */
+    /** Every key, as it may be shown (secrets masked; the encryption keys by their ids). */
     Map<String, String> shown() {
         Map<String, Object> all = new LinkedHashMap<>(backendConfig);
         all.put("swap_timeout", Durations.format(swapTimeout));
         all.put("clean_interval", Durations.format(cleanInterval));
+        if (encryption != null) {
+            all.put("encryption", "AES-256-GCM, key id " + encryption.currentId() + (encryption.ids().size() > 1
+                    ? ", older key ids " + encryption.ids().subList(1, encryption.ids().size()) : ""));
+        }
         Map<String, String> shown = new TreeMap<>();
         Redaction.redact(all).forEach((k, v) -> shown.put(k, Redaction.printable(v)));
         return shown;

@@ -25,6 +25,8 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationListener;
+import org.osgi.service.cm.ConfigurationPlugin;
 import org.osgi.service.cm.ManagedService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -111,6 +113,7 @@ public class SessionStoreRegistry implements StoreRegistry {
     private volatile BundleContext context;
     private volatile YamlWatcher yaml;
     private volatile ServiceRegistration<?> managed;
+    private volatile ServiceRegistration<?> listener;
     /** Guards {@link #started}: the first configuration delivered starts the store, once. */
     private final Object startLock = new Object();
     private boolean started;
@@ -118,6 +121,11 @@ public class SessionStoreRegistry implements StoreRegistry {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ConfigurationAdmin configAdmin;
+
+    /** ConfigAdmin's plugins (the interpolation plugin): they resolve what the shell and the YAML give, too. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, fieldOption = org.osgi.service.component.annotations.FieldOption.UPDATE)
+    private final java.util.List<ConfigurationPlugin> plugins = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, unbind = "removeStoreFactory", updated = "updatedStoreFactory")
@@ -165,6 +173,8 @@ public class SessionStoreRegistry implements StoreRegistry {
     void activate(BundleContext context) {
         this.context = context;
         swapper.persistTo(this::persist);
+        swapper.resolveWith(this::resolve);
+        swapper.defaultsFrom(this::defaults);
         takeHandover(context);
         yaml = new YamlWatcher(YamlWatcher.fileFrom(context::getProperty), this::yamlChanged);
         published = frontProperties();
@@ -172,11 +182,83 @@ public class SessionStoreRegistry implements StoreRegistry {
         Hashtable<String, Object> pid = new Hashtable<>();
         pid.put(Constants.SERVICE_PID, StoreRegistry.PID);
         managed = context.registerService(ManagedService.class, this::configurationUpdated, pid);
+        // a backend's defaults (PID sessionstore.TYPE) changed: the registry rebuilds that backend
+        listener = context.registerService(ConfigurationListener.class, event -> {
+            if (event.getPid() != null && event.getPid().startsWith(StoreRegistry.PID + ".")) {
+                swapper.factoriesChanged();
+            }
+        }, null);
         if (configAdmin == null) {
             // no ConfigAdmin: nothing will be delivered, the YAML and the defaults are all there is
             configurationUpdated(null);
         }
         republish(swapper);
+    }
+
+    /**
+     * Resolves placeholders ({@code $[env:…]}, {@code $[secret:…]}) in a configuration from the shell
+     * or the YAML with ConfigAdmin's own plugins, exactly as ConfigAdmin does before it delivers
+     * one; what is saved keeps the placeholders.
+     */
+    private Map<String, Object> resolve(Map<String, Object> written) {
+        ServiceRegistration<?> m = managed;
+        if (plugins.isEmpty() || m == null) {
+            return written;
+        }
+        Hashtable<String, Object> dict = new Hashtable<>();
+        written.forEach((k, v) -> {
+            if (v != null) {
+                dict.put(k, v);
+            }
+        });
+        dict.put(Constants.SERVICE_PID, StoreRegistry.PID);
+        for (ConfigurationPlugin plugin : plugins) {
+            try {
+                plugin.modifyConfiguration(m.getReference(), dict);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a ConfigAdmin plugin failed on the session store configuration: "
+                        + Redaction.printable(String.valueOf(e.getMessage())));
+            }
+        }
+        dict.remove(Constants.SERVICE_PID);
+        return asMap(dict);
+    }
+
+    /**
+     * A backend type's defaults: PID {@code sessionstore.TYPE} with ConfigAdmin's plugins applied
+     * (its placeholders resolved), framework keys out. The registry merges them itself, so a
+     * backend's component takes no configuration and none of it becomes a service property.
+     */
+    private Map<String, Object> defaults(String type) {
+        ConfigurationAdmin cm = configAdmin;
+        ServiceRegistration<?> m = managed;
+        if (cm == null || m == null) {
+            return Map.of();
+        }
+        try {
+            Configuration[] found = cm.listConfigurations("(" + Constants.SERVICE_PID + "=" + StoreRegistry.PID + "." + type + ")");
+            if (found == null || found.length == 0) {
+                return Map.of();
+            }
+            Dictionary<String, Object> processed = found[0].getProcessedProperties(m.getReference());
+            return RegistrySettings.written(asMap(processed));
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+            LOG.log(Level.WARNING, "the defaults of the " + type + " store (PID sessionstore." + type + ") cannot be read: "
+                    + Redaction.printable(String.valueOf(e.getMessage())));
+            return Map.of();
+        }
+    }
+
+    /** PID sessionstore as stored, placeholders kept (ConfigAdmin delivers it resolved). */
+    private Map<String, Object> stored() {
+        ConfigurationAdmin cm = configAdmin;
+        try {
+            Configuration[] found = cm == null ? null
+                    : cm.listConfigurations("(" + Constants.SERVICE_PID + "=" + StoreRegistry.PID + ")");
+            return found == null || found.length == 0 ? null : asMap(found[0].getProperties());
+        } catch (IOException | InvalidSyntaxException e) {
+            return null;
+        }
     }
 
     /** PID sessionstore as ConfigAdmin delivers it (its plugins, such as interpolation, applied). */
@@ -187,8 +269,8 @@ public class SessionStoreRegistry implements StoreRegistry {
                 started = true;
                 YamlWatcher watcher = yaml;
                 Reading atStart = watcher.readNow();
-                swapper.start(config, atStart instanceof Found f ? Submission.fromFile(f.config(), f.source()) : null,
-                        atStart instanceof Problem p ? p.message() : null);
+                swapper.start(config, stored(), atStart instanceof Found f ? Submission.fromFile(f.config(), f.source())
+                        : null, atStart instanceof Problem p ? p.message() : null);
                 watcher.start();
                 return;
             }
@@ -198,7 +280,7 @@ public class SessionStoreRegistry implements StoreRegistry {
                     + " running store keeps the configuration it has; give a new one to change it");
             return;
         }
-        swapper.submit(Submission.fromConfigAdmin(config));
+        swapper.submit(Submission.fromConfigAdmin(config, stored()));
     }
 
     private static Map<String, Object> asMap(Dictionary<String, ?> d) {
@@ -277,15 +359,17 @@ public class SessionStoreRegistry implements StoreRegistry {
         if (w != null) {
             w.close();
         }
-        ServiceRegistration<?> m = managed;
-        managed = null;
-        if (m != null) {
-            try {
-                m.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // unregistered with the bundle
+        for (ServiceRegistration<?> own : new ServiceRegistration<?>[] {managed, listener}) {
+            if (own != null) {
+                try {
+                    own.unregister();
+                } catch (IllegalStateException alreadyGone) {
+                    // unregistered with the bundle
+                }
             }
         }
+        managed = null;
+        listener = null;
         ServiceRegistration<SessionStore> reg = registration;
         registration = null;
         if (reg != null) {
@@ -361,20 +445,16 @@ public class SessionStoreRegistry implements StoreRegistry {
         }
     }
 
-    private static boolean holds(Dictionary<String, Object> saved, Map<String, Object> properties) {
+    /** Whether ConfigAdmin holds these keys and values already (as written, placeholders and all). */
+    private static boolean holds(Dictionary<String, Object> saved, Map<String, Object> written) {
         if (saved == null) {
             return false;
         }
-        Map<String, Object> m = new HashMap<>();
-        for (var keys = saved.keys(); keys.hasMoreElements();) {
-            String k = keys.nextElement();
-            m.put(k, saved.get(k));
-        }
-        try {
-            return RegistrySettings.from(m).asProperties().equals(properties);
-        } catch (RuntimeException unreadable) {
-            return false;
-        }
+        Map<String, String> a = new HashMap<>();
+        RegistrySettings.written(asMap(saved)).forEach((k, v) -> a.put(k, String.valueOf(v)));
+        Map<String, String> b = new HashMap<>();
+        written.forEach((k, v) -> b.put(k, String.valueOf(v)));
+        return a.equals(b);
     }
 
     @Override
@@ -388,7 +468,11 @@ public class SessionStoreRegistry implements StoreRegistry {
         Candidate c = factories.chosen(t).orElseThrow(() -> new StoreConfigException("type",
                 "unsupported session store type '" + Redaction.printable(t) + "' (available: "
                         + String.join(", ", factories.typeNames()) + ")"));
-        return c.factory().create(config == null ? Map.of() : config);
+        Map<String, Object> merged = new HashMap<>(defaults(t));
+        if (config != null) {
+            merged.putAll(config);
+        }
+        return c.factory().create(merged);
     }
 
     @Override

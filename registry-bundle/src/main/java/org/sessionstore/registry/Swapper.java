@@ -20,6 +20,7 @@ import org.sessionstore.api.StoreStatus;
 import org.sessionstore.api.StoreStatus.State;
 import org.sessionstore.api.TransferableStore;
 import org.sessionstore.api.config.Durations;
+import org.sessionstore.api.crypto.EncryptedStore;
 import org.sessionstore.registry.FactoryIndex.Candidate;
 
 /**
@@ -53,27 +54,45 @@ final class Swapper {
     static final Duration RETRY_AFTER = Duration.ofSeconds(10);
 
     /** A configuration handed to the door, with where it came from and how to treat it. */
-    record Submission(Map<String, ?> properties, ConfigSource source, boolean immediate, boolean migrate,
-            boolean persist) {
+    /**
+     * A configuration handed to the door.
+     *
+     * @param properties what to apply; placeholders ({@code $[secret:…]}) are resolved first
+     * @param written the same as written, placeholders kept: what is saved, and what a later
+     *        {@code use} inherits its registry keys from
+     */
+    record Submission(Map<String, ?> properties, Map<String, ?> written, ConfigSource source, boolean immediate,
+            boolean migrate, boolean persist) {
 
-        /** From ConfigAdmin (an {@code etc/*.cfg} file or a saved configuration): declarative. */
-        static Submission fromConfigAdmin(Map<String, ?> properties) {
-            return new Submission(properties, ConfigSource.of(properties), false, false, false);
+        /**
+         * From ConfigAdmin (an {@code etc/*.cfg} file or a saved configuration): declarative.
+         *
+         * @param processed as delivered, its placeholders resolved by the interpolation plugin
+         * @param stored as stored, placeholders kept (null: the same)
+         */
+        static Submission fromConfigAdmin(Map<String, ?> processed, Map<String, ?> stored) {
+            return new Submission(processed, stored == null ? processed : stored, ConfigSource.of(processed), false, false,
+                    false);
+        }
+
+        static Submission fromConfigAdmin(Map<String, ?> processed) {
+            return fromConfigAdmin(processed, null);
         }
 
         /** From the YAML: declarative, persisted to ConfigAdmin once applied. */
         static Submission fromFile(Map<String, ?> properties, ConfigSource source) {
-            return new Submission(properties, source, false, false, true);
+            return new Submission(properties, properties, source, false, false, true);
         }
 
         /** From {@code sessionstore:use}: the type must be there now; persisted once applied. */
         static Submission fromShell(Map<String, ?> properties, boolean migrate) {
-            return new Submission(properties, ConfigSource.SHELL, true, migrate, true);
+            return new Submission(properties, properties, ConfigSource.SHELL, true, migrate, true);
         }
     }
 
     /** A backend built by this registry: its store, the factory and the settings it came from. */
-    private record Backend(String type, SessionStore store, Candidate candidate, RegistrySettings settings) {
+    private record Backend(String type, SessionStore store, Candidate candidate, RegistrySettings settings,
+            Map<String, Object> effective) {
     }
 
     /** Inside {@link #reconcile}: the configured backend cannot take over, so what runs stays. */
@@ -93,10 +112,17 @@ final class Swapper {
     private final Consumer<Swapper> onChange;
     private volatile Consumer<Map<String, Object>> persister = p -> {
     };
+    /** A backend type's defaults (PID sessionstore.TYPE, as ConfigAdmin delivers it). */
+    private volatile java.util.function.Function<String, Map<String, Object>> defaults = t -> Map.of();
+    /** Resolves placeholders ($[env:…], $[secret:…]) the way ConfigAdmin's plugins do. */
+    private volatile java.util.function.UnaryOperator<Map<String, Object>> resolver = m -> m;
+    private boolean warnedClearSecret;
 
     // confined to the registry thread
     /** What is configured, and where it came from; null before the first configuration. */
     private RegistrySettings desired;
+    /** The same as written (placeholders kept, framework keys out). */
+    private Map<String, Object> desiredWritten;
     private ConfigSource source = ConfigSource.DEFAULTS;
     /** The backend calls go to, or null. */
     private Backend serving;
@@ -111,6 +137,7 @@ final class Swapper {
     /** The factory and settings whose create or migration failed last, so they are not retried on every event. */
     private long failedCandidate = -1;
     private RegistrySettings failedSettings;
+    private Map<String, Object> failedEffective;
     private Migration lastMigration;
     /** What a running migration does, for status, or null. */
     private String migrating;
@@ -141,6 +168,23 @@ final class Swapper {
         this.persister = persister;
     }
 
+    /** Where a backend type's defaults come from. */
+    void defaultsFrom(java.util.function.Function<String, Map<String, Object>> defaults) {
+        this.defaults = defaults;
+    }
+
+    /** The backend keys a store of these settings is built with: the type's defaults, then the configured keys. */
+    private Map<String, Object> effective(RegistrySettings settings) {
+        Map<String, Object> all = new java.util.TreeMap<>(defaults.apply(settings.type()));
+        all.putAll(settings.backendConfig());
+        return Map.copyOf(all);
+    }
+
+    /** How placeholders in a configuration from the shell or the YAML are resolved. */
+    void resolveWith(java.util.function.UnaryOperator<Map<String, Object>> resolver) {
+        this.resolver = resolver;
+    }
+
     // ---- inputs: each becomes a task on the registry thread
 
     /**
@@ -167,11 +211,12 @@ final class Swapper {
      * else ConfigAdmin's (an {@code etc/*.cfg} file or a saved {@code use}). Afterwards the store
      * is {@linkplain #settled() settled}.
      *
-     * @param configAdmin ConfigAdmin's configuration (empty if none)
+     * @param configAdmin ConfigAdmin's configuration as delivered (empty if none)
+     * @param stored the same as stored, placeholders kept, or null
      * @param yaml the YAML's configuration, or null
      * @param yamlProblem why the YAML could not be read, or null
      */
-    void start(Map<String, ?> configAdmin, Submission yaml, String yamlProblem) {
+    void start(Map<String, ?> configAdmin, Map<String, ?> stored, Submission yaml, String yamlProblem) {
         run(() -> {
             String yamlRefusal = yamlProblem;
             if (yamlProblem != null) {
@@ -191,7 +236,7 @@ final class Swapper {
                     }
                 }
                 try {
-                    apply(Submission.fromConfigAdmin(configAdmin));
+                    apply(Submission.fromConfigAdmin(configAdmin, stored));
                 } catch (RuntimeException refused) {
                     // reported by apply
                 }
@@ -324,9 +369,14 @@ final class Swapper {
 
     private Migration apply(Submission s) {
         RegistrySettings next;
+        Map<String, Object> written = RegistrySettings.written(s.written());
+        Map<String, Object> toApply = RegistrySettings.written(s.properties());
+        if (s.immediate()) {
+            written = RegistrySettings.inheritRegistryKeys(written, desiredWritten);
+            toApply = RegistrySettings.inheritRegistryKeys(toApply, desiredWritten);
+        }
         try {
-            next = RegistrySettings.from(s.immediate()
-                    ? RegistrySettings.inheritRegistryKeys(s.properties(), desired) : s.properties());
+            next = RegistrySettings.from(s.persist() ? resolver.apply(toApply) : toApply);
         } catch (StoreConfigException e) {
             refused(s.source(), e);
             if (desired == null && !tentative) {
@@ -366,8 +416,12 @@ final class Swapper {
             probeNext = false;
         }
         refusal = null;
+        if (!next.equals(before) || desiredWritten == null) {
+            desiredWritten = written;
+        }
+        warnIfClearSecret(written, s.source());
         if (s.persist()) {
-            persist(next);
+            persist(written);
         }
         if (!next.equals(before) && source != ConfigSource.DEFAULTS) {
             LOG.log(Level.INFO, "session store configured from {0}: {1}", source, next);
@@ -388,9 +442,23 @@ final class Swapper {
         LOG.log(Level.ERROR, "session store configuration refused: " + refusal);
     }
 
-    private void persist(RegistrySettings s) {
+    /** A secret given in clear is saved in clear: it works, but a placeholder is better. Said once. */
+    private void warnIfClearSecret(Map<String, Object> written, ConfigSource from) {
+        for (Map.Entry<String, Object> e : written.entrySet()) {
+            if (Redaction.isSecretKey(e.getKey()) && e.getValue() != null && !String.valueOf(e.getValue()).isEmpty()
+                    && !String.valueOf(e.getValue()).contains("$[") && !warnedClearSecret) {
+                warnedClearSecret = true;
+                LOG.log(Level.WARNING, "{0} gives ''{1}'' in clear (a $'{'…'}' placeholder in an etc/ file counts: FileInstall"
+                        + " resolves it before ConfigAdmin saves it); it works, and it is saved under data/ (readable by"
+                        + " this user only), but a reference keeps it out of every file: {1}=$[secret:NAME] with the"
+                        + " secret in etc/secrets/NAME, or {1}=$[env:NAME]", from, e.getKey());
+            }
+        }
+    }
+
+    private void persist(Map<String, Object> written) {
         try {
-            persister.accept(s.asProperties());
+            persister.accept(written);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "the session store configuration is in effect but could not be saved to ConfigAdmin: "
                     + Redaction.printable(e.getMessage()));
@@ -420,9 +488,10 @@ final class Swapper {
             return keepServingWhilePending();
         }
         if (serving != null && serving.candidate().serviceId() == chosen.serviceId()
-                && serving.candidate().factory() == chosen.factory() && serving.settings().sameBackend(desired) && !migrate) {
+                && serving.candidate().factory() == chosen.factory() && serving.settings().sameBackend(desired)
+                && serving.effective().equals(effective(desired)) && !migrate) {
             front.retime(desired.swapTimeout());
-            serving = new Backend(serving.type(), serving.store(), serving.candidate(), desired);
+            serving = new Backend(serving.type(), serving.store(), serving.candidate(), desired, serving.effective());
             return NOTHING_MIGRATED;
         }
         return build(chosen, desired, migrate);
@@ -451,7 +520,7 @@ final class Swapper {
 
     /** Builds a backend with {@code settings} from {@code c} and swaps it in. */
     private Migration build(Candidate c, RegistrySettings settings, boolean migrate) {
-        if (c.serviceId() == failedCandidate && settings.equals(failedSettings)) {
+        if (c.serviceId() == failedCandidate && settings.equals(failedSettings) && effective(settings).equals(failedEffective)) {
             return NOTHING_MIGRATED; // it failed with this factory and these settings already
         }
         boolean fromServing = kept == null && serving != null && (migrate || Migrator.inProcess(serving.store()));
@@ -460,8 +529,13 @@ final class Swapper {
                     + (serving == null ? "not serving" : "not able to list its entries") + "); switch without --migrate"));
         }
         SessionStore built;
+        Map<String, Object> config = effective(settings);
         try {
-            built = c.factory().create(settings.backendConfig());
+            built = c.factory().create(config);
+            if (settings.encryption() != null) {
+                // one place for every backend: tokens reach the backend encrypted
+                built = EncryptedStore.of(built, settings.encryption());
+            }
             if (probeNext) {
                 probe(built, settings.type());
             }
@@ -474,7 +548,7 @@ final class Swapper {
                     e instanceof StoreConfigException sc ? sc.key() : null);
             throw e;
         }
-        return swapTo(new Backend(settings.type(), built, c, settings), fromServing);
+        return swapTo(new Backend(settings.type(), built, c, settings, config), fromServing);
     }
 
     /** A store {@code use} switches to must answer first: a wrong password or address is refused, not served. */
@@ -545,6 +619,7 @@ final class Swapper {
     private void rememberFailure(Candidate c, RegistrySettings settings) {
         failedCandidate = c.serviceId();
         failedSettings = settings;
+        failedEffective = effective(settings);
         if (!retryScheduled && !tentative && !probeNext) {
             retryScheduled = true;
             thread.schedule(() -> run(() -> {

@@ -565,6 +565,76 @@ class SwapperTest {
         assertNull(keeper.last().error(), String.valueOf(keeper.last().error()));
     }
 
+    // ---- secrets by reference, tokens encrypted
+
+    /** What the shell and the YAML give is resolved like ConfigAdmin's deliveries; what is saved keeps the placeholder. */
+    @Test
+    void placeholdersAreResolvedForTheStoreAndKeptInWhatIsSaved() {
+        r.swapper.resolveWith(m -> {
+            Map<String, Object> out = new java.util.HashMap<>(m);
+            out.replaceAll((k, v) -> "$[secret:redis_pw]".equals(v) ? "s3cret" : v);
+            return out;
+        });
+        r.offer("memory", 1, config -> new TinyStore(config));
+        r.configure(Map.of());
+        r.use(Map.of("type", "memory", "password", "$[secret:redis_pw]"), false);
+        assertEquals("s3cret", ((TinyStore) r.backend()).config.get("password"));
+        assertEquals("$[secret:redis_pw]", r.persisted.get(r.persisted.size() - 1).get("password"));
+        assertFalse(r.status().toString().contains("s3cret"));
+        // ConfigAdmin echoes the saved configuration resolved: the same, so nothing changes
+        TinyStore serving = (TinyStore) r.backend();
+        r.swapper.submit(Swapper.Submission.fromConfigAdmin(Map.of("type", "memory", "password", "s3cret",
+                "service.pid", "sessionstore"), Map.of("type", "memory", "password", "$[secret:redis_pw]")));
+        r.swapper.awaitIdle();
+        assertSame(serving, r.backend());
+        // a placeholder nothing resolves is refused, and the running store stays
+        StoreConfigException e = assertThrows(StoreConfigException.class,
+                () -> r.use(Map.of("type", "memory", "encryption_key", "$[secret:key]"), false));
+        assertTrue(e.getMessage().contains("the placeholder $[secret:key] in key 'encryption_key' was not resolved"),
+                e.getMessage());
+        assertSame(serving, r.backend());
+    }
+
+    @Test
+    void anUnresolvedPlaceholderIsRefusedSayingWhy() {
+        r.offer("memory", 1, TinyStore.factory());
+        r.configure(Map.of());
+        StoreConfigException e = assertThrows(StoreConfigException.class,
+                () -> r.use(Map.of("type", "memory", "size", "$[env:NO_SUCH_VARIABLE]"), false));
+        assertEquals("size", e.key());
+        assertTrue(e.getMessage().contains("the placeholder $[env:NO_SUCH_VARIABLE] in key 'size' was not resolved: no"
+                + " such environment variable"), e.getMessage());
+    }
+
+    @Test
+    void anEncryptionKeyPutsEncryptionInFrontOfAnyBackendAndRotatesByMigration() {
+        String key1 = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        byte[] raw2 = new byte[32];
+        raw2[0] = 1;
+        String key2 = java.util.Base64.getEncoder().encodeToString(raw2);
+        r.offer("memory", 1, config -> new InProcessStore(config));
+        r.configure(Map.of("encryption_key", key1));
+        Instant now = Instant.now();
+        r.front.addSession(new Session("s", "alice", "sub", now, now.plusSeconds(600), "access", "id", "verifier"));
+        InProcessStore inner = (InProcessStore) ((org.sessionstore.api.crypto.EncryptedStore) r.backend()).backend();
+        String stored = inner.sessions.get("s").accessToken();
+        assertTrue(stored.startsWith("enc1:"), stored);
+        assertFalse(stored.contains("access"));
+        assertEquals("alice", inner.sessions.get("s").username(), "ids and user names stay readable");
+        assertEquals("access", r.front.getSession("s").orElseThrow().accessToken());
+        assertEquals("id", r.front.getField("s", "id_token").orElseThrow());
+        assertTrue(r.status().settings().get("encryption").startsWith("AES-256-GCM, key id "), r.status().settings().toString());
+        assertFalse(r.status().toString().contains(key1));
+        // rotation: the new key encrypts, the old one still decrypts; the in-process entries are re-encrypted
+        r.configure(Map.of("encryption_key", key2, "encryption_keys_old", key1));
+        assertEquals("access", r.front.getSession("s").orElseThrow().accessToken());
+        // a key that is gone: the session cannot be decrypted and reads as absent, never a crash
+        inner = (InProcessStore) ((org.sessionstore.api.crypto.EncryptedStore) r.backend()).backend();
+        inner.sessions.put("t", new Session("t", "bob", "sub", now, now.plusSeconds(600),
+                inner.sessions.get("s").accessToken().replaceFirst("enc1:[0-9a-f]{8}:", "enc1:deadbeef:"), null, null));
+        assertTrue(r.front.getSession("t").isEmpty());
+    }
+
     // ---- the configuration found at start
 
     @Test
@@ -574,7 +644,7 @@ class SwapperTest {
             built[0]++;
             return new InProcessStore(config);
         }));
-        r.swapper.start(Map.of("type", "memory", "limit", "5"),
+        r.swapper.start(Map.of("type", "memory", "limit", "5"), null,
                 Swapper.Submission.fromFile(Map.of("type", "memory", "limit", "1"),
                         new ConfigSource("/etc/session-store.yaml", k -> 4)), null);
         r.swapper.awaitIdle();
@@ -588,7 +658,7 @@ class SwapperTest {
     @Test
     void atStartARefusedYamlLeavesTheSavedConfigurationInEffectAndSaysWhy() {
         r.factories.put(Fixture.candidate("memory", 1, 0, TinyStore.factory()));
-        r.swapper.start(Map.of("type", "memory", "size", "5"),
+        r.swapper.start(Map.of("type", "memory", "size", "5"), null,
                 Swapper.Submission.fromFile(Map.of("type", "memory", "colour", "blue"),
                         new ConfigSource("/etc/session-store.yaml", k -> k.equals("colour") ? 4 : 2)), null);
         r.swapper.awaitIdle();
@@ -601,7 +671,7 @@ class SwapperTest {
     @Test
     void atStartAnUnreadableYamlIsReportedAndTheSavedConfigurationServes() {
         r.factories.put(Fixture.candidate("memory", 1, 0, TinyStore.factory()));
-        r.swapper.start(Map.of("size", "2"), null, "/etc/session-store.yaml:3: not valid YAML: …");
+        r.swapper.start(Map.of("size", "2"), null, null, "/etc/session-store.yaml:3: not valid YAML: …");
         r.swapper.awaitIdle();
         assertEquals(State.ACTIVE, r.status().state());
         assertTrue(r.status().detail().contains("/etc/session-store.yaml:3: not valid YAML"), r.status().detail());

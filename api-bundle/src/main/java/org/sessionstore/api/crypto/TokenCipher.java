@@ -1,6 +1,5 @@
 package org.sessionstore.api.crypto;
 
-import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -23,6 +22,16 @@ public final class TokenCipher {
     private static final int NONCE = 12;
     private static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Looking a cipher up costs more than using it: one per thread, initialised per value. */
+    private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/GCM is missing from this JVM: " + e.getMessage(), e);
+        }
+    });
+    private static final Base64.Encoder ENCODER = Base64.getEncoder().withoutPadding();
+    private static final Base64.Decoder DECODER = Base64.getDecoder();
 
     private final TokenKeys keys;
 
@@ -43,12 +52,14 @@ public final class TokenCipher {
         try {
             byte[] nonce = new byte[NONCE];
             RANDOM.nextBytes(nonce);
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher c = CIPHER.get();
             c.init(Cipher.ENCRYPT_MODE, keys.current(), new GCMParameterSpec(TAG_BITS, nonce));
             c.updateAAD(TokenKeys.utf8(context));
-            byte[] sealed = c.doFinal(TokenKeys.utf8(plain));
-            ByteBuffer out = ByteBuffer.allocate(NONCE + sealed.length).put(nonce).put(sealed);
-            return PREFIX + keys.currentId() + ":" + Base64.getEncoder().withoutPadding().encodeToString(out.array());
+            byte[] text = TokenKeys.utf8(plain);
+            byte[] out = new byte[NONCE + c.getOutputSize(text.length)];
+            System.arraycopy(nonce, 0, out, 0, NONCE);
+            c.doFinal(text, 0, text.length, out, NONCE);
+            return PREFIX + keys.currentId() + ":" + ENCODER.encodeToString(out);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES/GCM failed in this JVM: " + e.getMessage(), e);
         }
@@ -72,8 +83,8 @@ public final class TokenCipher {
                     + ", which neither encryption_key nor encryption_keys_old holds (they hold " + keys.ids() + ")");
         }
         try {
-            byte[] all = Base64.getDecoder().decode(stored.substring(colon + 1));
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            byte[] all = DECODER.decode(stored.substring(colon + 1));
+            Cipher c = CIPHER.get();
             c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, all, 0, NONCE));
             c.updateAAD(TokenKeys.utf8(context));
             return new String(c.doFinal(all, NONCE, all.length - NONCE), java.nio.charset.StandardCharsets.UTF_8);

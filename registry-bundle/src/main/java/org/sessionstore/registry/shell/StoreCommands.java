@@ -166,13 +166,20 @@ public class StoreCommands {
         return store().getSessionCount();
     }
 
-    @Descriptor("add a session that lives 1h")
-    public String add(@Descriptor("session id") String id, @Descriptor("user name") String username) {
-        return add(id, username, Durations.format(DEFAULT_TTL));
+    @Descriptor("add a session that lives 1h; --access-token and --id-token give it tokens (never printed)")
+    public String add(
+            @Parameter(names = {"--access-token"}, absentValue = "") @Descriptor("the session's access token") String accessToken,
+            @Parameter(names = {"--id-token"}, absentValue = "") @Descriptor("the session's ID token") String idToken,
+            @Descriptor("session id") String id, @Descriptor("user name") String username) {
+        return add(accessToken, idToken, id, username, Durations.format(DEFAULT_TTL));
     }
 
-    @Descriptor("add a session that lives TTL (such as 30m, 2h30m, 90s)")
-    public String add(@Descriptor("session id") String id, @Descriptor("user name") String username,
+    @Descriptor("add a session that lives TTL (such as 30m, 2h30m, 90s); --access-token and --id-token give it tokens"
+            + " (never printed)")
+    public String add(
+            @Parameter(names = {"--access-token"}, absentValue = "") @Descriptor("the session's access token") String accessToken,
+            @Parameter(names = {"--id-token"}, absentValue = "") @Descriptor("the session's ID token") String idToken,
+            @Descriptor("session id") String id, @Descriptor("user name") String username,
             @Descriptor("lifetime, such as 30m") String ttl) {
         Duration life;
         try {
@@ -184,9 +191,16 @@ public class StoreCommands {
             throw new IllegalArgumentException("TTL must be positive, such as 30m; got " + Redaction.printable(ttl));
         }
         Instant now = clock.instant();
-        store().addSession(new Session(id, username, username, now, now.plus(life), null, null, null));
-        return "added session " + Redaction.printable(id) + " for " + Redaction.printable(username) + ", expires " + now.plus(life) + " (in "
-                + Durations.format(life) + ")";
+        store().addSession(new Session(id, username, username, now, now.plus(life), emptyToNull(accessToken),
+                emptyToNull(idToken), null));
+        String tokens = (accessToken.isEmpty() ? "" : ", access token " + Redaction.MASK)
+                + (idToken.isEmpty() ? "" : ", ID token " + Redaction.MASK);
+        return "added session " + Redaction.printable(id) + " for " + Redaction.printable(username) + tokens + ", expires "
+                + now.plus(life) + " (in " + Durations.format(life) + ")";
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     @Descriptor("show a session, tokens redacted")

@@ -1,0 +1,127 @@
+package org.sessionstore.distribution;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.Hashtable;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+
+/**
+ * Guards {@code deploy/}: FileInstall asks it first about every file there (an ArtifactInstaller
+ * with the highest ranking), and it claims — so FileInstall neither installs, updates nor, when
+ * the file is removed, uninstalls anything for it — two kinds:
+ * <ul>
+ * <li>a jar whose {@code Bundle-SymbolicName} belongs to a bundle shipped in the distribution
+ * (the registry, the memory backend, the API, Felix's own): a drop-in must not replace the core;</li>
+ * <li>a file that is not a valid bundle (corrupt, truncated, no manifest, no symbolic name, not a
+ * jar at all), which FileInstall would otherwise pass over in silence.</li>
+ * </ul>
+ * Each is logged once, naming the file and why. Any other bundle (a backend such as redis, or a
+ * newer version of one) is left to FileInstall, so backends still install and upgrade through
+ * {@code deploy/}. The ArtifactInstaller interface belongs to the FileInstall bundle, so the
+ * service is a proxy defined in that bundle's class loader.
+ */
+final class DeployGuard implements InvocationHandler {
+
+    static final String INSTALLER = "org.apache.felix.fileinstall.ArtifactInstaller";
+    private static final Logger LOG = Logger.getLogger("org.sessionstore.distribution");
+
+    private final Path deploy;
+    private final Set<String> shipped;
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+
+    private DeployGuard(Path deploy, Set<String> shipped) {
+        this.deploy = deploy.toAbsolutePath().normalize();
+        this.shipped = shipped;
+    }
+
+    /** Registers the guard before FileInstall starts; null if FileInstall has no installer interface. */
+    static ServiceRegistration<?> register(BundleContext system, Bundle fileInstall, Path deploy, Set<String> shipped) {
+        Class<?> type;
+        try {
+            type = fileInstall.loadClass(INSTALLER);
+        } catch (ClassNotFoundException | IllegalStateException e) {
+            LOG.warning("deploy/ is not guarded: FileInstall has no " + INSTALLER);
+            return null;
+        }
+        Object guard = Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, new DeployGuard(deploy, shipped));
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(Constants.SERVICE_RANKING, Integer.MAX_VALUE);
+        props.put(Constants.SERVICE_DESCRIPTION, "Session Store: guards deploy/");
+        return system.registerService(INSTALLER, guard, props);
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) {
+        switch (method.getName()) {
+            case "canHandle":
+                return refusal((File) args[0]) != null;
+            case "install", "update":
+                report((File) args[0]);
+                return null;
+            case "uninstall":
+                reported.remove(((File) args[0]).getAbsolutePath());
+                return null; // it installed nothing, so its removal uninstalls nothing
+            case "hashCode":
+                return System.identityHashCode(proxy);
+            case "equals":
+                return proxy == args[0];
+            case "toString":
+                return "session store deploy/ guard";
+            default:
+                return null;
+        }
+    }
+
+    private void report(File file) {
+        String why = refusal(file);
+        if (why != null && reported.add(file.getAbsolutePath() + "|" + file.length() + "|" + file.lastModified())) {
+            LOG.log(Level.WARNING, "deploy/" + GogoConsole.printable(file.getName()) + " is refused: " + why
+                    + "; it is not installed, and removing it changes nothing");
+        }
+    }
+
+    /** Why a file in deploy/ must not be installed, or null to leave it to FileInstall. */
+    String refusal(File file) {
+        Path p = file.toPath().toAbsolutePath().normalize();
+        if (!deploy.equals(p.getParent()) || file.isDirectory()) {
+            return null;
+        }
+        String name = file.getName();
+        if (name.endsWith(".cfg") || name.endsWith(".config") || name.startsWith(".") || name.endsWith(".tmp")) {
+            return null;
+        }
+        if (!name.endsWith(".jar")) {
+            return "it is not a bundle jar (deploy/ takes .jar files)";
+        }
+        Manifest mf;
+        try (JarFile jar = new JarFile(file, true)) {
+            mf = jar.getManifest();
+        } catch (IOException | SecurityException e) {
+            return "it is not a valid jar (" + GogoConsole.printable(String.valueOf(e.getMessage())) + ")";
+        }
+        String bsn = mf == null ? null : mf.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
+        if (bsn == null || bsn.isBlank()) {
+            return "it is not an OSGi bundle (no Bundle-SymbolicName in its manifest)";
+        }
+        String symbolicName = bsn.split(";", 2)[0].trim();
+        if (shipped.contains(symbolicName)) {
+            return "its symbolic name " + GogoConsole.printable(symbolicName) + " belongs to a bundle the distribution"
+                    + " ships; the core is not replaced through deploy/ (update the distribution instead)";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,20 @@
+package org.sessionstore.memory;
+
+import java.util.Base64;
+
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.crypto.EncryptedStore;
+import org.sessionstore.api.crypto.TokenKeys;
+import org.sessionstore.testkit.MutableClock;
+import org.sessionstore.testkit.SessionStoreContract;
+
+/** The memory store behind token encryption (as the registry builds it with encryption_key) still passes the suite. */
+class EncryptedMemoryConformanceTest extends SessionStoreContract {
+
+    static final TokenKeys KEYS = TokenKeys.of(Base64.getEncoder().encodeToString(new byte[32]), null);
+
+    @Override
+    protected SessionStore newStore(MutableClock clock) {
+        return EncryptedStore.of(new MemorySessionStore(MemoryConfig.defaults(), clock), KEYS);
+    }
+}
