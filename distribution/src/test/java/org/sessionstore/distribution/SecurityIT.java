@@ -121,6 +121,27 @@ class SecurityIT {
         }
     }
 
+    /** Defect: info failed as a command when Redis was down or refused the login, exactly when it is needed. */
+    @Test
+    void infoNeverFailsAndSaysWhyTheBackendCannotAnswer() throws Exception {
+        try (RedisServer redis = new RedisServer("--requirepass", SECRET)) {
+            dropRedisJar();
+            Files.writeString(etc().resolve("sessionstore.cfg"), "type = redis\naddr = " + redis.addr()
+                    + "\npassword = wrong-password\ntimeout = 500ms\n");
+            try (RunningJar jar = new RunningJar(home)) {
+                jar.send("sessionstore:info");
+                jar.awaitOut(o -> o.contains("last clean"), 20_000);
+                redis.kill();
+                jar.send("sessionstore:info");
+                assertEquals(0, jar.finish(), jar.err());
+                String out = jar.out();
+                assertTrue(out.matches("(?s)type +redis\nstate +ACTIVE.*sessions +unavailable: redis at 127\\.0\\.0\\.1:\\d+"
+                        + " refused the login.*sessions +unavailable: redis at .* is unavailable.*"), out);
+                assertFalse(out.contains("wrong-password") || jar.err().contains("wrong-password"));
+            }
+        }
+    }
+
     /** Defect: a jar in deploy/ with the registry's symbolic name replaced the core; a corrupt one said nothing. */
     @Test
     void deployRefusesTheCoresNamesAndInvalidFilesButTakesABackend() throws Exception {
