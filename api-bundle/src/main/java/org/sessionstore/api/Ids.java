@@ -36,16 +36,16 @@ public final class Ids {
                     + " characters long; at most " + MAX_LENGTH + " are allowed");
         }
         boolean onlySpaces = true;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == ' ') {
+        for (int i = 0; i < value.length(); i += Character.charCount(value.codePointAt(i))) {
+            int cp = value.codePointAt(i);
+            if (cp == ' ') {
                 continue;
             }
             onlySpaces = false;
             String rule = refused(value, i);
             if (rule != null) {
                 throw new IllegalArgumentException(what + " contains " + rule + " (U+"
-                        + String.format("%04X", (int) c) + ") at index " + i + "; use visible characters only");
+                        + String.format("%04X", cp) + ") at index " + i + "; use visible characters only");
             }
         }
         if (onlySpaces) {
@@ -56,7 +56,7 @@ public final class Ids {
 
     /** What is wrong with the character at {@code i}, or null if it may stand in an id. */
     private static String refused(String s, int i) {
-        char c = s.charAt(i);
+        int c = s.codePointAt(i);
         if (Character.isISOControl(c)) {
             return "a control character";
         }
@@ -68,11 +68,9 @@ public final class Ids {
             case Character.SPACE_SEPARATOR:
                 return "a space other than U+0020";
             case Character.SURROGATE:
-                boolean paired = Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
-                        : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
-                return paired ? null : "an unpaired surrogate";
+                return "an unpaired surrogate"; // a pair is read as one code point above
             default:
-                return null;
+                return Redaction.hidden(c) ? "an invisible character" : null;
         }
     }
 

@@ -66,29 +66,47 @@ public final class Redaction {
             return "null";
         }
         StringBuilder b = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            int t = Character.getType(c);
-            boolean hidden = Character.isISOControl(c) || t == Character.FORMAT || t == Character.LINE_SEPARATOR
-                    || t == Character.PARAGRAPH_SEPARATOR || t == Character.SURROGATE && !validSurrogate(text, i)
-                    || t == Character.UNASSIGNED || t == Character.PRIVATE_USE;
-            if (hidden) {
+        for (int i = 0; i < text.length();) {
+            int cp = text.codePointAt(i);
+            int n = Character.charCount(cp);
+            boolean lone = Character.isSurrogate(text.charAt(i)) && n == 1;
+            if (lone || hidden(cp)) {
                 if (b == null) {
                     b = new StringBuilder(text.length() + 8).append(text, 0, i);
                 }
-                b.append(String.format("\\u%04X", (int) c));
+                for (int k = 0; k < n; k++) {
+                    b.append(String.format("\\u%04X", (int) text.charAt(i + k)));
+                }
             } else if (b != null) {
-                b.append(c);
+                b.append(text, i, i + n);
             }
+            i += n;
         }
         return b == null ? text : b.toString();
     }
 
-    private static boolean validSurrogate(String s, int i) {
-        char c = s.charAt(i);
-        if (Character.isHighSurrogate(c)) {
-            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+    /**
+     * Whether a code point could hide or disguise text when printed: a control, format (bidi),
+     * line or paragraph separator, unassigned or private-use character, or one Unicode lists as
+     * default-ignorable (fillers, the combining grapheme joiner, variation selectors, tags).
+     *
+     * @param cp a code point
+     * @return true if it must not be printed as it is
+     * @since 1.2
+     */
+    public static boolean hidden(int cp) {
+        if (Character.isISOControl(cp)) {
+            return true;
         }
-        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+        switch (Character.getType(cp)) {
+            case Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.UNASSIGNED,
+                    Character.PRIVATE_USE:
+                return true;
+            default:
+                return cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x17B4 || cp == 0x17B5
+                        || cp >= 0x180B && cp <= 0x180F || cp == 0x3164 || cp >= 0xFE00 && cp <= 0xFE0F || cp == 0xFFA0
+                        || cp >= 0xE0000 && cp <= 0xE0FFF;
+        }
     }
+
 }

@@ -26,6 +26,10 @@ class IdsTest {
                 .getMessage().contains("(U+200B)"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Ids.require("a\u2028b", "session id"))
                 .getMessage().contains("a line or paragraph separator"));
+        for (String hidden : new String[] {"a\uDB40\uDC41b", "\u3164", "a\u034Fb", "a\u115Fb", "x\uFE0F"}) {
+            assertThrows(IllegalArgumentException.class, () -> Ids.require(hidden, "session id"), hidden);
+            assertTrue(Redaction.printable(hidden).contains("\\u"), Redaction.printable(hidden));
+        }
         assertEquals("session id must not be blank",
                 assertThrows(IllegalArgumentException.class, () -> Ids.require("   ", "session id")).getMessage());
     }

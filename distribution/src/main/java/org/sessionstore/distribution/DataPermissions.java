@@ -11,38 +11,84 @@ import java.nio.file.WatchService;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * Keeps a folder the running user's only: the folder and every folder under it 0700, every file
- * 0600, including files written later (ConfigAdmin saves a configuration given in clear there),
- * which a watcher thread restricts as they appear. On a file system without POSIX permissions
- * it does nothing.
+ * Keeps what the distribution writes its user's only: the folders it owns ({@code data/config},
+ * {@code data/felix-cache}, {@code data/system}) 0700 with every file 0600, including files and
+ * folders written later (ConfigAdmin saves a configuration given in clear there), which a watcher
+ * thread restricts as they appear — a new folder is walked as it is registered, so files made in
+ * it before are not missed. A folder given by the operator ({@code -Dsessionstore.data},
+ * {@code -Dsessionstore.secrets}) is restricted itself only if the launcher created it; an
+ * existing one is left as it is, with a warning if others can read it. On a file system without
+ * POSIX permissions it does nothing.
  */
 final class DataPermissions {
 
+    private static final Logger LOG = Logger.getLogger("org.sessionstore.distribution");
     private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
 
-    private DataPermissions() {
+    private final WatchService watcher;
+
+    private DataPermissions(WatchService watcher) {
+        this.watcher = watcher;
     }
 
-    static void restrict(Path root) throws IOException {
-        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+    static boolean posix() {
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    }
+
+    /**
+     * Creates a folder 0700 if it is missing; warns if an existing one is open to others.
+     *
+     * @return whether it was created here
+     */
+    static boolean create(Path folder) throws IOException {
+        if (Files.isDirectory(folder)) {
+            if (posix()) {
+                Set<PosixFilePermission> p = Files.getPosixFilePermissions(folder);
+                if (p.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"))) {
+                    LOG.warning(folder + " can be read by other users (" + PosixFilePermissions.toString(p)
+                            + "); it holds secrets or saved configuration: chmod 700 it");
+                }
+            }
+            return false;
+        }
+        Files.createDirectories(folder);
+        if (posix()) {
+            Files.setPosixFilePermissions(folder, DIR);
+        }
+        return true;
+    }
+
+    /** Restricts these folders (and what appears in them from now on) to the user. */
+    static void restrict(Path... owned) throws IOException {
+        if (!posix()) {
             return;
         }
-        WatchService watcher = root.getFileSystem().newWatchService();
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                restrictOne(p, watcher);
-            }
+        DataPermissions d = new DataPermissions(FileSystems.getDefault().newWatchService());
+        for (Path root : owned) {
+            Files.createDirectories(root);
+            d.walk(root);
         }
-        Thread t = new Thread(() -> watch(watcher), "sessionstore-permissions");
+        Thread t = new Thread(d::watch, "sessionstore-permissions");
         t.setDaemon(true);
         t.start();
     }
 
-    private static void restrictOne(Path p, WatchService watcher) {
+    private void walk(Path root) {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                restrictOne(p);
+            }
+        } catch (IOException | RuntimeException gone) {
+            // removed meanwhile
+        }
+    }
+
+    private void restrictOne(Path p) {
         try {
             if (Files.isSymbolicLink(p)) {
                 return;
@@ -58,7 +104,7 @@ final class DataPermissions {
         }
     }
 
-    private static void watch(WatchService watcher) {
+    private void watch() {
         while (true) {
             WatchKey key;
             try {
@@ -69,7 +115,12 @@ final class DataPermissions {
             Path dir = (Path) key.watchable();
             for (WatchEvent<?> e : key.pollEvents()) {
                 if (e.context() instanceof Path name) {
-                    restrictOne(dir.resolve(name), watcher);
+                    Path p = dir.resolve(name);
+                    if (Files.isDirectory(p)) {
+                        walk(p); // files made in it before it was registered too
+                    } else {
+                        restrictOne(p);
+                    }
                 }
             }
             key.reset();

@@ -94,33 +94,49 @@ final class DeployGuard implements InvocationHandler {
         }
     }
 
-    /** Why a file in deploy/ must not be installed, or null to leave it to FileInstall. */
+    /** Why a file in deploy/ (or one FileInstall made from it) must not be installed, or null to leave it to FileInstall. */
     String refusal(File file) {
         Path p = file.toPath().toAbsolutePath().normalize();
-        if (!deploy.equals(p.getParent()) || file.isDirectory()) {
-            return null;
-        }
+        boolean inDeploy = deploy.equals(p.getParent());
         String name = file.getName();
-        if (name.endsWith(".cfg") || name.endsWith(".config") || name.startsWith(".") || name.endsWith(".tmp")) {
-            return null;
-        }
-        if (!name.endsWith(".jar")) {
-            return "it is not a bundle jar (deploy/ takes .jar files)";
+        if (inDeploy && (name.endsWith(".cfg") || name.endsWith(".config"))) {
+            return null; // configuration, for ConfigAdmin
         }
         Manifest mf;
-        try (JarFile jar = new JarFile(file, true)) {
-            mf = jar.getManifest();
-        } catch (IOException | SecurityException e) {
-            return "it is not a valid jar (" + GogoConsole.printable(String.valueOf(e.getMessage())) + ")";
+        if (file.isDirectory()) {
+            if (!inDeploy) {
+                return null;
+            }
+            Path manifest = p.resolve("META-INF/MANIFEST.MF");
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(manifest)) {
+                mf = new Manifest(in);
+            } catch (IOException | RuntimeException e) {
+                return "it is a folder without a readable META-INF/MANIFEST.MF, not an exploded bundle";
+            }
+        } else {
+            if (!name.toLowerCase(java.util.Locale.ROOT).endsWith(".jar")) {
+                return inDeploy ? "it is not a bundle jar (deploy/ takes .jar files)" : null;
+            }
+            try (JarFile jar = new JarFile(file, true)) {
+                mf = jar.getManifest();
+            } catch (IOException | SecurityException e) {
+                return inDeploy ? "it is not a valid jar (" + GogoConsole.printable(String.valueOf(e.getMessage())) + ")"
+                        : null;
+            }
         }
         String bsn = mf == null ? null : mf.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
         if (bsn == null || bsn.isBlank()) {
-            return "it is not an OSGi bundle (no Bundle-SymbolicName in its manifest)";
+            return inDeploy ? "it is not an OSGi bundle (no Bundle-SymbolicName in its manifest)" : null;
         }
         String symbolicName = bsn.split(";", 2)[0].trim();
         if (shipped.contains(symbolicName)) {
             return "its symbolic name " + GogoConsole.printable(symbolicName) + " belongs to a bundle the distribution"
                     + " ships; the core is not replaced through deploy/ (update the distribution instead)";
+        }
+        String host = mf.getMainAttributes().getValue(Constants.FRAGMENT_HOST);
+        if (host != null && shipped.contains(host.split(";", 2)[0].trim())) {
+            return "it is a fragment of " + GogoConsole.printable(host.split(";", 2)[0].trim())
+                    + ", a bundle the distribution ships; the core is not extended through deploy/";
         }
         return null;
     }

@@ -175,15 +175,23 @@ final class GogoConsole {
      */
     static String printable(String text) {
         StringBuilder b = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            int type = Character.getType(c);
-            if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
-                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED || type == Character.PRIVATE_USE) {
-                b.append(String.format("\\u%04X", (int) c));
-            } else {
-                b.append(c);
+        for (int i = 0; i < text.length();) {
+            int cp = text.codePointAt(i);
+            int n = Character.charCount(cp);
+            int type = Character.getType(cp);
+            boolean hidden = Character.isISOControl(cp) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED || type == Character.PRIVATE_USE
+                    || type == Character.SURROGATE || cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x3164
+                    || cp >= 0x180B && cp <= 0x180F || cp >= 0xFE00 && cp <= 0xFE0F || cp == 0xFFA0
+                    || cp >= 0xE0000 && cp <= 0xE0FFF;
+            for (int k = 0; k < n; k++) {
+                if (hidden) {
+                    b.append(String.format("\\u%04X", (int) text.charAt(i + k)));
+                } else {
+                    b.append(text.charAt(i + k));
+                }
             }
+            i += n;
         }
         return b.toString();
     }

@@ -78,11 +78,14 @@ public final class Launcher {
         Path home = Path.of(System.getProperty("sessionstore.home", ".")).toAbsolutePath().normalize();
         Path deploy = folder("sessionstore.deploy", home.resolve("deploy"));
         Path etc = folder("sessionstore.etc", home.resolve("etc"));
-        Path data = folder("sessionstore.data", home.resolve("data"));
-        Path secrets = folder("sessionstore.secrets", etc.resolve("secrets"));
-        // what ConfigAdmin saves (a password given in clear to 'use', say) and the secrets are this user's only
-        DataPermissions.restrict(data);
-        DataPermissions.restrict(secrets);
+        Path dataDir = Path.of(System.getProperty("sessionstore.data", home.resolve("data").toString())).toAbsolutePath()
+                .normalize();
+        DataPermissions.create(dataDir);
+        Path data = folder("sessionstore.data", dataDir);
+        Path secrets = Path.of(System.getProperty("sessionstore.secrets", etc.resolve("secrets").toString()))
+                .toAbsolutePath().normalize();
+        DataPermissions.create(secrets);
+
         writeDeployWatcher(etc, deploy);
 
         Map<String, String> props = new HashMap<>();
@@ -98,6 +101,9 @@ public final class Launcher {
         props.put("felix.fileinstall.poll", "1000");
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.log.level", "2");
+        // FileInstall's own failures (a .cfg it cannot parse, a jar it cannot install) go to the log,
+        // one line each on standard error, never a stack trace into the command output
+        props.put("felix.fileinstall.log.default", "jul");
         // etc/ files are the operator's: FileInstall reads them and never writes them back
         props.put("felix.fileinstall.enableConfigSave", "false");
         props.put("ds.loglevel", "warn");
@@ -114,13 +120,21 @@ public final class Launcher {
 
         Framework framework = new FrameworkFactory().newFramework(props);
         framework.init();
+        // what ConfigAdmin saves (a password given in clear to 'use', say) is this user's only; after
+        // init, as it cleans the framework cache
+        DataPermissions.restrict(data.resolve("config"), data.resolve("felix-cache"), data.resolve("system"));
         BundleContext context = framework.getBundleContext();
         List<Bundle> bundles = installPackedBundles(context, data.resolve("system"));
         framework.start();
         java.util.Set<String> shipped = new java.util.HashSet<>();
+        java.util.Set<Long> shippedIds = new java.util.HashSet<>();
         for (Bundle b : context.getBundles()) {
             shipped.add(b.getSymbolicName());
+            shippedIds.add(b.getBundleId());
         }
+        // the core's names belong to the core: nothing else with them ever resolves
+        context.registerService(org.osgi.framework.hooks.resolver.ResolverHookFactory.class,
+                new CoreGuard(java.util.Set.copyOf(shipped), java.util.Set.copyOf(shippedIds)), null);
         for (Bundle b : bundles) {
             if ("org.apache.felix.fileinstall".equals(b.getSymbolicName())) {
                 DeployGuard.register(context, b, deploy, shipped);
@@ -171,8 +185,7 @@ public final class Launcher {
         for (java.util.logging.Handler h : root.getHandlers()) {
             root.removeHandler(h);
         }
-        java.util.logging.StreamHandler handler = new java.util.logging.StreamHandler(stderr,
-                new java.util.logging.SimpleFormatter()) {
+        java.util.logging.StreamHandler handler = new java.util.logging.StreamHandler(stderr, new OneLineFormatter()) {
             @Override
             public synchronized void publish(java.util.logging.LogRecord r) {
                 super.publish(r);

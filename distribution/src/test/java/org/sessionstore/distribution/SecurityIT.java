@@ -147,7 +147,7 @@ class SecurityIT {
     void deployRefusesTheCoresNamesAndInvalidFilesButTakesABackend() throws Exception {
         try (RunningJar jar = new RunningJar(home)) {
             jar.send("sessionstore:add kept alice 1h");
-            drop("fake-registry.jar", fakeBundle("org.sessionstore.registry", "9.9.9"));
+            drop("fake-registry.jar", fakeBundle("org.sessionstore.registry", "9.9.9", null));
             drop("truncated.jar", new byte[] {'P', 'K', 3, 4, 0, 0});
             drop("notes.txt", "hello".getBytes());
             drop("no-manifest.jar", fakeJarWithoutManifest());
@@ -174,6 +174,79 @@ class SecurityIT {
         }
     }
 
+    /** Found in review: hidden and .tmp names, exploded folders, fragments and in-place replacement slipped past. */
+    @Test
+    void noWayThroughDeployInstallsOrExtendsTheCore() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.send("sessionstore:add kept alice 1h");
+            Path redisJar = Path.of(System.getProperty("redis.bundle"));
+            drop("redis.jar", Files.readAllBytes(redisJar));
+            jar.poll("sessionstore:types", o -> o.contains("redis"), 20_000);
+            drop(".hidden.jar", fakeBundle("org.sessionstore.registry", "9.9.1", null));
+            drop("x.tmp", fakeBundle("org.sessionstore.registry", "9.9.2", null));
+            drop("frag.jar", fakeBundle("evil.fragment", "9.9.4", "org.sessionstore.registry"));
+            Path exploded = home.resolve("exploded.part");
+            Files.createDirectories(exploded.resolve("META-INF"));
+            Files.writeString(exploded.resolve("META-INF/MANIFEST.MF"), "Manifest-Version: 1.0\nBundle-ManifestVersion: 2\n"
+                    + "Bundle-SymbolicName: org.sessionstore.memory\nBundle-Version: 9.9.3\n");
+            Files.move(exploded, home.resolve("deploy/exploded"), StandardCopyOption.ATOMIC_MOVE);
+            // an installed backend jar replaced in place by one with the registry's name
+            drop("redis.jar", fakeBundle("org.sessionstore.registry", "9.9.9", null));
+            Thread.sleep(4_000);
+            jar.send("lb");
+            jar.send("sessionstore:get kept");
+            jar.finish();
+            String out = jar.out();
+            for (String v : new String[] {"9.9.1", "9.9.2", "9.9.3", "9.9.4", "9.9.9"}) {
+                assertFalse(out.matches("(?s).*\\|Active +\\|[^\\n]*" + v.replace(".", "\\.") + ".*"),
+                        "a core name got in (" + v + "):\n" + out);
+            }
+            assertTrue(out.matches("(?s).*id +kept\nusername +alice.*"), out);
+            String err = jar.err();
+            assertTrue(err.contains("deploy/.hidden.jar is refused"), err);
+            assertTrue(err.contains("deploy/x.tmp is refused") || err.contains("never resolves"), err);
+            assertTrue(err.contains("deploy/frag.jar is refused: it is a fragment of org.sessionstore.registry"), err);
+            assertTrue(err.contains("is refused: its symbolic name org.sessionstore.registry belongs to a bundle the"
+                    + " distribution ships; it stays installed and never resolves"), "the in-place update:\n" + err);
+        }
+    }
+
+    /** Found in review: a backend's defaults PID with a clear password was saved 0644, without a warning. */
+    @Test
+    void everyFileSavedUnderDataIsTheUsersOnly() throws Exception {
+        Files.writeString(etc().resolve("sessionstore.redis.cfg"), "password = " + SECRET + "\n");
+        try (RunningJar jar = new RunningJar(home)) {
+            dropRedisJar();
+            jar.poll("sessionstore:types", o -> o.contains("redis"), 20_000);
+            jar.send("sessionstore:use memory max_sessions=5");
+            Thread.sleep(1_000);
+            assertEquals(0, jar.finish(), jar.err());
+            assertFalse(jar.err().contains(SECRET));
+        }
+        try (Stream<Path> all = Files.walk(home.resolve("data"))) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                if (Files.isSymbolicLink(p) || p.equals(home.resolve("data"))) {
+                    continue;
+                }
+                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+                assertEquals(Files.isDirectory(p) ? "rwx------" : "rw-------", mode, p.toString());
+            }
+        }
+    }
+
+    /** Found in review: cm:getConfiguration in the console bound PID sessionstore to Gogo, and the registry never got it again. */
+    @Test
+    void aConfigurationBoundToAnotherBundleIsBoundBack() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.send("cfg = (cm:getConfiguration sessionstore)");
+            jar.awaitOut(o -> o.contains("BundleLocation"), 20_000);
+            Files.writeString(etc().resolve("sessionstore.cfg"), "type = memory\nmax_sessions = 77\n");
+            jar.poll("sessionstore:info", o -> o.matches("(?s).*max_sessions +77.*"), 20_000);
+            jar.finish();
+            assertTrue(jar.err().contains("the configuration sessionstore was bound to"), jar.err());
+        }
+    }
+
     /** Defect: a user name holding terminal escapes was printed raw by get. */
     @Test
     void hostileTextIsShownEscaped() throws Exception {
@@ -192,15 +265,19 @@ class SecurityIT {
         Files.createDirectories(home.resolve("deploy"));
         Path tmp = home.resolve(name + ".part");
         Files.write(tmp, content);
-        Files.move(tmp, home.resolve("deploy").resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, home.resolve("deploy").resolve(name), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static byte[] fakeBundle(String symbolicName, String version) throws Exception {
+    private static byte[] fakeBundle(String symbolicName, String version, String fragmentHost) throws Exception {
         Manifest mf = new Manifest();
         mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         mf.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
         mf.getMainAttributes().putValue("Bundle-SymbolicName", symbolicName);
         mf.getMainAttributes().putValue("Bundle-Version", version);
+        if (fragmentHost != null) {
+            mf.getMainAttributes().putValue("Fragment-Host", fragmentHost);
+        }
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (OutputStream o = bytes; JarOutputStream j = new JarOutputStream(o, mf)) {
             j.flush();

@@ -172,8 +172,14 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     }
 
     private StoreUnavailableException unavailable(String what, JedisException e) {
+        String why = reason(e);
+        if (config.tls() && (why.equals("no answer within the timeout") || why.contains("Broken pipe")
+                || why.contains("Connection reset"))) {
+            why += " (with tls=true: is the server speaking TLS on this port, and does it accept this client's"
+                    + " certificate?)";
+        }
         return new StoreUnavailableException("redis at " + config.addr() + " is unavailable for " + what + " (timeout "
-                + Durations.format(config.timeout()) + "): " + reason(e), e);
+                + Durations.format(config.timeout()) + "): " + why, e);
     }
 
     /** Why a connection failed, in words, without Java class names. */
@@ -184,6 +190,10 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                     || m.contains("No name matching"))) {
                 return "TLS refused: the server's certificate is not issued for this host name or address (" + m
                         + "); use the name the certificate holds in addr";
+            }
+            if (t instanceof java.security.cert.CertificateExpiredException || m.contains("validity check failed")
+                    || m.contains("NotAfter")) {
+                return "TLS refused: the server's certificate has expired (or is not valid yet)";
             }
             if (m.contains("PKIX path") || m.contains("unable to find valid certification path")) {
                 return "TLS refused: the server's certificate is not signed by a CA this store trusts; give the CA in"

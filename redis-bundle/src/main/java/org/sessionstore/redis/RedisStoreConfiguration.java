@@ -44,6 +44,22 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "pool_size", description = "connections at most")
     int pool__size() default RedisConfig.DEFAULT_POOL_SIZE;
 
-    @AttributeDefinition(name = "tls", description = "TLS to Redis")
+    @AttributeDefinition(name = "tls", description = "TLS to Redis; the server's chain and host name are verified")
     boolean tls() default false;
+
+    @AttributeDefinition(name = "tls_ca_file", required = false,
+            description = "PEM file of the CAs that sign the server's certificate (default: the JVM's)")
+    String tls__ca__file();
+
+    @AttributeDefinition(name = "tls_cert_file", required = false,
+            description = "PEM client certificate, for tls-auth-clients yes (with tls_key_file)")
+    String tls__cert__file();
+
+    @AttributeDefinition(name = "tls_key_file", required = false,
+            description = "PEM PKCS#8 key of the client certificate (openssl pkcs8 -topk8 -nocrypt)")
+    String tls__key__file();
+
+    @AttributeDefinition(name = "tls_verify_hostname",
+            description = "check that the server's certificate names the host in addr; false is logged as a warning")
+    boolean tls__verify__hostname() default true;
 }

@@ -54,7 +54,10 @@ record TlsSetup(SSLSocketFactory socketFactory, SSLParameters parameters) {
             }
             return new TlsSetup(ctx.getSocketFactory(), params);
         } catch (GeneralSecurityException | IOException e) {
-            throw new StoreConfigException("tls", "TLS to redis cannot be set up: " + e.getMessage());
+            String key = tls.certFile() != null && String.valueOf(e.getMessage()).toLowerCase().contains("key")
+                    ? "tls_key_file" : "tls";
+            throw new StoreConfigException(key, "TLS to redis cannot be set up: "
+                    + org.sessionstore.api.Redaction.printable(String.valueOf(e.getMessage())));
         }
     }
 
@@ -93,7 +96,8 @@ record TlsSetup(SSLSocketFactory socketFactory, SSLParameters parameters) {
     }
 
     private static PrivateKey privateKey(Path file) throws IOException {
-        String pem = Files.readString(file, StandardCharsets.US_ASCII);
+        // ISO-8859-1 reads any bytes: a binary file is then "no PKCS#8 key", not a decoding error
+        String pem = Files.readString(file, StandardCharsets.ISO_8859_1);
         int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
         int end = pem.indexOf("-----END PRIVATE KEY-----");
         if (begin < 0 || end < begin) {
@@ -101,7 +105,13 @@ record TlsSetup(SSLSocketFactory socketFactory, SSLParameters parameters) {
                     + ", which holds no unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----); convert it with"
                     + " openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
         }
-        byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + 27, end));
+        byte[] der;
+        try {
+            der = Base64.getMimeDecoder().decode(pem.substring(begin + 27, end));
+        } catch (IllegalArgumentException e) {
+            throw new StoreConfigException("tls_key_file", "redis store key 'tls_key_file' names " + file
+                    + ", whose PKCS#8 block is not valid base64");
+        }
         for (String algorithm : List.of("RSA", "EC", "Ed25519")) {
             try {
                 return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));

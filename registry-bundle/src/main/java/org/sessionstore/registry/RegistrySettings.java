@@ -96,11 +96,9 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
         }
         String key = c.string(TokenKeys.KEY, null);
         String old = c.string(TokenKeys.OLD_KEYS, null);
-        if (key == null && old != null) {
-            throw new StoreConfigException(TokenKeys.OLD_KEYS, "key '" + TokenKeys.OLD_KEYS + "' is set but '"
-                    + TokenKeys.KEY + "' is not; give the current key too");
-        }
-        return new RegistrySettings(type, swap, clean, Map.copyOf(backend), key == null ? null : TokenKeys.of(key, old));
+        // no current key but old ones: decrypt-only (the way to turn encryption off without losing a session)
+        return new RegistrySettings(type, swap, clean, Map.copyOf(backend),
+                key == null && old == null ? null : TokenKeys.of(key, old));
     }
 
     /** Keys set by the framework, ConfigAdmin, DS or FileInstall rather than by the user. */
@@ -150,8 +148,10 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
         all.put("swap_timeout", Durations.format(swapTimeout));
         all.put("clean_interval", Durations.format(cleanInterval));
         if (encryption != null) {
-            all.put("encryption", "AES-256-GCM, key id " + encryption.currentId() + (encryption.ids().size() > 1
-                    ? ", older key ids " + encryption.ids().subList(1, encryption.ids().size()) : ""));
+            all.put("encryption", encryption.currentId() == null
+                    ? "off for new values; decrypting with key ids " + encryption.ids()
+                    : "AES-256-GCM, key id " + encryption.currentId() + (encryption.ids().size() > 1
+                            ? ", older key ids " + encryption.ids().subList(1, encryption.ids().size()) : ""));
         }
         Map<String, String> shown = new TreeMap<>();
         Redaction.redact(all).forEach((k, v) -> shown.put(k, Redaction.printable(v)));

@@ -184,13 +184,23 @@ public class SessionStoreRegistry implements StoreRegistry {
         managed = context.registerService(ManagedService.class, this::configurationUpdated, pid);
         // a backend's defaults (PID sessionstore.TYPE) changed: the registry rebuilds that backend
         listener = context.registerService(ConfigurationListener.class, event -> {
-            if (event.getPid() != null && event.getPid().startsWith(StoreRegistry.PID + ".")) {
+            String changed = event.getPid();
+            if (changed == null || !changed.startsWith(StoreRegistry.PID)) {
+                return;
+            }
+            ConfigurationAdmin cm = configAdmin;
+            if (cm != null && event.getType() != org.osgi.service.cm.ConfigurationEvent.CM_DELETED) {
+                unbind(cm, context);
+            }
+            if (changed.startsWith(StoreRegistry.PID + ".")) {
                 swapper.factoriesChanged();
             }
         }, null);
         if (configAdmin == null) {
             // no ConfigAdmin: nothing will be delivered, the YAML and the defaults are all there is
             configurationUpdated(null);
+        } else {
+            unbind(configAdmin, context);
         }
         republish(swapper);
     }
@@ -241,12 +251,29 @@ public class SessionStoreRegistry implements StoreRegistry {
                 return Map.of();
             }
             Dictionary<String, Object> processed = found[0].getProcessedProperties(m.getReference());
+            warnIfClearSecret(found[0].getPid(), found[0].getProperties());
             return RegistrySettings.written(asMap(processed));
         } catch (IOException | InvalidSyntaxException | RuntimeException e) {
             LOG.log(Level.WARNING, "the defaults of the " + type + " store (PID sessionstore." + type + ") cannot be read: "
                     + Redaction.printable(String.valueOf(e.getMessage())));
             return Map.of();
         }
+    }
+
+    private final java.util.Set<String> warnedClear = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A backend's defaults with a secret in clear: it works, but a placeholder is better. Said once per PID. */
+    private void warnIfClearSecret(String pid, Dictionary<String, Object> stored) {
+        if (stored == null) {
+            return;
+        }
+        RegistrySettings.written(asMap(stored)).forEach((k, v) -> {
+            if (Redaction.isSecretKey(k) && v != null && !String.valueOf(v).isEmpty() && !String.valueOf(v).contains("$[")
+                    && warnedClear.add(pid)) {
+                LOG.log(Level.WARNING, "PID {0} gives ''{1}'' in clear; it is saved under data/ (readable by this user"
+                        + " only), but {1}=$[secret:NAME] keeps it out of every file", pid, k);
+            }
+        });
     }
 
     /** PID sessionstore as stored, placeholders kept (ConfigAdmin delivers it resolved). */
@@ -292,6 +319,28 @@ public class SessionStoreRegistry implements StoreRegistry {
             }
         }
         return m;
+    }
+
+    /**
+     * A configuration of PID sessionstore bound to another bundle (for example by a
+     * {@code cm:getConfiguration sessionstore} typed in the console) is never delivered to this
+     * one: it is bound back to any bundle, with a warning, rather than silently ignored.
+     */
+    private static void unbind(ConfigurationAdmin cm, BundleContext context) {
+        try {
+            Configuration[] found = cm.listConfigurations("(" + Constants.SERVICE_PID + "=" + StoreRegistry.PID + "*)");
+            for (Configuration c : found == null ? new Configuration[0] : found) {
+                String location = c.getBundleLocation();
+                if (location != null && !location.startsWith("?") && !location.equals(context.getBundle().getLocation())) {
+                    c.setBundleLocation("?");
+                    LOG.log(Level.WARNING, "the configuration {0} was bound to {1}, so the registry never got it; it is"
+                            + " bound to any bundle again", c.getPid(), Redaction.printable(location));
+                }
+            }
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+            LOG.log(Level.WARNING, "the bindings of the session store configurations cannot be checked: "
+                    + Redaction.printable(String.valueOf(e.getMessage())));
+        }
     }
 
     /** Takes the entries a previous instance of this bundle handed over, if any. */

@@ -138,6 +138,8 @@ final class Swapper {
     private long failedCandidate = -1;
     private RegistrySettings failedSettings;
     private Map<String, Object> failedEffective;
+    /** The type a configuration that could not even be read names, for status. */
+    private String failedType;
     private Migration lastMigration;
     /** What a running migration does, for status, or null. */
     private String migrating;
@@ -382,7 +384,8 @@ final class Swapper {
             if (desired == null && !tentative) {
                 failure = "configuration refused: " + refusal;
                 source = s.source();
-                front.fail(rawType(s.properties()), Duration.ZERO, failure);
+                failedType = rawType(s.properties());
+                front.fail(failedType, Duration.ZERO, failure);
             }
             throw e;
         }
@@ -532,10 +535,10 @@ final class Swapper {
         Map<String, Object> config = effective(settings);
         try {
             built = c.factory().create(config);
-            if (settings.encryption() != null) {
-                // one place for every backend: tokens reach the backend encrypted
-                built = EncryptedStore.of(built, settings.encryption());
-            }
+            // one place for every backend: tokens reach the backend encrypted when a key is set; without
+            // one, a value stored encrypted reads as absent (reported), never as if it were the token
+            built = EncryptedStore.of(built, settings.encryption() != null ? settings.encryption()
+                    : org.sessionstore.api.crypto.TokenKeys.none());
             if (probeNext) {
                 probe(built, settings.type());
             }
@@ -707,8 +710,8 @@ final class Swapper {
     private void publish() {
         StoreStatus s;
         if (desired == null) {
-            s = new StoreStatus("memory", failure != null ? State.FAILED : State.WAITING, Map.of(), null,
-                    failure != null ? failure : "not configured yet", null);
+            s = new StoreStatus(failedType != null ? failedType : "memory", failure != null ? State.FAILED : State.WAITING,
+                    Map.of(), null, failure != null ? failure : "not configured yet", failure != null ? source.name() : null);
         } else {
             State state;
             String detail;

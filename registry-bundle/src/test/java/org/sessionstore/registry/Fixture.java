@@ -74,8 +74,10 @@ final class Fixture implements AutoCloseable {
         return swapper.status();
     }
 
+    /** The backend serving now, behind the token encryption every backend gets. */
     SessionStore backend() {
-        return front.backend();
+        SessionStore s = front.backend();
+        return s instanceof org.sessionstore.api.crypto.EncryptedStore e ? e.backend() : s;
     }
 
     /** Polls (the kept store's time runs out on the registry thread's timer). */

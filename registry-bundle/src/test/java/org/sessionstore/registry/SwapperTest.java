@@ -616,7 +616,7 @@ class SwapperTest {
         r.configure(Map.of("encryption_key", key1));
         Instant now = Instant.now();
         r.front.addSession(new Session("s", "alice", "sub", now, now.plusSeconds(600), "access", "id", "verifier"));
-        InProcessStore inner = (InProcessStore) ((org.sessionstore.api.crypto.EncryptedStore) r.backend()).backend();
+        InProcessStore inner = (InProcessStore) r.backend();
         String stored = inner.sessions.get("s").accessToken();
         assertTrue(stored.startsWith("enc1:"), stored);
         assertFalse(stored.contains("access"));
@@ -629,10 +629,26 @@ class SwapperTest {
         r.configure(Map.of("encryption_key", key2, "encryption_keys_old", key1));
         assertEquals("access", r.front.getSession("s").orElseThrow().accessToken());
         // a key that is gone: the session cannot be decrypted and reads as absent, never a crash
-        inner = (InProcessStore) ((org.sessionstore.api.crypto.EncryptedStore) r.backend()).backend();
+        inner = (InProcessStore) r.backend();
         inner.sessions.put("t", new Session("t", "bob", "sub", now, now.plusSeconds(600),
                 inner.sessions.get("s").accessToken().replaceFirst("enc1:[0-9a-f]{8}:", "enc1:deadbeef:"), null, null));
         assertTrue(r.front.getSession("t").isEmpty());
+        assertFalse(r.front.sessionExists("t"), "absent for every read");
+        // turning encryption off keeps the old key for reading (decrypt-only); without any key an
+        // encrypted value reads as absent, never as the token
+        r.configure(Map.of("encryption_keys_old", key2 + "," + key1));
+        assertEquals("access", r.front.getSession("s").orElseThrow().accessToken());
+        r.front.addSession(new Session("clear", "carol", "sub", now, now.plusSeconds(600), "plain-token", null, null));
+        assertEquals("plain-token", ((InProcessStore) r.backend()).sessions.get("clear").accessToken());
+        String sealed = stored; // as encrypted under key1 at the start
+        r.configure(Map.of());
+        // an in-process store is migrated (decrypted while the old key was known); a value still
+        // encrypted, as a shared store would hold it, reads as absent without any key
+        assertEquals("access", r.front.getSession("s").orElseThrow().accessToken());
+        ((InProcessStore) r.backend()).sessions.put("u", new Session("u", "dave", "sub", now, now.plusSeconds(600),
+                sealed, null, null));
+        assertTrue(r.front.getSession("u").isEmpty());
+        assertEquals("plain-token", r.front.getSession("clear").orElseThrow().accessToken());
     }
 
     // ---- the configuration found at start

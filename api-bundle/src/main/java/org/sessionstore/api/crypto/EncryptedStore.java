@@ -22,7 +22,10 @@ import org.sessionstore.api.TransferableStore;
  * backend, ours or a third party's, stores ciphertext only.
  *
  * <p>A record with a token no key decrypts is reported once (naming the session or state and the
- * key id) and treated as absent. Values stored before encryption was turned on read as they are.
+ * key id) and treated as absent by every read but {@link #getSessionCount()}, which counts what the
+ * backend holds. Values stored before encryption was turned on read as they are. With no current
+ * key (only {@code encryption_keys_old}, or no key at all) nothing is encrypted and stored
+ * ciphertext still decrypts with the old keys, or reads as absent, never as a token.
  *
  * @since 1.0
  */
@@ -153,9 +156,13 @@ public class EncryptedStore implements SessionStore {
         return backend.getSessionCount();
     }
 
+    /**
+     * With keys, read whole, so a session whose tokens no key decrypts does not exist here either;
+     * with none (encryption never set), the backend's own cheap check.
+     */
     @Override
     public boolean sessionExists(String id) {
-        return backend.sessionExists(id);
+        return cipher.keys().ids().isEmpty() ? backend.sessionExists(id) : getSession(id).isPresent();
     }
 
     @Override

@@ -46,8 +46,8 @@ public final class TokenCipher {
      * @return the ciphertext, or null for null
      */
     public String encrypt(String plain, String context) {
-        if (plain == null) {
-            return null;
+        if (plain == null || keys.current() == null) {
+            return plain; // no current key: decrypt-only, values are written as they are
         }
         try {
             byte[] nonce = new byte[NONCE];
@@ -76,7 +76,8 @@ public final class TokenCipher {
             return stored;
         }
         int colon = stored.indexOf(':', PREFIX.length());
-        String keyId = colon < 0 ? "?" : stored.substring(PREFIX.length(), colon);
+        String keyId = colon < 0 || colon - PREFIX.length() > 16 ? "?"
+                : org.sessionstore.api.Redaction.printable(stored.substring(PREFIX.length(), colon));
         SecretKey key = keys.byId(keyId);
         if (key == null) {
             throw new UndecryptableException(keyId, "it was encrypted with key id " + keyId

@@ -49,7 +49,7 @@ public final class TokenKeys {
      */
     public static TokenKeys of(String key, String oldKeys) {
         Map<String, SecretKey> byId = new LinkedHashMap<>();
-        String current = add(byId, key, KEY);
+        String current = key == null || key.isBlank() ? null : add(byId, key, KEY);
         if (oldKeys != null) {
             for (String old : oldKeys.split(",")) {
                 if (!old.isBlank()) {
@@ -86,13 +86,23 @@ public final class TokenKeys {
         }
     }
 
-    /** @return the id of the key that encrypts */
+    /**
+     * No key at all: nothing is encrypted, and a value stored encrypted is reported and treated as
+     * absent rather than handed out as if it were a token.
+     *
+     * @return the keys
+     */
+    public static TokenKeys none() {
+        return new TokenKeys(null, Map.of());
+    }
+
+    /** @return the id of the key that encrypts, or null when none does (decrypt-only, or none at all) */
     public String currentId() {
         return currentId;
     }
 
     SecretKey current() {
-        return byId.get(currentId);
+        return currentId == null ? null : byId.get(currentId);
     }
 
     SecretKey byId(String id) {
@@ -106,12 +116,13 @@ public final class TokenKeys {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TokenKeys k && k.currentId.equals(currentId) && k.byId.keySet().equals(byId.keySet());
+        return o instanceof TokenKeys k && java.util.Objects.equals(k.currentId, currentId)
+                && k.byId.keySet().equals(byId.keySet());
     }
 
     @Override
     public int hashCode() {
-        return currentId.hashCode() * 31 + byId.keySet().hashCode();
+        return java.util.Objects.hashCode(currentId) * 31 + byId.keySet().hashCode();
     }
 
     @Override

@@ -35,6 +35,24 @@ class TokenCipherTest {
         assertThrows(UndecryptableException.class, () -> c.decrypt(a, "session:s:id_token"));
     }
 
+    /** Found in review: a key id planted in Redis reached the log raw. */
+    @Test
+    void aHostileKeyIdIsEscaped() {
+        TokenCipher c = new TokenCipher(TokenKeys.of(KEY, null));
+        UndecryptableException e = assertThrows(UndecryptableException.class,
+                () -> c.decrypt("enc1:\u001b[31m\n:abc", "x"));
+        assertFalse(e.getMessage().contains("\u001b") || e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void withoutACurrentKeyNothingIsEncryptedAndOldValuesStillDecrypt() {
+        String sealed = new TokenCipher(TokenKeys.of(KEY, null)).encrypt("token", "ctx");
+        TokenCipher decryptOnly = new TokenCipher(TokenKeys.of(null, KEY));
+        assertEquals("plain", decryptOnly.encrypt("plain", "ctx"));
+        assertEquals("token", decryptOnly.decrypt(sealed, "ctx"));
+        assertThrows(UndecryptableException.class, () -> new TokenCipher(TokenKeys.none()).decrypt(sealed, "ctx"));
+    }
+
     @Test
     void badKeysAreRefusedWithoutBeingRepeated() {
         StoreConfigException shortKey = assertThrows(StoreConfigException.class,

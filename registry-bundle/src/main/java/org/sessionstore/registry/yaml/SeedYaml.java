@@ -60,11 +60,20 @@ final class SeedYaml {
             return read(p);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
-            throw new YamlProblem(at == null || at.getLineNr() < 1 ? 1 : at.getLineNr(),
-                    "not valid YAML: " + Redaction.printable(e.getOriginalMessage()));
+            // the parser's message goes on with a copy of the offending line, which may hold a
+            // password: only its first line (what is wrong) is kept, with the column
+            throw new YamlProblem(at == null || at.getLineNr() < 1 ? 1 : at.getLineNr(), "not valid YAML: "
+                    + Redaction.printable(firstLine(e.getOriginalMessage()))
+                    + (at != null && at.getColumnNr() > 0 ? " (column " + at.getColumnNr() + ")" : ""));
         } catch (IOException | RuntimeException e) {
-            throw new YamlProblem(1, "not valid YAML: " + Redaction.printable(String.valueOf(e.getMessage())));
+            throw new YamlProblem(1, "not valid YAML: " + Redaction.printable(firstLine(String.valueOf(e.getMessage()))));
         }
+    }
+
+    private static String firstLine(String message) {
+        String m = String.valueOf(message);
+        int nl = m.indexOf('\n');
+        return (nl < 0 ? m : m.substring(0, nl)).strip();
     }
 
     private static Parsed read(JsonParser p) throws IOException, YamlProblem {

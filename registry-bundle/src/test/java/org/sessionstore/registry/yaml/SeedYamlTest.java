@@ -1,6 +1,7 @@
 package org.sessionstore.registry.yaml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,14 @@ class SeedYamlTest {
         assertEquals(3, unknown.line);
         assertTrue(unknown.getMessage().contains("'conifg'"));
         assertThrows(YamlProblem.class, () -> SeedYaml.parse("other: 1\n"));
+        // found in review: the parser's message copied the offending line, password and all
+        for (String line : new String[] {"    password: YamlSecret-98: x\n", "    password: \"YamlSecret-97\"x\n",
+            "    password: @YamlSecret-94\n", "\tpassword: YamlSecret-93\n"}) {
+            YamlProblem p = assertThrows(YamlProblem.class,
+                    () -> SeedYaml.parse("session_store:\n  type: redis\n  config:\n" + line));
+            assertFalse(p.getMessage().contains("YamlSecret"), p.getMessage());
+            assertFalse(p.getMessage().contains("\\u000A"), p.getMessage());
+        }
         YamlProblem twice = assertThrows(YamlProblem.class,
                 () -> SeedYaml.parse("session_store:\n  type: redis\n  config:\n    ttl: 1h\n    ttl: 2h\n"));
         assertEquals(5, twice.line);
