@@ -54,19 +54,21 @@ public class CleanExpiredBenchmark {
     }
 
     /**
-     * Before each shot: 10,000 sessions that expire within 200 ms, then a wait (not measured) until
-     * the second they expire in is over, as the store's index counts in whole seconds.
+     * Before each shot: 10,000 sessions that expire 300 to 500 ms later (so none has expired before
+     * it is added), then a wait (not measured) until the second they expire in is over, as the
+     * store's index counts in whole seconds.
      */
     @Setup(Level.Invocation)
     public void addExpiring() throws InterruptedException {
         round++;
         Instant now = Instant.now();
         for (int i = 0; i < EXPIRING; i++) {
-            Session s = new Session("dying-" + round + "-" + i, "u", "s", now, now.plusMillis(1 + i % 200), "at", "it", null);
+            Session s = new Session("dying-" + round + "-" + i, "u", "s", now, now.plusMillis(300 + i % 200), "at", "it",
+                    null);
             store.addSession(s);
             map.put(s.id(), s);
         }
-        long last = now.plusMillis(200).toEpochMilli();
+        long last = now.plusMillis(500).toEpochMilli();
         long secondOver = (last / 1000 + 1) * 1000 + 5;
         Thread.sleep(Math.max(0, secondOver - System.currentTimeMillis()));
     }

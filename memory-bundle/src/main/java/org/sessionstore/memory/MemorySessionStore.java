@@ -28,7 +28,10 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     private final MemoryConfig config;
     private final ExpiryClock clock;
     /** A session with its expiry as a plain long, so reads check it without touching the Instant. */
-    private record Held(Session session, long expiresAt) {
+    private record Held(Session session, long expiresAt, Optional<Session> found) {
+        Held(Session session, long expiresAt) {
+            this(session, expiresAt, Optional.of(session)); // made once, so a read allocates nothing
+        }
     }
 
     private final ConcurrentHashMap<String, Held> sessions = new ConcurrentHashMap<>();
@@ -59,19 +62,23 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
             return;
         }
         Held held = new Held(session, expiresAt);
-        boolean[] isNew = new boolean[1];
-        // the index follows the map entry under its lock: exactly one index entry per session
-        sessions.compute(id, (k, old) -> {
-            if (old == null) {
-                isNew[0] = true;
-                expiries.add(k, expiresAt);
-            } else {
-                expiries.move(k, old.expiresAt(), expiresAt);
+        Held replaced = sessions.put(id, held);
+        if (replaced != null && ExpiryIndex.sameSlot(replaced.expiresAt(), expiresAt)) {
+            return; // the common re-add: its index entry already stands in the right second
+        }
+        // a new id, or a new second: the index is set right under the entry's lock, from what the
+        // entry holds now (whoever replaced it since), so racing writers leave exactly one entry
+        sessions.compute(id, (k, current) -> {
+            if (current != null) {
+                expiries.add(k, current.expiresAt());
             }
-            return held;
+            if (replaced != null && (current == null || !ExpiryIndex.sameSlot(replaced.expiresAt(), current.expiresAt()))) {
+                expiries.remove(k, replaced.expiresAt());
+            }
+            return current;
         });
         // a new id: only now is the size read (reading it costs under contention)
-        if (isNew[0] && sessions.size() > config.maxSessions()) {
+        if (replaced == null && sessions.size() > config.maxSessions()) {
             cleanExpired();
             if (sessions.size() > config.maxSessions()) {
                 sessions.computeIfPresent(id, (k, h) -> {
@@ -101,7 +108,8 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Optional<Session> getSession(String id) {
-        return Optional.ofNullable(live(id));
+        Held h = liveHeld(id);
+        return h == null ? Optional.empty() : h.found();
     }
 
     /**
@@ -109,6 +117,11 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
      * checked in full only when it is not found: a hit costs no scan of its characters.
      */
     private Session live(String id) {
+        Held h = liveHeld(id);
+        return h == null ? null : h.session();
+    }
+
+    private Held liveHeld(String id) {
         if (id == null) {
             Ids.require(id, "session id");
         }
@@ -128,7 +141,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
             });
             return null;
         }
-        return h.session();
+        return h;
     }
 
     @Override

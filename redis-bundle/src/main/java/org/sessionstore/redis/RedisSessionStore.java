@@ -14,9 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Response;
-
 import org.apache.commons.pool2.impl.GenericObjectPool;
 import org.sessionstore.api.Ids;
 import org.sessionstore.api.Redaction;
@@ -30,6 +27,8 @@ import org.sessionstore.api.TransferableStore;
 import org.sessionstore.api.config.Durations;
 
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -50,12 +49,16 @@ import redis.clients.jedis.exceptions.JedisException;
 final class RedisSessionStore implements SessionStore, TransferableStore {
 
     static final int CLEAN_BATCH = 1_000;
+    /** Connections batched calls share: enough to keep Redis busy while one lane waits for its replies. */
+    static final int LANES = 2;
     private static final System.Logger LOG = System.getLogger("org.sessionstore.redis");
     private static final System.Logger.Level WARNING = System.Logger.Level.WARNING;
 
     private final RedisConfig config;
     private final Clock clock;
     private final GenericObjectPool<Jedis> pool;
+    /** Short calls share round trips here; long ones (cleaning, listing, migration) keep the pool. */
+    private final Batcher batcher;
     private volatile boolean closed;
     /** Keys already reported as unreadable (bounded), so a bad record is logged once, not on every read. */
     private final Set<String> reportedUnreadable = ConcurrentHashMap.newKeySet();
@@ -64,6 +67,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         this.config = config;
         this.clock = clock;
         this.pool = Connections.pool(config);
+        this.batcher = new Batcher(Math.min(config.poolSize(), LANES), pool.getFactory(), this::loadScripts, config);
         if (config.tls() && !config.tlsFiles().verifyHostname()) {
             LOG.log(WARNING, "redis at {0}: tls_verify_hostname=false, so any certificate the trusted CAs signed is"
                     + " accepted for this address, whatever host it names", config.addr());
@@ -98,6 +102,63 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         } catch (JedisException e) {
             throw translate(what, e);
         }
+    }
+
+    /**
+     * A short call, sent together with whatever other callers queued meanwhile (see {@link Batcher});
+     * the same deadline, retry and error translation as {@link #redis}.
+     */
+    private <T> T batched(String what, Function<Pipeline, Response<T>> send) {
+        if (closed) {
+            throw new StoreUnavailableException("the redis session store is closed; use the store the registry publishes");
+        }
+        long deadline = System.nanoTime() + config.timeout().toNanos();
+        try {
+            return batcher.call(send, deadline);
+        } catch (JedisConnectionException first) {
+            if (deadline - System.nanoTime() < config.timeout().toNanos() / 2) {
+                throw unavailable(what, first);
+            }
+            try {
+                return batcher.call(send, deadline);
+            } catch (JedisConnectionException second) {
+                throw unavailable(what, second);
+            } catch (JedisException other) {
+                throw translate(what, other);
+            }
+        } catch (JedisException e) {
+            throw translate(what, e);
+        } catch (IllegalStateException e) {
+            throw new StoreUnavailableException("the redis session store is closed; use the store the registry publishes");
+        }
+    }
+
+    /** A script sent batched by its SHA; if the server has lost it (SCRIPT FLUSH), sent in full on the pool. */
+    private Object batchedScript(String what, Script script, List<String> keys, List<String> args) {
+        try {
+            return batched(what, p -> p.evalsha(script.sha(), keys, args));
+        } catch (StoreException e) {
+            if (e.getMessage() != null && e.getMessage().contains("NOSCRIPT")) {
+                return redis(what, j -> script.run(j, keys, args));
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Loads the batched scripts on a new batching connection, so they run by SHA from the start.
+     * A user whose ACL does not allow SCRIPT LOAD (the README's rules do not) is fine: the first
+     * call that meets NOSCRIPT sends the script in full once, and the server keeps it.
+     */
+    private Void loadScripts(Jedis j) {
+        try {
+            for (Script s : Script.BATCHED) {
+                j.scriptLoad(s.text());
+            }
+        } catch (JedisDataException refused) {
+            // NOPERM: see above
+        }
+        return null;
     }
 
     private <T> T once(Function<Jedis, T> op, long deadline) {
@@ -258,21 +319,25 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             return;
         }
         long pttl = Math.min(expiresAt - now, config.ttl().toMillis());
-        List<String> args = new ArrayList<>(18);
+        List<String> absent = SessionHash.absent(session);
+        List<String> args = new ArrayList<>(22);
         args.add(id);
         args.add(Long.toString(pttl));
         args.add(Long.toString(now + pttl));
+        args.add(Integer.toString(absent.size()));
+        args.addAll(absent);
         SessionHash.fields(session).forEach((k, v) -> {
             args.add(k);
             args.add(v);
         });
-        redis("adding a session", j -> Script.ADD_SESSION.run(j, keys, args));
+        batchedScript("adding a session", Script.ADD_SESSION, keys, args);
     }
 
     @Override
     public Optional<Session> getSession(String id) {
         Ids.require(id, "session id");
-        Map<String, String> hash = redis("reading a session", j -> j.hgetAll(sessionKey(id)));
+        String key = sessionKey(id);
+        Map<String, String> hash = batched("reading a session", p -> p.hgetAll(key));
         if (hash.isEmpty()) {
             return Optional.empty();
         }
@@ -285,13 +350,21 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         return s.isExpiredAt(Instant.ofEpochMilli(clock.millis())) ? Optional.empty() : Optional.of(s);
     }
 
+    /**
+     * UNLINK and ZREM, sent together, no script: Redis expires a session's key when it ends, so a
+     * key that was there held a live session.
+     */
     @Override
     public boolean deleteSession(String id) {
         Ids.require(id, "session id");
-        List<String> keys = List.of(sessionKey(id), config.sessionIndexKey());
-        Object removed = redis("deleting a session",
-                j -> Script.REMOVE_SESSION.run(j, keys, List.of(id, Long.toString(clock.millis()))));
-        return Long.valueOf(1).equals(removed);
+        String key = sessionKey(id);
+        String index = config.sessionIndexKey();
+        Long removed = batched("deleting a session", p -> {
+            Response<Long> unlinked = p.unlink(key);
+            p.zrem(index, id);
+            return unlinked;
+        });
+        return removed != null && removed > 0;
     }
 
     /**
@@ -348,7 +421,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     public Optional<String> getField(String id, String field) {
         Ids.require(id, "session id");
         Session.requireField(field);
-        List<String> values = redis("reading a session field", j -> j.hmget(sessionKey(id), field, "expires_at", "v"));
+        String key = sessionKey(id);
+        List<String> values = batched("reading a session field", p -> p.hmget(key, field, "expires_at", "v"));
         if (values.get(1) == null && values.get(0) == null) {
             return Optional.empty();
         }
@@ -366,13 +440,15 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     @Override
     public long getSessionCount() {
         String now = Long.toString(clock.millis());
-        return redis("counting sessions", j -> j.zcount(config.sessionIndexKey(), "(" + now, "+inf"));
+        String index = config.sessionIndexKey();
+        return batched("counting sessions", p -> p.zcount(index, "(" + now, "+inf"));
     }
 
     @Override
     public boolean sessionExists(String id) {
         Ids.require(id, "session id");
-        List<String> values = redis("checking a session", j -> j.hmget(sessionKey(id), "expires_at", "v"));
+        String key = sessionKey(id);
+        List<String> values = batched("checking a session", p -> p.hmget(key, "expires_at", "v"));
         if (values.get(0) == null) {
             return false;
         }
@@ -394,21 +470,27 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                 upstreamUrl, codeVerifier));
         List<String> keys = List.of(stateKey(state), config.stateIndexKey());
         List<String> args = List.of(state, value, Long.toString(config.stateTtl().toMillis()), Long.toString(now));
-        redis("adding a state", j -> Script.ADD_STATE.run(j, keys, args));
+        batchedScript("adding a state", Script.ADD_STATE, keys, args);
     }
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
         Ids.require(state, "state");
         Ids.requireNonNull(userAgent, "userAgent");
-        List<String> keys = List.of(stateKey(state), config.stateIndexKey());
-        Object raw = redis("consuming a state", j -> Script.CONSUME_STATE.run(j, keys, List.of(state)));
+        // GETDEL alone is the one step that decides who gets the state; the ZREM beside it only tidies the index
+        String key = stateKey(state);
+        String index = config.stateIndexKey();
+        String raw = batched("consuming a state", p -> {
+            Response<String> taken = p.getDel(key);
+            p.zrem(index, state);
+            return taken;
+        });
         if (raw == null) {
             return Optional.empty();
         }
         StateEntry e;
         try {
-            e = StateJson.read(state, (String) raw);
+            e = StateJson.read(state, raw);
         } catch (UnreadableRecord bad) {
             return unreadable(stateKey(state), bad); // consumed all the same: a state gets one try
         }
@@ -519,6 +601,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     public void close() {
         if (!closed) {
             closed = true;
+            batcher.close();
             pool.close();
         }
     }

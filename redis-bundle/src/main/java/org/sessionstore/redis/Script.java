@@ -22,11 +22,16 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  */
 final class Script {
 
-    /** Replaces a session: its hash, its expiry, its index entry. ARGV: id, pttl, index score, field, value, … */
+    /**
+     * Replaces a session: its hash (fields it no longer has are removed, not the whole key), its
+     * expiry, its index entry. ARGV: id, pttl, index score, n, the n absent field names, then
+     * field, value, …
+     */
     static final Script ADD_SESSION = new Script("""
             #!lua
-            redis.call('DEL', KEYS[1])
-            redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+            local n = tonumber(ARGV[4])
+            if n > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 5, 4 + n)) end
+            redis.call('HSET', KEYS[1], unpack(ARGV, 5 + n))
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
             redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
             return 1
@@ -105,6 +110,19 @@ final class Script {
             throw new IllegalStateException("SHA-1 is missing from this JVM", e);
         }
     }
+
+    /** The script's SHA-1, to send it by. */
+    String sha() {
+        return sha;
+    }
+
+    /** The script's text, to load it. */
+    String text() {
+        return text;
+    }
+
+    /** Every script the store sends batched, to load on each new batching connection. */
+    static final List<Script> BATCHED = List.of(ADD_SESSION, ADD_STATE);
 
     Object run(Jedis jedis, List<String> keys, List<String> args) {
         try {

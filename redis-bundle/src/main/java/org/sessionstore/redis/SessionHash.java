@@ -2,6 +2,7 @@ package org.sessionstore.redis;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.sessionstore.api.Session;
@@ -19,6 +20,33 @@ final class SessionHash {
     static final String VERSION = "1";
 
     private SessionHash() {
+    }
+
+    /** The optional fields, in the order {@link #absent} names them. */
+    static final List<String> OPTIONAL = List.of("username", "sub", "issued_at", "access_token", "id_token", "code_verifier");
+
+    /** The optional fields a session leaves out (they are removed from the hash it replaces). */
+    static List<String> absent(Session s) {
+        List<String> out = new java.util.ArrayList<>(2);
+        if (s.username() == null) {
+            out.add("username");
+        }
+        if (s.sub() == null) {
+            out.add("sub");
+        }
+        if (s.issuedAt() == null) {
+            out.add("issued_at");
+        }
+        if (s.accessToken() == null) {
+            out.add("access_token");
+        }
+        if (s.idToken() == null) {
+            out.add("id_token");
+        }
+        if (s.codeVerifier() == null) {
+            out.add("code_verifier");
+        }
+        return out;
     }
 
     static Map<String, String> fields(Session s) {

@@ -130,6 +130,126 @@ class RedisSessionStoreTest {
     }
 
     @Test
+    void deleteIsUnlinkAndZremWithoutAScript() throws Exception {
+        try (RedisSessionStore store = store()) {
+            store.addSession(session("d", Duration.ofMinutes(5)));
+            server.command("CONFIG RESETSTAT");
+            assertTrue(store.deleteSession("d"));
+            assertFalse(store.deleteSession("d"), "a second delete found the session again");
+            String stats = server.command("INFO commandstats");
+            assertTrue(stats.contains("cmdstat_unlink:calls=2"), stats);
+            assertTrue(stats.contains("cmdstat_zrem:calls=2"), stats);
+            assertFalse(stats.contains("cmdstat_evalsha") || stats.contains("cmdstat_eval:"), stats);
+            assertEquals(0, store.getSessionCount());
+            assertTrue(server.command("EXISTS session:d").contains(":0"));
+        }
+    }
+
+    /** A session written with every field, then without some: the fields it no longer has are gone. */
+    @Test
+    void replacingASessionRemovesTheFieldsItNoLongerHas() throws Exception {
+        try (RedisSessionStore store = store()) {
+            Instant now = clock.instant();
+            store.addSession(new Session("r", "alice", "sub", now, now.plusSeconds(60), "at", "it", "cv"));
+            store.addSession(new Session("r", "alice", null, null, now.plusSeconds(60), null, "it2", null));
+            Session back = store.getSession("r").orElseThrow();
+            assertEquals(new Session("r", "alice", null, null, now.plusSeconds(60).truncatedTo(
+                    java.time.temporal.ChronoUnit.MILLIS), null, "it2", null), back);
+            String fields = server.command("HKEYS session:r");
+            for (String gone : List.of("sub", "issued_at", "access_token", "code_verifier")) {
+                assertFalse(fields.contains(gone), gone + " is still in the hash:\n" + fields);
+            }
+        }
+    }
+
+    /**
+     * Batching: 16 threads racing on one store (and 4 on a second store, another connection
+     * set) share round trips, and every caller gets its own answer: its own session, its own
+     * error (a key of the wrong type fails only the caller that read it), and each state goes
+     * to exactly one of the callers that race for it.
+     */
+    @Test
+    void batchedCallersShareRoundTripsAndEachGetsItsOwnAnswer() throws Exception {
+        try (RedisSessionStore store = store(); RedisSessionStore peer = store()) {
+            int threads = 16;
+            int states = 400;
+            for (int i = 0; i < states; i++) {
+                store.addStateEntry("race-" + i, "ua", "r", "u", "v" + i);
+            }
+            server.command("SET session:wrong-type just-a-string");
+            server.command("CONFIG RESETSTAT");
+            AtomicInteger[] winners = new AtomicInteger[states];
+            for (int i = 0; i < states; i++) {
+                winners[i] = new AtomicInteger();
+            }
+            ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
+            AtomicInteger typeErrors = new AtomicInteger();
+            java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(threads + 4);
+            List<Thread> racers = new ArrayList<>();
+            for (int t = 0; t < threads + 4; t++) {
+                int me = t;
+                RedisSessionStore mine = t < threads ? store : peer;
+                Thread th = new Thread(() -> {
+                    try {
+                        go.await();
+                        for (int i = 0; i < states; i++) {
+                            int n = (i * 7 + me * 13) % states;
+                            String id = "t" + me + "-" + i;
+                            mine.addSession(session(id, Duration.ofMinutes(5)));
+                            Optional<Session> s = mine.getSession(id);
+                            if (s.isEmpty() || !s.get().id().equals(id)) {
+                                wrong.add(id + " read back as " + s);
+                            }
+                            Optional<org.sessionstore.api.StateEntry> e = mine.validateAndRemoveState("race-" + n, "ua");
+                            if (e.isPresent()) {
+                                winners[n].incrementAndGet();
+                                if (!e.get().codeVerifier().equals("v" + n)) {
+                                    wrong.add("race-" + n + " came back as " + e.get().codeVerifier());
+                                }
+                            }
+                            if (me == 3 && i % 50 == 0) {
+                                try {
+                                    mine.getSession("wrong-type");
+                                    wrong.add("reading a string key as a session did not fail");
+                                } catch (org.sessionstore.api.StoreException expected) {
+                                    typeErrors.incrementAndGet();
+                                }
+                            }
+                            if (!mine.deleteSession(id)) {
+                                wrong.add(id + " was not there to delete");
+                            }
+                        }
+                    } catch (Exception e) {
+                        wrong.add("thread " + me + ": " + e);
+                    }
+                });
+                racers.add(th);
+                th.start();
+            }
+            for (Thread th : racers) {
+                th.join();
+            }
+            assertEquals(List.of(), List.copyOf(wrong));
+            assertEquals(states / 50, typeErrors.get());
+            for (int i = 0; i < states; i++) {
+                assertEquals(1, winners[i].get(), "winners of race-" + i);
+            }
+            assertEquals(0, store.getSessionCount());
+            // shared round trips: the server read fewer times than it ran commands
+            long reads = stat(server.command("INFO stats"), "total_reads_processed");
+            long commands = stat(server.command("INFO stats"), "total_commands_processed");
+            System.out.printf("batched racers: %d socket reads for %d commands%n", reads, commands);
+            // (unbatched, 4 calls of 6 commands would take 4 reads: 0.67 a command)
+            assertTrue(reads * 2 < commands, reads + " socket reads for " + commands + " commands");
+        }
+    }
+
+    private static long stat(String info, String name) {
+        return info.lines().filter(l -> l.startsWith(name + ":")).mapToLong(l -> Long.parseLong(l.substring(
+                name.length() + 1).trim())).findFirst().orElseThrow(() -> new AssertionError(name + " not in " + info));
+    }
+
+    @Test
     void redisDownAtCreationFailsCallsFastAndRecoversByItself() throws Exception {
         try (RedisServer down = new RedisServer()) {
             down.stop();

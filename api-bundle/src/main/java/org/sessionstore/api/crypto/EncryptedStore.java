@@ -69,6 +69,9 @@ public class EncryptedStore implements SessionStore {
     }
 
     Session seal(Session s) {
+        if (!cipher.encrypts() || s.accessToken() == null && s.idToken() == null && s.codeVerifier() == null) {
+            return s;
+        }
         return new Session(s.id(), s.username(), s.sub(), s.issuedAt(), s.expiresAt(),
                 cipher.encrypt(s.accessToken(), context(s, "access_token")), cipher.encrypt(s.idToken(), context(s, "id_token")),
                 cipher.encrypt(s.codeVerifier(), context(s, "code_verifier")));
@@ -76,6 +79,10 @@ public class EncryptedStore implements SessionStore {
 
     /** The session with its tokens decrypted, or null (reported) if one does not decrypt. */
     Session open(Session s) {
+        if (!TokenCipher.sealed(s.accessToken()) && !TokenCipher.sealed(s.idToken())
+                && !TokenCipher.sealed(s.codeVerifier())) {
+            return s; // nothing to decrypt: no copy
+        }
         try {
             return new Session(s.id(), s.username(), s.sub(), s.issuedAt(), s.expiresAt(),
                     cipher.decrypt(s.accessToken(), context(s, "access_token")),
@@ -92,11 +99,17 @@ public class EncryptedStore implements SessionStore {
     }
 
     StateEntry seal(StateEntry e) {
+        if (!cipher.encrypts() || e.codeVerifier() == null) {
+            return e;
+        }
         return new StateEntry(e.state(), e.createdAt(), e.userAgent(), e.requestUrl(), e.upstreamUrl(),
                 cipher.encrypt(e.codeVerifier(), stateContext(e.state())));
     }
 
     StateEntry open(StateEntry e) {
+        if (!TokenCipher.sealed(e.codeVerifier())) {
+            return e;
+        }
         try {
             return new StateEntry(e.state(), e.createdAt(), e.userAgent(), e.requestUrl(), e.upstreamUrl(),
                     cipher.decrypt(e.codeVerifier(), stateContext(e.state())));

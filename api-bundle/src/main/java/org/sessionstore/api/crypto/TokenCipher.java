@@ -95,6 +95,19 @@ public final class TokenCipher {
         }
     }
 
+    /**
+     * @param stored a stored value, or null
+     * @return whether it is a ciphertext of this format
+     */
+    public static boolean sealed(String stored) {
+        return stored != null && stored.startsWith(PREFIX);
+    }
+
+    /** @return whether values are encrypted (a current key is set) */
+    public boolean encrypts() {
+        return keys.current() != null;
+    }
+
     /** @return the keys */
     public TokenKeys keys() {
         return keys;
