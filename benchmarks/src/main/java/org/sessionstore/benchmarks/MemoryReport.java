@@ -13,7 +13,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 /**
  * Runs the memory benchmarks and prints each figure as a ratio against its baseline from the same
  * run: the store's get/add against a bare ConcurrentHashMap (1 and 2 threads), and the indexed
- * cleanExpired against a full scan.
+ * cleanExpired against a full scan; and a get through the published store (the registry's front)
+ * against the same get on the backend directly.
  *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar} (add {@code quick} for a shorter run).
  */
@@ -53,6 +54,13 @@ public final class MemoryReport {
                 System.out.printf("%-4s %d thread%s  store %8.2f  map %8.2f  ratio %.2f%n", op.toLowerCase(), threads,
                         threads == 1 ? " " : "s", store, map, store / map);
             }
+        }
+        System.out.println("== The published store (registry front + encryption layer, no key) vs the backend called directly ==");
+        for (int threads : new int[] {1, 2}) {
+            double front = score.get("frontGet@" + threads);
+            double direct = score.get("storeGet@" + threads);
+            System.out.printf("get  %d thread%s  front %8.2f  direct %8.2f  ratio %.2f%n", threads, threads == 1 ? " " : "s",
+                    front, direct, front / direct);
         }
         double indexed = score.get("indexedClean");
         double scan = score.get("fullScanClean");

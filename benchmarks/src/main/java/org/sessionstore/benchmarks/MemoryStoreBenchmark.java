@@ -21,12 +21,14 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.memory.MemoryStoreFactory;
+import org.sessionstore.registry.Fronts;
 
 /**
  * The memory store's get and add over 1,000,000 sessions, beside a bare ConcurrentHashMap doing
  * the same work (a lookup by id; a put of a session by id) in the same run. Thread counts are set
  * by the runner ({@link org.sessionstore.benchmarks.MemoryReport}).
- * The store is built as the registry builds it, by the backend's public factory.
+ * The store is built as the registry builds it, by the backend's public factory; {@code frontGet}
+ * is the same get through the published service (the registry's front and encryption layer).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -39,6 +41,8 @@ public class MemoryStoreBenchmark {
     static final int SESSIONS = 1_000_000;
 
     SessionStore store;
+    /** The same store as consumers get it: the registry's front and its encryption layer (no key). */
+    SessionStore published;
     ConcurrentHashMap<String, Session> map;
     String[] ids;
     Session[] sessions;
@@ -46,6 +50,7 @@ public class MemoryStoreBenchmark {
     @Setup
     public void fill() {
         store = new MemoryStoreFactory().create(Map.of("max_sessions", Integer.toString(2 * SESSIONS)));
+        published = Fronts.published(store, "memory");
         map = new ConcurrentHashMap<>();
         ids = new String[SESSIONS];
         sessions = new Session[SESSIONS];
@@ -69,6 +74,11 @@ public class MemoryStoreBenchmark {
     @Benchmark
     public Object storeGet() {
         return store.getSession(ids[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+    }
+
+    @Benchmark
+    public Object frontGet() {
+        return published.getSession(ids[ThreadLocalRandom.current().nextInt(SESSIONS)]);
     }
 
     @Benchmark

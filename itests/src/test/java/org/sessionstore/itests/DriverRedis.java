@@ -14,11 +14,11 @@ final class DriverRedis {
     private DriverRedis() {
     }
 
-    /** Starts a server and returns its port. */
-    static int start() {
+    /** Starts a server (with {@code args} added to the testkit's) and returns its port. */
+    static int start(String... args) {
         RedisServer server;
         try {
-            server = new RedisServer();
+            server = new RedisServer(args);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

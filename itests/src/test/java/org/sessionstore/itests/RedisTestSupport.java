@@ -14,9 +14,14 @@ public abstract class RedisTestSupport extends StoreTestSupport {
 
     @Override
     protected Option[] examOptions() {
-        int port = DriverRedis.start();
+        int port = DriverRedis.start(redisArgs());
         return OptionUtils.combine(super.examOptions(),
                 systemProperty("itest.redis.port").value(Integer.toString(port)),
                 systemProperty("itest.redis.bundle").value(reactorBundle("redis-bundle")));
+    }
+
+    /** More redis-server arguments (the testkit's default is an fsync after every write). */
+    protected String[] redisArgs() {
+        return new String[0];
     }
 }

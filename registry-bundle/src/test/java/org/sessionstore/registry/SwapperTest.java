@@ -642,13 +642,20 @@ class SwapperTest {
         assertEquals("plain-token", ((InProcessStore) r.backend()).sessions.get("clear").accessToken());
         String sealed = stored; // as encrypted under key1 at the start
         r.configure(Map.of());
-        // an in-process store is migrated (decrypted while the old key was known); a value still
-        // encrypted, as a shared store would hold it, reads as absent without any key
+        // an in-process store is migrated (decrypted while the old key was known), and with no key
+        // at all it is served bare: created empty, it can only ever hold what came through the front
         assertEquals("access", r.front.getSession("s").orElseThrow().accessToken());
-        ((InProcessStore) r.backend()).sessions.put("u", new Session("u", "dave", "sub", now, now.plusSeconds(600),
-                sealed, null, null));
-        assertTrue(r.front.getSession("u").isEmpty());
         assertEquals("plain-token", r.front.getSession("clear").orElseThrow().accessToken());
+        assertSame(r.backend(), r.front.backend(), "an in-process store without a key is served bare");
+        // a value still encrypted, as a shared store would hold it, reads as absent without any key
+        r.offer("shared", 1, TinyStore.factory());
+        r.configure(Map.of("type", "shared"));
+        TinyStore shared = (TinyStore) r.backend();
+        assertNotSame(shared, r.front.backend(), "a shared store is always behind the guard");
+        shared.sessions.put("u", new Session("u", "dave", "sub", now, now.plusSeconds(600), sealed, null, null));
+        assertTrue(r.front.getSession("u").isEmpty());
+        shared.sessions.put("v", new Session("v", "erin", "sub", now, now.plusSeconds(600), "plain", null, null));
+        assertEquals("plain", r.front.getSession("v").orElseThrow().accessToken());
     }
 
     // ---- the configuration found at start
