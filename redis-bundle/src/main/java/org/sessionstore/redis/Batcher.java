@@ -1,7 +1,9 @@
 package org.sessionstore.redis;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -46,11 +48,16 @@ final class Batcher implements AutoCloseable {
         final Function<Pipeline, Response<T>> send;
         final CompletableFuture<T> result = new CompletableFuture<>();
         final long deadline;
+        /** A member to take out of a sorted set along with the command, or null (merged per batch). */
+        final String zremKey;
+        final String zremMember;
         Response<T> response;
 
-        Call(Function<Pipeline, Response<T>> send, long deadline) {
+        Call(Function<Pipeline, Response<T>> send, long deadline, String zremKey, String zremMember) {
             this.send = send;
             this.deadline = deadline;
+            this.zremKey = zremKey;
+            this.zremMember = zremMember;
         }
 
         void queue(Pipeline p) {
@@ -104,11 +111,20 @@ final class Batcher implements AutoCloseable {
      * @throws JedisException the command's own error, or the connection's
      */
     <T> T call(Function<Pipeline, Response<T>> send, long deadline) {
+        return call(send, deadline, null, null);
+    }
+
+    /**
+     * The same, and takes {@code member} out of the sorted set {@code zremKey} after the command, in
+     * one {@code ZREM} shared by every call of the batch that names the same set (its reply is not
+     * the caller's: the command's own is).
+     */
+    <T> T call(Function<Pipeline, Response<T>> send, long deadline, String zremKey, String member) {
         if (closed) {
             throw new IllegalStateException("closed");
         }
-        Call<T> c = new Call<>(send, deadline);
-        Lane lane = lanes.length == 1 ? lanes[0] : lanes[ThreadLocalRandom.current().nextInt(lanes.length)];
+        Call<T> c = new Call<>(send, deadline, zremKey, member);
+        Lane lane = pick();
         lane.queue.add(c);
         drive(lane);
         if (!c.result.isDone()) {
@@ -129,6 +145,19 @@ final class Batcher implements AutoCloseable {
         } catch (java.util.concurrent.CompletionException e) {
             throw rethrow(e.getCause());
         }
+    }
+
+    /**
+     * The first lane no one is sending on (so a lone caller always uses the same warm connection),
+     * else a random one (callers that arrive while every lane is busy spread over them).
+     */
+    private Lane pick() {
+        for (Lane l : lanes) {
+            if (!l.sending.get()) {
+                return l;
+            }
+        }
+        return lanes[ThreadLocalRandom.current().nextInt(lanes.length)];
     }
 
     private static JedisException rethrow(Throwable t) {
@@ -171,8 +200,18 @@ final class Batcher implements AutoCloseable {
                 lane.connection.getConnection().setSoTimeout(left);
             }
             Pipeline p = lane.connection.pipelined();
+            Map<String, List<String>> zrems = null;
             for (Call<?> c : batch) {
                 c.queue(p);
+                if (c.zremKey != null) {
+                    if (zrems == null) {
+                        zrems = new HashMap<>(2);
+                    }
+                    zrems.computeIfAbsent(c.zremKey, k -> new ArrayList<>()).add(c.zremMember);
+                }
+            }
+            if (zrems != null) {
+                zrems.forEach((key, members) -> p.zrem(key, members.toArray(new String[0])));
             }
             p.sync();
         } catch (Exception e) {
