@@ -125,6 +125,18 @@ public interface SessionStore extends AutoCloseable {
     }
 
     /**
+     * What the store is connected to now, for operators ({@code sessionstore:info} prints it):
+     * rows of a name and a value in words, such as the primary a Sentinel named or a cluster's
+     * shards. Never a secret, never a call that waits long: it says what the store knows.
+     *
+     * @return the rows, in order; empty if the store has nothing to say (the default)
+     * @since 1.3
+     */
+    default java.util.Map<String, String> details() {
+        return java.util.Map.of();
+    }
+
+    /**
      * Releases what the store holds (connections, memory). Later calls fail with
      * {@link StoreUnavailableException}. Closing twice does nothing.
      */

@@ -4,13 +4,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 import org.apache.commons.pool2.PooledObjectFactory;
@@ -19,56 +18,116 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Lets callers that arrive together share a round trip, as Lettuce's shared connection does,
- * without a dispatcher thread: each command is queued with its future on one of a few lanes (a
- * connection each); whichever caller finds the lane free sends everything queued in one
- * pipeline, reads the replies in order, completes the others' futures, and goes on while more is
- * queued. A lone caller sends its own command at once, so its latency is a direct call's.
+ * without a dispatcher thread: each command is queued on one of a few lanes (a connection each);
+ * a caller that finds its lane free sends everything queued in one pipeline, reads the replies in
+ * order and hands each caller its own. A lone caller sends its own command at once, so its
+ * latency is a direct call's.
  *
- * <p>Every reply, error included, reaches its own caller. A caller waits for its future no longer
- * than its deadline; the caller that sends reads with the socket timeout of its own deadline, so a
- * hung server fails every call within its timeout. A connection that fails is dropped and made
- * again for the next batch (scripts are loaded on each new connection).
+ * <p>Every call is bounded by its own deadline. A sender sends rounds only until its own call
+ * is answered, each read with the socket timeout of its own deadline (and a connection it has to
+ * make, within it too); then it hands the lane to the first caller still waiting, which sends
+ * the next round. A caller whose deadline passes before its command was taken gives up and its
+ * command is never sent; one whose command is on the wire when its deadline passes fails with a
+ * timeout (the command may have run: in doubt, as with any timeout). An interrupted caller is
+ * treated the same way and is never retried.
  *
- * <p>Lock-free: a lane's queue is a concurrent queue and its "someone is sending" flag an atomic
- * boolean. The sender re-checks the queue after it clears the flag, so no command is left behind
- * (a caller that enqueued while the flag was set either is drained by the sender's next round or
- * takes the flag itself).
+ * <p>Every reply, error included, reaches its own caller. If anything fails while a round is on
+ * the wire (the connection, or any throwable in this code), the connection is dropped, never
+ * reused with replies unread, and every caller of the round hears the failure. The next round
+ * connects again (scripts are loaded on each new connection by the connection factory).
+ *
+ * <p>Lock-free: a lane's queue is a concurrent queue and "someone is sending" an atomic boolean.
+ * Waiters park; a sender that leaves unparks the head of the queue, and a waiter also looks
+ * every {@value #POLL_MILLIS} ms, so no command is left behind.
  */
 final class Batcher implements AutoCloseable {
 
     /** The most commands one pipeline carries; more wait for the next round. */
     static final int MAX_BATCH = 256;
+    static final long POLL_MILLIS = 50;
+
+    private static final int QUEUED = 0;
+    private static final int SENT = 1;
+    private static final int CANCELLED = 2;
+
+    /** A call interrupted while it waited: never retried (its command may have been sent). */
+    static final class Interrupted extends JedisConnectionException {
+        private static final long serialVersionUID = 1L;
+
+        Interrupted() {
+            super("interrupted while waiting for redis");
+        }
+    }
+
+    /**
+     * A write that fewer replicas than {@code min_replicas_ack} confirmed in time: it is on the
+     * primary, but a failover now could lose it, so its caller is told it failed.
+     */
+    static final class NotReplicated extends JedisDataException {
+        private static final long serialVersionUID = 1L;
+
+        NotReplicated(long acked, int wanted, long waitedMillis) {
+            super("NOTREPLICATED only " + acked + " of the " + wanted + " replicas (min_replicas_ack) confirmed it within "
+                    + waitedMillis + " ms");
+        }
+    }
 
     /** One queued command. */
     private static final class Call<T> {
         final Function<Pipeline, Response<T>> send;
-        final CompletableFuture<T> result = new CompletableFuture<>();
         final long deadline;
         /** A member to take out of a sorted set along with the command, or null (merged per batch). */
         final String zremKey;
         final String zremMember;
+        /** Whether the call returns only once enough replicas have it ({@code min_replicas_ack}). */
+        final boolean durable;
+        final Thread waiter = Thread.currentThread();
+        final AtomicInteger state = new AtomicInteger(QUEUED);
         Response<T> response;
+        // written before done
+        T value;
+        Throwable failure;
+        volatile boolean done;
 
-        Call(Function<Pipeline, Response<T>> send, long deadline, String zremKey, String zremMember) {
+        Call(Function<Pipeline, Response<T>> send, long deadline, String zremKey, String zremMember, boolean durable) {
             this.send = send;
             this.deadline = deadline;
             this.zremKey = zremKey;
             this.zremMember = zremMember;
+            this.durable = durable;
         }
 
         void queue(Pipeline p) {
             response = send.apply(p);
         }
 
-        void finish() {
+        void complete(T v) {
+            value = v;
+            done = true;
+            LockSupport.unpark(waiter);
+        }
+
+        void fail(Throwable t) {
+            failure = t;
+            done = true;
+            LockSupport.unpark(waiter);
+        }
+
+        void finish(long acked, int wanted, long waitedMillis) {
             try {
-                result.complete(response.get());
-            } catch (JedisException | ClassCastException e) {
-                result.completeExceptionally(e);
+                T v = response.get();
+                if (durable && acked < wanted) {
+                    fail(new NotReplicated(acked, wanted, waitedMillis));
+                } else {
+                    complete(v);
+                }
+            } catch (Throwable e) {
+                fail(e);
             }
         }
     }
@@ -83,68 +142,78 @@ final class Batcher implements AutoCloseable {
 
     private final Lane[] lanes;
     private final PooledObjectFactory<Jedis> connections;
-    private final Function<Jedis, Void> onConnect;
     private final RedisConfig config;
     private volatile boolean closed;
 
     /**
      * @param lanes how many connections batches travel on
-     * @param connections makes a connection (within the current call's deadline)
-     * @param onConnect prepares a new connection (loads the scripts)
+     * @param connections makes a ready connection (within the current call's deadline)
      */
-    Batcher(int lanes, PooledObjectFactory<Jedis> connections, Function<Jedis, Void> onConnect, RedisConfig config) {
+    Batcher(int lanes, PooledObjectFactory<Jedis> connections, RedisConfig config) {
         this.lanes = new Lane[lanes];
         for (int i = 0; i < lanes; i++) {
             this.lanes[i] = new Lane();
         }
         this.connections = connections;
-        this.onConnect = onConnect;
         this.config = config;
     }
 
+    <T> T call(Function<Pipeline, Response<T>> send, long deadline) {
+        return call(send, deadline, null, null, false);
+    }
+
     /**
-     * Sends a command with whatever else is queued, and waits for its reply.
+     * Sends a command with whatever else is queued, and waits for its reply; also takes
+     * {@code member} out of the sorted set {@code zremKey} (one {@code ZREM} per batch for all the
+     * calls that name the same set, sent before their commands, so a delete never removes the
+     * index entry of an add that follows it). A {@code durable} call returns only once
+     * {@code min_replicas_ack} replicas confirmed the batch ({@code WAIT}, once per batch), else
+     * fails with {@link NotReplicated}.
      *
      * @param send queues the command on a pipeline and returns its response
      * @param deadline when the caller gives up (System.nanoTime)
      * @return the reply
      * @throws JedisException the command's own error, or the connection's
+     * @throws IllegalStateException if the batcher is closed
      */
-    <T> T call(Function<Pipeline, Response<T>> send, long deadline) {
-        return call(send, deadline, null, null);
-    }
-
-    /**
-     * The same, and takes {@code member} out of the sorted set {@code zremKey} after the command, in
-     * one {@code ZREM} shared by every call of the batch that names the same set (its reply is not
-     * the caller's: the command's own is).
-     */
-    <T> T call(Function<Pipeline, Response<T>> send, long deadline, String zremKey, String member) {
+    <T> T call(Function<Pipeline, Response<T>> send, long deadline, String zremKey, String member, boolean durable) {
         if (closed) {
             throw new IllegalStateException("closed");
         }
-        Call<T> c = new Call<>(send, deadline, zremKey, member);
+        Call<T> c = new Call<>(send, deadline, zremKey, member, durable && config.minReplicasAck() > 0);
         Lane lane = pick();
         lane.queue.add(c);
-        drive(lane);
-        if (!c.result.isDone()) {
-            long left = deadline - System.nanoTime();
-            try {
-                return c.result.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                throw new JedisConnectionException("no answer within the timeout");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new JedisConnectionException("interrupted while waiting for redis");
-            } catch (ExecutionException e) {
-                throw rethrow(e.getCause());
+        while (!c.done) {
+            if (!lane.sending.get() && !lane.queue.isEmpty()) {
+                drive(lane, c);
+                continue;
             }
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || Thread.currentThread().isInterrupted()) {
+                boolean interrupted = left > 0;
+                if (c.state.compareAndSet(QUEUED, CANCELLED)) {
+                    lane.queue.remove(c);
+                    handOff(lane);
+                    if (interrupted) {
+                        throw new Interrupted();
+                    }
+                    throw new JedisConnectionException("no answer within the timeout (the command was not sent: the"
+                            + " connection stayed busy)");
+                }
+                if (c.done) {
+                    break;
+                }
+                if (interrupted) {
+                    throw new Interrupted();
+                }
+                throw new JedisConnectionException("no answer within the timeout");
+            }
+            LockSupport.parkNanos(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)));
         }
-        try {
-            return c.result.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw rethrow(e.getCause());
+        if (c.failure != null) {
+            throw rethrow(c.failure);
         }
+        return c.value;
     }
 
     /**
@@ -164,67 +233,114 @@ final class Batcher implements AutoCloseable {
         if (t instanceof JedisException j) {
             return j;
         }
+        if (t instanceof Error e) {
+            throw e;
+        }
         return new JedisConnectionException(String.valueOf(t.getMessage()), t);
     }
 
-    /** Sends what the lane holds, round after round, if no one else is sending. */
-    private void drive(Lane lane) {
-        while (!lane.queue.isEmpty() && lane.sending.compareAndSet(false, true)) {
-            try {
+    /** Sends rounds for the lane until {@code mine} is answered, if no one else is sending. */
+    private void drive(Lane lane, Call<?> mine) {
+        if (!lane.sending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            while (!mine.done && !lane.queue.isEmpty()) {
+                if (closed || mine.deadline - System.nanoTime() <= 0) {
+                    break; // mine gives up (and is never sent); the next waiter sends for the others
+                }
                 List<Call<?>> batch = new ArrayList<>();
                 for (Call<?> c; batch.size() < MAX_BATCH && (c = lane.queue.poll()) != null;) {
-                    if (!c.result.isDone()) {
+                    if (c.state.compareAndSet(QUEUED, SENT)) {
                         batch.add(c);
                     }
                 }
                 if (!batch.isEmpty()) {
-                    send(lane, batch);
+                    send(lane, batch, mine.deadline);
                 }
-            } finally {
-                lane.sending.set(false);
+            }
+        } finally {
+            lane.sending.set(false);
+            if (closed) {
+                shut(lane);
+            }
+            handOff(lane);
+        }
+    }
+
+    /** Wakes the first waiting caller of a lane no one sends on, to send the next round. */
+    private static void handOff(Lane lane) {
+        if (!lane.sending.get()) {
+            Call<?> head = lane.queue.peek();
+            if (head != null) {
+                LockSupport.unpark(head.waiter);
             }
         }
     }
 
-    private void send(Lane lane, List<Call<?>> batch) {
-        long latest = batch.stream().mapToLong(c -> c.deadline).max().getAsLong();
+    private void send(Lane lane, List<Call<?>> batch, long deadline) {
+        Response<Long> acked = null;
+        long waited = 0;
         try {
-            Connections.deadline(latest);
+            Connections.deadline(deadline);
             if (lane.connection == null || lane.connection.getConnection().isBroken()) {
                 dropConnection(lane);
                 lane.connection = connections.makeObject().getObject();
-                onConnect.apply(lane.connection);
             }
             int left = Connections.leftMillis(config);
+            if (deadline - System.nanoTime() <= 0) {
+                throw new JedisConnectionException("no time left within the timeout");
+            }
             if (lane.connection.getConnection().getSoTimeout() != left) {
                 lane.connection.getConnection().setSoTimeout(left);
             }
             Pipeline p = lane.connection.pipelined();
             Map<String, List<String>> zrems = null;
+            boolean durable = false;
             for (Call<?> c : batch) {
-                c.queue(p);
                 if (c.zremKey != null) {
                     if (zrems == null) {
                         zrems = new HashMap<>(2);
                     }
                     zrems.computeIfAbsent(c.zremKey, k -> new ArrayList<>()).add(c.zremMember);
                 }
+                durable |= c.durable;
             }
             if (zrems != null) {
                 zrems.forEach((key, members) -> p.zrem(key, members.toArray(new String[0])));
             }
-            p.sync();
-        } catch (Exception e) {
-            // the connection failed (or could not be made): every caller of the batch hears it
-            dropConnection(lane);
-            JedisException failure = e instanceof JedisException j ? j : new JedisConnectionException(e.getMessage(), e);
             for (Call<?> c : batch) {
-                c.result.completeExceptionally(failure);
+                c.queue(p);
+            }
+            if (durable) {
+                // within the socket timeout of this round, so the reply comes before the read gives up
+                waited = Math.max(1, left - Math.min(100, left / 4));
+                acked = p.waitReplicas(config.minReplicasAck(), waited);
+            }
+            p.sync();
+        } catch (Throwable t) {
+            // never reuse a connection whose replies may be unread: every caller of the round hears it
+            dropConnection(lane);
+            JedisException failure = t instanceof JedisException j ? j
+                    : new JedisConnectionException(String.valueOf(t.getMessage()), t);
+            for (Call<?> c : batch) {
+                if (!c.done) {
+                    c.fail(failure);
+                }
+            }
+            if (t instanceof Error e) {
+                throw e;
             }
             return;
         }
+        long ackedReplicas;
+        try {
+            ackedReplicas = acked == null ? Long.MAX_VALUE : acked.get();
+        } catch (JedisException e) {
+            ackedReplicas = 0;
+        }
         for (Call<?> c : batch) {
-            c.finish();
+            c.finish(ackedReplicas, config.minReplicasAck(), waited);
         }
     }
 
@@ -240,7 +356,7 @@ final class Batcher implements AutoCloseable {
         }
     }
 
-    /** Drops every lane's connection (the server went away: the next batch connects again). */
+    /** Drops every idle lane's connection (the server failed or changed): the next round connects again. */
     void reset() {
         for (Lane lane : lanes) {
             if (lane.sending.compareAndSet(false, true)) {
@@ -249,25 +365,36 @@ final class Batcher implements AutoCloseable {
                 } finally {
                     lane.sending.set(false);
                 }
+                handOff(lane);
             }
         }
     }
 
-    @Override
-    public void close() {
-        closed = true;
-        for (Lane lane : lanes) {
-            while (!lane.sending.compareAndSet(false, true)) {
-                Thread.onSpinWait();
-            }
+    /** Drops a lane's connection and fails what it still holds, if no one is sending on it. */
+    private static void shut(Lane lane) {
+        if (lane.sending.compareAndSet(false, true)) {
             try {
                 dropConnection(lane);
                 for (Call<?> c; (c = lane.queue.poll()) != null;) {
-                    c.result.completeExceptionally(new IllegalStateException("closed"));
+                    if (c.state.compareAndSet(QUEUED, CANCELLED)) {
+                        c.fail(new IllegalStateException("closed"));
+                    }
                 }
             } finally {
                 lane.sending.set(false);
             }
+        }
+    }
+
+    /**
+     * Closes the connections. Never waits: a lane a sender is using is shut by that sender when
+     * its round ends (bounded by its timeout), and a caller that slipped in meanwhile finds it closed.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        for (Lane lane : lanes) {
+            shut(lane);
         }
     }
 }

@@ -26,15 +26,38 @@ final class Connections extends BasePooledObjectFactory<Jedis> {
     private final RedisConfig config;
     private final HostAndPort address;
     private final TlsSetup tls;
+    private final java.util.function.Function<Jedis, Void> onConnect;
 
-    private Connections(RedisConfig config) {
+    /**
+     * @param address the server
+     * @param onConnect run on every new connection before it is used (its exception fails the
+     *        connection, which is closed)
+     */
+    Connections(RedisConfig config, RedisConfig.Address address, java.util.function.Function<Jedis, Void> onConnect) {
         this.config = config;
-        this.address = new HostAndPort(config.host(), config.port());
+        this.address = new HostAndPort(address.host(), address.port());
         this.tls = config.tls() ? TlsSetup.of(config.tlsFiles()) : null;
+        this.onConnect = onConnect;
     }
 
-    /** A pool of at most {@code pool_size} connections; none is made until a call needs it. */
-    static GenericObjectPool<Jedis> pool(RedisConfig config) {
+    /** A connection to a sentinel (its own user and password, the same TLS), within the call's deadline. */
+    static Jedis sentinel(RedisConfig config, RedisConfig.Address sentinel) {
+        int left = leftMillis(config);
+        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(left)
+                .socketTimeoutMillis(left)
+                .user(config.sentinelUsername())
+                .password(config.sentinelPassword())
+                .clientName("sessionstore");
+        if (config.tls()) {
+            TlsSetup t = TlsSetup.of(config.tlsFiles());
+            b.ssl(true).sslSocketFactory(t.socketFactory()).sslParameters(t.parameters());
+        }
+        return new Jedis(new HostAndPort(sentinel.host(), sentinel.port()), b.build());
+    }
+
+    /** A pool of at most {@code pool_size} connections made by {@code factory}; none is made until a call needs it. */
+    static GenericObjectPool<Jedis> pool(RedisConfig config, Connections factory) {
         GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
         poolConfig.setMaxTotal(config.poolSize());
         poolConfig.setMaxIdle(config.poolSize());
@@ -44,7 +67,7 @@ final class Connections extends BasePooledObjectFactory<Jedis> {
         // no evictor thread: dead idle connections are dropped when a call meets one
         poolConfig.setTimeBetweenEvictionRuns(Duration.ofMillis(-1));
         poolConfig.setTestOnBorrow(false);
-        return new GenericObjectPool<>(new Connections(config), poolConfig);
+        return new GenericObjectPool<>(factory, poolConfig);
     }
 
     /** Sets the deadline (System.nanoTime) of the current thread's call. */
@@ -76,7 +99,14 @@ final class Connections extends BasePooledObjectFactory<Jedis> {
         if (tls != null) {
             b.ssl(true).sslSocketFactory(tls.socketFactory()).sslParameters(tls.parameters());
         }
-        return new Jedis(address, b.build());
+        Jedis j = new Jedis(address, b.build());
+        try {
+            onConnect.apply(j);
+        } catch (RuntimeException e) {
+            j.close();
+            throw e;
+        }
+        return j;
     }
 
     @Override

@@ -17,11 +17,33 @@ import org.sessionstore.api.config.StoreConfig;
 /**
  * The redis store's keys: those of the Go original ({@code addr}, {@code password}, {@code db},
  * {@code session_prefix}, {@code state_prefix}, {@code ttl}) and what production needs
- * ({@code username}, {@code state_ttl}, {@code timeout}, {@code pool_size}, {@code tls}).
- * {@link #toString()} shows the password as {@code ***}.
+ * ({@code username}, {@code state_ttl}, {@code timeout}, {@code pool_size}, {@code tls}; for
+ * Sentinel {@code sentinels}, {@code master_name}, {@code sentinel_username},
+ * {@code sentinel_password}; for Redis Cluster {@code cluster_nodes}; {@code min_replicas_ack}).
+ * {@link #toString()} shows the passwords as {@code ***}.
  */
 record RedisConfig(String host, int port, String username, String password, int db, String sessionPrefix,
-        String statePrefix, Duration ttl, Duration stateTtl, Duration timeout, int poolSize, boolean tls, Tls tlsFiles) {
+        String statePrefix, Duration ttl, Duration stateTtl, Duration timeout, int poolSize, boolean tls, Tls tlsFiles,
+        List<Address> sentinels, String masterName, String sentinelUsername, String sentinelPassword,
+        List<Address> clusterNodes, int minReplicasAck) {
+
+    /** Where the store finds Redis. */
+    enum Mode {
+        /** One server at {@code addr} (or a primary with replicas the store does not use). */
+        STANDALONE,
+        /** The primary the {@code sentinels} name for {@code master_name}, followed through failovers. */
+        SENTINEL,
+        /** A Redis Cluster reached through {@code cluster_nodes}. */
+        CLUSTER
+    }
+
+    /** A host and a port. */
+    record Address(String host, int port) {
+        @Override
+        public String toString() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
 
     /**
      * What TLS trusts and presents: {@code tls_ca_file} (PEM CAs; null for the JVM's),
@@ -40,9 +62,12 @@ record RedisConfig(String host, int port, String username, String password, int 
     static final String DEFAULT_TIMEOUT = "2s";
     static final int DEFAULT_POOL_SIZE = 16;
 
+    static final int MAX_REPLICAS_ACK = 16;
+
     static final List<String> KEYS = List.of("addr", "password", "username", "db", "session_prefix", "state_prefix",
             "ttl", "state_ttl", "timeout", "pool_size", "tls", "tls_ca_file", "tls_cert_file", "tls_key_file",
-            "tls_verify_hostname");
+            "tls_verify_hostname", "sentinels", "master_name", "sentinel_username", "sentinel_password", "cluster_nodes",
+            "min_replicas_ack");
 
     /** A host name, an IPv4 address, or an IPv6 address in brackets, then a port: nothing else. */
     private static final Pattern ADDR = Pattern.compile(
@@ -50,16 +75,39 @@ record RedisConfig(String host, int port, String username, String password, int 
 
     static RedisConfig from(Map<String, ?> config) {
         StoreConfig c = StoreConfig.of("redis", config, KEYS);
-        String addr = c.string("addr", DEFAULT_ADDR);
-        Matcher m = ADDR.matcher(addr);
-        int port = m.matches() ? Integer.parseInt(m.group(3)) : -1;
-        if (port < 1 || port > 65535) {
-            // the value is not repeated: a URL given here may hold a password
-            throw new StoreConfigException("addr", "bad value for redis store key 'addr': it must be host:port only, such as"
-                    + " 127.0.0.1:6379, redis.example.com:6379 or [::1]:6379 (a URL, or a user name or password in it, is"
-                    + " refused: give them as the keys username and password, and tls=true for TLS)");
+        String addrValue = c.string("addr", null);
+        List<Address> sentinels = addresses(c, "sentinels");
+        List<Address> clusterNodes = addresses(c, "cluster_nodes");
+        String masterName = emptyToNull(c.string("master_name", null));
+        if (!sentinels.isEmpty() && !clusterNodes.isEmpty()) {
+            throw new StoreConfigException("cluster_nodes", "redis store keys 'sentinels' and 'cluster_nodes' are both set;"
+                    + " choose one: sentinels (with master_name) for a Sentinel-managed primary, cluster_nodes for a Redis"
+                    + " Cluster");
         }
-        String host = m.group(1) != null ? m.group(1) : m.group(2);
+        if (addrValue != null && (!sentinels.isEmpty() || !clusterNodes.isEmpty())) {
+            String other = sentinels.isEmpty() ? "cluster_nodes" : "sentinels";
+            throw new StoreConfigException("addr", "redis store keys 'addr' and '" + other + "' are both set; choose one:"
+                    + " addr for one server, " + other + (other.equals("sentinels") ? " (with master_name)" : "")
+                    + " to find the servers through them");
+        }
+        if (sentinels.isEmpty() != (masterName == null)) {
+            throw new StoreConfigException(masterName == null ? "master_name" : "sentinels", "redis store keys 'sentinels'"
+                    + " and 'master_name' go together: the sentinels' host:port list and the name they monitor the primary"
+                    + " by (sentinel monitor NAME …)");
+        }
+        for (String k : List.of("sentinel_username", "sentinel_password")) {
+            if (sentinels.isEmpty() && !c.string(k, "").isEmpty()) {
+                throw new StoreConfigException(k, "redis store key '" + k + "' is set but 'sentinels' is not");
+            }
+        }
+        Address address = parseAddress("addr", addrValue == null ? DEFAULT_ADDR : addrValue);
+        String host = address.host();
+        int port = address.port();
+        int db = (int) c.number("db", 0, 0, 65_535);
+        if (!clusterNodes.isEmpty() && db != 0) {
+            throw new StoreConfigException("db", "redis store key 'db' must be 0 with cluster_nodes: a Redis Cluster has"
+                    + " only database 0");
+        }
         String sessionPrefix = c.string("session_prefix", DEFAULT_SESSION_PREFIX);
         String statePrefix = c.string("state_prefix", DEFAULT_STATE_PREFIX);
         if (sessionPrefix.startsWith(statePrefix) || statePrefix.startsWith(sessionPrefix)) {
@@ -68,11 +116,59 @@ record RedisConfig(String host, int port, String username, String password, int 
                     + "') must differ and neither may start with the other");
         }
         return new RedisConfig(host, port, emptyToNull(c.string("username", null)), emptyToNull(c.string("password", null)),
-                (int) c.number("db", 0, 0, 65_535), sessionPrefix, statePrefix,
+                db, sessionPrefix, statePrefix,
                 c.duration("ttl", Durations.parse(DEFAULT_TTL), Duration.ofSeconds(1), Duration.ofDays(3650)),
                 c.duration("state_ttl", Durations.parse(DEFAULT_STATE_TTL), Duration.ofSeconds(1), Duration.ofDays(1)),
                 c.duration("timeout", Durations.parse(DEFAULT_TIMEOUT), Duration.ofMillis(10), Duration.ofMinutes(5)),
-                (int) c.number("pool_size", DEFAULT_POOL_SIZE, 1, 1_024), c.bool("tls", false), tls(c));
+                (int) c.number("pool_size", DEFAULT_POOL_SIZE, 1, 1_024), c.bool("tls", false), tls(c),
+                sentinels, masterName, emptyToNull(c.string("sentinel_username", null)),
+                emptyToNull(c.string("sentinel_password", null)), clusterNodes,
+                (int) c.number("min_replicas_ack", 0, 0, MAX_REPLICAS_ACK));
+    }
+
+    /** Where the store finds Redis. */
+    Mode mode() {
+        return !clusterNodes.isEmpty() ? Mode.CLUSTER : !sentinels.isEmpty() ? Mode.SENTINEL : Mode.STANDALONE;
+    }
+
+    /** The standalone server's address. */
+    Address address() {
+        return new Address(host, port);
+    }
+
+    private static Address parseAddress(String key, String value) {
+        Matcher m = ADDR.matcher(value.trim());
+        int port = m.matches() ? Integer.parseInt(m.group(3)) : -1;
+        if (port < 1 || port > 65535) {
+            // the value is not repeated: a URL given here may hold a password
+            throw new StoreConfigException(key, "bad value for redis store key '" + key + "': it must be host:port"
+                    + (key.equals("addr") ? "" : " items separated by commas") + " only, such as 127.0.0.1:6379,"
+                    + " redis.example.com:6379 or [::1]:6379 (a URL, or a user name or password in it, is refused: give"
+                    + " them as the keys username and password, and tls=true for TLS)");
+        }
+        return new Address(m.group(1) != null ? m.group(1) : m.group(2), port);
+    }
+
+    /** A comma-separated host:port list (empty if the key is not set); no address twice. */
+    private static List<Address> addresses(StoreConfig c, String key) {
+        String value = c.string(key, "");
+        if (value.isBlank()) {
+            return List.of();
+        }
+        List<Address> out = new java.util.ArrayList<>();
+        for (String item : value.split(",")) {
+            if (item.isBlank()) {
+                continue;
+            }
+            Address a = parseAddress(key, item);
+            if (!out.contains(a)) {
+                out.add(a);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new StoreConfigException(key, "redis store key '" + key + "' names no host:port");
+        }
+        return List.copyOf(out);
     }
 
     private static Tls tls(StoreConfig c) {
@@ -113,8 +209,17 @@ record RedisConfig(String host, int port, String username, String password, int 
         return s == null || s.isEmpty() ? null : s;
     }
 
+    /** Where Redis is, in words, for messages: the address, the sentinels' master, or the cluster. */
     String addr() {
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return switch (mode()) {
+            case STANDALONE -> address().toString();
+            case SENTINEL -> "master '" + Redaction.printable(masterName) + "' of sentinels " + join(sentinels);
+            case CLUSTER -> "cluster " + join(clusterNodes);
+        };
+    }
+
+    private static String join(List<Address> list) {
+        return String.join(",", list.stream().map(Address::toString).toList());
     }
 
     /** The key that indexes sessions by expiry: exactly the prefix, which no session key can be (ids are never empty). */
@@ -129,7 +234,15 @@ record RedisConfig(String host, int port, String username, String password, int 
 
     @Override
     public String toString() {
-        return "RedisConfig[addr=" + addr() + ", username=" + username + ", password=" + (password == null ? null : "***")
+        String where = switch (mode()) {
+            case STANDALONE -> "addr=" + address();
+            case SENTINEL -> "sentinels=" + join(sentinels) + ", master_name=" + Redaction.printable(masterName)
+                    + ", sentinel_username=" + sentinelUsername + ", sentinel_password="
+                    + (sentinelPassword == null ? null : "***");
+            case CLUSTER -> "cluster_nodes=" + join(clusterNodes);
+        };
+        return "RedisConfig[" + where + ", min_replicas_ack=" + minReplicasAck + ", username=" + username
+                + ", password=" + (password == null ? null : "***")
                 + ", db=" + db + ", session_prefix=" + sessionPrefix + ", state_prefix=" + statePrefix + ", ttl="
                 + Durations.format(ttl) + ", state_ttl=" + Durations.format(stateTtl) + ", timeout="
                 + Durations.format(timeout) + ", pool_size=" + poolSize + ", tls=" + tls

@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
-import org.apache.commons.pool2.impl.GenericObjectPool;
 import org.sessionstore.api.Ids;
 import org.sessionstore.api.Redaction;
 import org.sessionstore.api.Session;
@@ -30,6 +29,8 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisAskDataException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -49,16 +50,15 @@ import redis.clients.jedis.exceptions.JedisException;
 final class RedisSessionStore implements SessionStore, TransferableStore {
 
     static final int CLEAN_BATCH = 1_000;
-    /** Connections batched calls share: enough to keep Redis busy while one lane waits for its replies. */
-    static final int LANES = 2;
     private static final System.Logger LOG = System.getLogger("org.sessionstore.redis");
     private static final System.Logger.Level WARNING = System.Logger.Level.WARNING;
 
     private final RedisConfig config;
     private final Clock clock;
-    private final GenericObjectPool<Jedis> pool;
-    /** Short calls share round trips here; long ones (cleaning, listing, migration) keep the pool. */
-    private final Batcher batcher;
+    /** Key names: one server's layout, or the cluster's buckets. */
+    private final Layout layout;
+    /** Which primary serves a key; each has a pool (long work) and a batcher (short calls). */
+    private final Topology topology;
     private volatile boolean closed;
     /** Keys already reported as unreadable (bounded), so a bad record is logged once, not on every read. */
     private final Set<String> reportedUnreadable = ConcurrentHashMap.newKeySet();
@@ -66,94 +66,187 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     RedisSessionStore(RedisConfig config, Clock clock) {
         this.config = config;
         this.clock = clock;
-        this.pool = Connections.pool(config);
-        this.batcher = new Batcher(Math.min(config.poolSize(), LANES), pool.getFactory(), this::loadScripts, config);
+        this.layout = new Layout(config.sessionPrefix(), config.statePrefix(), config.mode() == RedisConfig.Mode.CLUSTER);
+        this.topology = Topology.of(config, this::loadScripts);
         if (config.tls() && !config.tlsFiles().verifyHostname()) {
             LOG.log(WARNING, "redis at {0}: tls_verify_hostname=false, so any certificate the trusted CAs signed is"
                     + " accepted for this address, whatever host it names", config.addr());
         }
     }
 
-    /**
-     * Runs {@code op} on a pooled connection within {@code timeout} in all: the wait for a free
-     * connection, a connect, and the command share one deadline (the socket timeout of a borrowed
-     * connection is cut to what is left), so a hung Redis with more callers than connections
-     * still fails every call within {@code timeout}.
-     */
-    private <T> T redis(String what, Function<Jedis, T> op) {
+    private void ensureOpen() {
         if (closed) {
             throw new StoreUnavailableException("the redis session store is closed; use the store the registry publishes");
         }
+    }
+
+    /**
+     * Whether a failure says the topology may have changed, so the call is worth one more try on
+     * whatever primary serves the key then: a broken connection, a node that became a replica
+     * (READONLY), a slot that moved (MOVED, ASK) or a cluster that is electing a new primary.
+     */
+    private static boolean movedOrDown(JedisException e) {
+        if (e instanceof Batcher.Interrupted) {
+            return false; // its command may have been sent: never twice
+        }
+        if (e instanceof JedisConnectionException || e instanceof JedisRedirectionException) {
+            return true;
+        }
+        String m = String.valueOf(e.getMessage());
+        return m.startsWith("READONLY") || m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN")
+                || m.startsWith("MASTERDOWN");
+    }
+
+    /**
+     * Runs {@code op} on a pooled connection of the primary that serves {@code key}, within
+     * {@code timeout} in all: the wait for a free connection, a connect, and the command share one
+     * deadline (the socket timeout of a borrowed connection is cut to what is left), so a hung
+     * Redis with more callers than connections still fails every call within {@code timeout}. A
+     * failure that says the topology changed is tried once more (if half the time is left) on the
+     * primary that serves the key then.
+     */
+    private <T> T redis(String what, String key, Function<Jedis, T> op) {
+        ensureOpen();
         long deadline = System.nanoTime() + config.timeout().toNanos();
+        JedisException first;
         try {
-            return once(op, deadline);
-        } catch (JedisConnectionException first) {
-            pool.clear();
-            if (deadline - System.nanoTime() < config.timeout().toNanos() / 2) {
-                throw unavailable(what, first);
+            return on(key, op, deadline);
+        } catch (JedisException e) {
+            if (!movedOrDown(e)) {
+                throw translate(what, e);
             }
-            try {
-                return once(op, deadline);
-            } catch (JedisConnectionException second) {
-                throw unavailable(what, second);
-            } catch (JedisException other) {
-                throw translate(what, other);
-            }
+            first = e;
+        }
+        if (deadline - System.nanoTime() < config.timeout().toNanos() / 2) {
+            throw translate(what, first);
+        }
+        try {
+            return on(key, op, deadline);
         } catch (JedisException e) {
             throw translate(what, e);
         }
     }
 
-    /**
-     * A short call, sent together with whatever other callers queued meanwhile (see {@link Batcher});
-     * the same deadline, retry and error translation as {@link #redis}.
-     */
-    private <T> T batched(String what, Function<Pipeline, Response<T>> send) {
-        return batched(what, send, null, null);
-    }
-
-    /** The same, and takes {@code member} out of the index {@code index}, in one ZREM per batch. */
-    private <T> T batched(String what, Function<Pipeline, Response<T>> send, String index, String member) {
-        if (closed) {
-            throw new StoreUnavailableException("the redis session store is closed; use the store the registry publishes");
-        }
-        long deadline = System.nanoTime() + config.timeout().toNanos();
+    /** One try on the primary of {@code key}; a redirection to another node (ASK) is followed there. */
+    private <T> T on(String key, Function<Jedis, T> op, long deadline) {
+        Node node = topology.node(key);
         try {
-            return batcher.call(send, deadline, index, member);
-        } catch (JedisConnectionException first) {
-            if (deadline - System.nanoTime() < config.timeout().toNanos() / 2) {
-                throw unavailable(what, first);
-            }
-            try {
-                return batcher.call(send, deadline, index, member);
-            } catch (JedisConnectionException second) {
-                throw unavailable(what, second);
-            } catch (JedisException other) {
-                throw translate(what, other);
-            }
+            return once(node, op, deadline, false);
+        } catch (JedisAskDataException ask) {
+            // the slot is moving: this key is already on the target node, which answers after ASKING
+            Node target = topology.nodeAt(new RedisConfig.Address(ask.getTargetNode().getHost(), ask.getTargetNode().getPort()));
+            return once(target, op, deadline, true);
         } catch (JedisException e) {
-            throw translate(what, e);
-        } catch (IllegalStateException e) {
-            throw new StoreUnavailableException("the redis session store is closed; use the store the registry publishes");
-        }
-    }
-
-    /** A script sent batched by its SHA; if the server has lost it (SCRIPT FLUSH), sent in full on the pool. */
-    private Object batchedScript(String what, Script script, List<String> keys, List<String> args) {
-        try {
-            return batched(what, p -> p.evalsha(script.sha(), keys, args));
-        } catch (StoreException e) {
-            if (e.getMessage() != null && e.getMessage().contains("NOSCRIPT")) {
-                return redis(what, j -> script.run(j, keys, args));
+            if (movedOrDown(e)) {
+                topology.failed(node, e);
             }
             throw e;
         }
     }
 
     /**
-     * Loads the batched scripts on a new batching connection, so they run by SHA from the start.
-     * A user whose ACL does not allow SCRIPT LOAD (the README's rules do not) is fine: the first
-     * call that meets NOSCRIPT sends the script in full once, and the server keeps it.
+     * A short call, sent together with whatever other callers of the same primary queued
+     * meanwhile (see {@link Batcher}); the same deadline, retry and error translation as {@link #redis}.
+     */
+    private <T> T batched(String what, String key, Function<Pipeline, Response<T>> send) {
+        return batched(what, key, send, null, null, false);
+    }
+
+    /**
+     * The same; takes {@code member} out of the index {@code index} (one ZREM per batch), and, if
+     * {@code durable}, returns only once {@code min_replicas_ack} replicas confirmed it.
+     */
+    private <T> T batched(String what, String key, Function<Pipeline, Response<T>> send, String index, String member,
+            boolean durable) {
+        ensureOpen();
+        long deadline = System.nanoTime() + config.timeout().toNanos();
+        JedisException first;
+        try {
+            return batchedOn(key, send, index, member, durable, deadline);
+        } catch (JedisException e) {
+            if (!movedOrDown(e)) {
+                throw translate(what, e);
+            }
+            first = e;
+        } catch (IllegalStateException closedMeanwhile) {
+            ensureOpen();
+            first = new JedisConnectionException("the node was replaced", closedMeanwhile);
+        }
+        if (deadline - System.nanoTime() < config.timeout().toNanos() / 2) {
+            throw translate(what, first);
+        }
+        try {
+            return batchedOn(key, send, index, member, durable, deadline);
+        } catch (JedisException e) {
+            throw translate(what, e);
+        } catch (IllegalStateException e) {
+            ensureOpen();
+            throw unavailable(what, new JedisConnectionException("the node was replaced", e));
+        }
+    }
+
+    private <T> T batchedOn(String key, Function<Pipeline, Response<T>> send, String index, String member,
+            boolean durable, long deadline) {
+        Node node = topology.node(key);
+        try {
+            return node.batcher.call(send, deadline, index, member, durable);
+        } catch (JedisAskDataException ask) {
+            // a slot on the move: this one call goes, unbatched, to where the key is now
+            Node target = topology.nodeAt(new RedisConfig.Address(ask.getTargetNode().getHost(), ask.getTargetNode().getPort()));
+            return once(target, j -> {
+                Pipeline p = j.pipelined();
+                Response<T> r = send.apply(p);
+                if (index != null) {
+                    p.zrem(index, member);
+                }
+                p.sync();
+                T value = r.get();
+                if (durable) {
+                    awaitReplicas(j);
+                }
+                return value;
+            }, deadline, true);
+        } catch (JedisException e) {
+            if (movedOrDown(e)) {
+                topology.failed(node, e);
+            }
+            throw e;
+        }
+    }
+
+    /** With {@code min_replicas_ack}: WAIT on this connection, failing if too few replicas confirm in time. */
+    private void awaitReplicas(Jedis j) {
+        int wanted = config.minReplicasAck();
+        if (wanted > 0) {
+            int left = Connections.leftMillis(config);
+            long waited = Math.max(1, left - Math.min(100, left / 4));
+            long acked = j.waitReplicas(wanted, waited);
+            if (acked < wanted) {
+                throw new Batcher.NotReplicated(acked, wanted, waited);
+            }
+        }
+    }
+
+    /** A script sent batched by its SHA; if the server has lost it (SCRIPT FLUSH), sent in full on the pool. */
+    private Object batchedScript(String what, Script script, List<String> keys, List<String> args) {
+        try {
+            return batched(what, keys.get(0), p -> p.evalsha(script.sha(), keys, args), null, null, true);
+        } catch (StoreException e) {
+            if (e.getMessage() != null && e.getMessage().contains("NOSCRIPT")) {
+                return redis(what, keys.get(0), j -> {
+                    Object r = script.run(j, keys, args);
+                    awaitReplicas(j);
+                    return r;
+                });
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Loads the batched scripts on a new connection, so they run by SHA from the start. A user
+     * whose ACL does not allow SCRIPT LOAD (the README's rules do not) is fine: the first call
+     * that meets NOSCRIPT sends the script in full once, and the server keeps it.
      */
     private Void loadScripts(Jedis j) {
         try {
@@ -166,49 +259,58 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         return null;
     }
 
-    private <T> T once(Function<Jedis, T> op, long deadline) {
+    private <T> T once(Node node, Function<Jedis, T> op, long deadline, boolean asking) {
         Connections.deadline(deadline);
-        Jedis jedis = borrow(deadline);
-        boolean broken = false;
+        Jedis jedis = borrow(node, deadline);
+        // only a reply read in full (a value, or an error reply) leaves the connection fit to reuse;
+        // anything else (a broken connection, any throwable half-way through a pipeline) drops it,
+        // so no later call ever reads a reply meant for this one
+        boolean inStep = false;
         try {
             int left = Connections.leftMillis(config);
             if (jedis.getConnection().getSoTimeout() != left) {
                 jedis.getConnection().setSoTimeout(left);
             }
-            return op.apply(jedis);
-        } catch (JedisConnectionException e) {
-            broken = true;
+            if (asking) {
+                jedis.asking();
+            }
+            T result = op.apply(jedis);
+            inStep = true;
+            return result;
+        } catch (JedisDataException e) {
+            inStep = true; // an error reply, read in full
             throw e;
         } finally {
-            release(jedis, broken);
+            release(node, jedis, !inStep);
         }
     }
 
-    private Jedis borrow(long deadline) {
+    private Jedis borrow(Node node, long deadline) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
             throw new JedisConnectionException("no time left within the timeout");
         }
         try {
-            return pool.borrowObject(Duration.ofNanos(left));
+            return node.pool.borrowObject(Duration.ofNanos(left));
         } catch (NoSuchElementException busy) {
             throw new JedisConnectionException("all " + config.poolSize() + " connections (pool_size) stayed busy for the"
                     + " whole timeout");
         } catch (JedisException e) {
             throw e;
         } catch (IllegalStateException e) {
-            throw new StoreUnavailableException("the redis session store is closed; use the store the registry publishes");
+            ensureOpen();
+            throw new JedisConnectionException("the connections to " + node + " were closed (the primary changed)", e);
         } catch (Exception e) {
             throw new JedisConnectionException(e.getMessage(), e);
         }
     }
 
-    private void release(Jedis jedis, boolean broken) {
+    private static void release(Node node, Jedis jedis, boolean broken) {
         try {
             if (broken || jedis.getConnection().isBroken()) {
-                pool.invalidateObject(jedis);
+                node.pool.invalidateObject(jedis);
             } else {
-                pool.returnObject(jedis);
+                node.pool.returnObject(jedis);
             }
         } catch (Exception e) {
             // the pool is closed, or the connection could not be closed: nothing more to do
@@ -226,9 +328,14 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                     + " policy evicts nothing), so " + what + " was refused and nothing was written; raise maxmemory, choose"
                     + " an eviction policy such as volatile-ttl, or remove data");
         }
+        if (e instanceof Batcher.NotReplicated) {
+            return new StoreUnavailableException("redis at " + config.addr() + ": " + what + " reached the primary, but "
+                    + m.substring("NOTREPLICATED ".length()) + ", so it is reported as failed: a failover now could lose"
+                    + " it; check the replicas (INFO replication), or lower min_replicas_ack");
+        }
         if (m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN") || m.startsWith("TRYAGAIN")
-                || m.startsWith("READONLY") || m.startsWith("CLUSTERDOWN")) {
-            // the server is up but cannot serve yet (loading its data, failing over): it will recover
+                || m.startsWith("READONLY") || m.startsWith("CLUSTERDOWN") || e instanceof JedisRedirectionException) {
+            // the server is up but cannot serve yet (loading its data, failing over, moving slots): it will recover
             return unavailable(what, e);
         }
         if (e instanceof JedisDataException) {
@@ -305,11 +412,11 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     }
 
     private String sessionKey(String id) {
-        return config.sessionPrefix() + id;
+        return layout.sessionKey(id);
     }
 
     private String stateKey(String state) {
-        return config.statePrefix() + state;
+        return layout.stateKey(state);
     }
 
     @Override
@@ -318,9 +425,10 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         long now = clock.millis();
         long expiresAt = session.expiresAt().toEpochMilli();
         String id = session.id();
-        List<String> keys = List.of(sessionKey(id), config.sessionIndexKey());
+        List<String> keys = List.of(sessionKey(id), layout.sessionIndex(id));
         if (expiresAt <= now) {
-            redis("removing expired session", j -> Script.REMOVE_SESSION.run(j, keys, List.of(id, Long.toString(now))));
+            redis("removing expired session", keys.get(0), j -> Script.REMOVE_SESSION.run(j, keys,
+                    List.of(id, Long.toString(now))));
             return;
         }
         long pttl = Math.min(expiresAt - now, config.ttl().toMillis());
@@ -342,7 +450,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     public Optional<Session> getSession(String id) {
         Ids.require(id, "session id");
         String key = sessionKey(id);
-        Map<String, String> hash = batched("reading a session", p -> p.hgetAll(key));
+        Map<String, String> hash = batched("reading a session", key, p -> p.hgetAll(key));
         if (hash.isEmpty()) {
             return Optional.empty();
         }
@@ -363,8 +471,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     public boolean deleteSession(String id) {
         Ids.require(id, "session id");
         String key = sessionKey(id);
-        String index = config.sessionIndexKey();
-        Long removed = batched("deleting a session", p -> p.unlink(key), index, id);
+        String index = layout.sessionIndex(id);
+        Long removed = batched("deleting a session", key, p -> p.unlink(key), index, id, true);
         return removed != null && removed > 0;
     }
 
@@ -378,9 +486,15 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
      */
     @Override
     public int cleanExpired() {
-        int removed = cleanInBatches(Script.CLEAN_SESSIONS, config.sessionIndexKey(), config.sessionPrefix(),
-                clock.millis(), "cleaning expired sessions");
-        reconcile(config.sessionIndexKey(), config.sessionPrefix(), "reconciling the session index");
+        long now = clock.millis();
+        int removed = 0;
+        // one index (one server), or one per bucket (cluster): each bucket's prefix is its index's name
+        for (String index : layout.sessionIndexes()) {
+            removed += cleanInBatches(Script.CLEAN_SESSIONS, index, index, now, "cleaning expired sessions");
+        }
+        for (String index : layout.sessionIndexes()) {
+            reconcile(index, index, "reconciling the session index");
+        }
         return removed;
     }
 
@@ -392,7 +506,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         while (true) {
             long from = rank;
             @SuppressWarnings("unchecked")
-            List<Long> r = (List<Long>) redis(what, j -> Script.RECONCILE.run(j, keys,
+            List<Long> r = (List<Long>) redis(what, index, j -> Script.RECONCILE.run(j, keys,
                     List.of(Long.toString(from), prefix, Integer.toString(CLEAN_BATCH))));
             long checked = r.get(0);
             long gone = r.get(1);
@@ -410,7 +524,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         int total = 0;
         while (true) {
             // batches keep each script short, so other clients are never blocked for long
-            long n = (Long) redis(what, j -> script.run(j, keys, args));
+            long n = (Long) redis(what, index, j -> script.run(j, keys, args));
             total += (int) n;
             if (n < CLEAN_BATCH) {
                 return total;
@@ -423,7 +537,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         Ids.require(id, "session id");
         Session.requireField(field);
         String key = sessionKey(id);
-        List<String> values = batched("reading a session field", p -> p.hmget(key, field, "expires_at", "v"));
+        List<String> values = batched("reading a session field", key, p -> p.hmget(key, field, "expires_at", "v"));
         if (values.get(1) == null && values.get(0) == null) {
             return Optional.empty();
         }
@@ -440,16 +554,37 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public long getSessionCount() {
-        String now = Long.toString(clock.millis());
-        String index = config.sessionIndexKey();
-        return batched("counting sessions", p -> p.zcount(index, "(" + now, "+inf"));
+        String from = "(" + clock.millis();
+        if (!layout.cluster()) {
+            String index = config.sessionIndexKey();
+            return batched("counting sessions", index, p -> p.zcount(index, from, "+inf"));
+        }
+        // one pipeline of ZCOUNTs per primary, over the buckets it holds
+        long total = 0;
+        for (Map.Entry<Node, List<String>> e : byNode(layout.sessionIndexes()).entrySet()) {
+            List<String> indexes = e.getValue();
+            total += redis("counting sessions", indexes.get(0), j -> {
+                Pipeline p = j.pipelined();
+                List<Response<Long>> counts = new ArrayList<>(indexes.size());
+                for (String index : indexes) {
+                    counts.add(p.zcount(index, from, "+inf"));
+                }
+                p.sync();
+                long sum = 0;
+                for (Response<Long> c : counts) {
+                    sum += c.get();
+                }
+                return sum;
+            });
+        }
+        return total;
     }
 
     @Override
     public boolean sessionExists(String id) {
         Ids.require(id, "session id");
         String key = sessionKey(id);
-        List<String> values = batched("checking a session", p -> p.hmget(key, "expires_at", "v"));
+        List<String> values = batched("checking a session", key, p -> p.hmget(key, "expires_at", "v"));
         if (values.get(0) == null) {
             return false;
         }
@@ -469,7 +604,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         long now = clock.millis();
         String value = StateJson.write(new StateEntry(state, Instant.ofEpochMilli(now), userAgent, requestUrl,
                 upstreamUrl, codeVerifier));
-        List<String> keys = List.of(stateKey(state), config.stateIndexKey());
+        List<String> keys = List.of(stateKey(state), layout.stateIndex(state));
         List<String> args = List.of(state, value, Long.toString(config.stateTtl().toMillis()), Long.toString(now));
         batchedScript("adding a state", Script.ADD_STATE, keys, args);
     }
@@ -479,9 +614,11 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         Ids.require(state, "state");
         Ids.requireNonNull(userAgent, "userAgent");
         // GETDEL alone is the one step that decides who gets the state; the ZREM beside it only tidies the index
+        // with min_replicas_ack, the consumption itself is confirmed by replicas before the state is
+        // handed out: a primary that fails right after cannot be replaced by one that still has it
         String key = stateKey(state);
-        String index = config.stateIndexKey();
-        String raw = batched("consuming a state", p -> p.getDel(key), index, state);
+        String index = layout.stateIndex(state);
+        String raw = batched("consuming a state", key, p -> p.getDel(key), index, state, true);
         if (raw == null) {
             return Optional.empty();
         }
@@ -503,9 +640,14 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         }
         // older than maxAge, and in any case past state_ttl
         long age = Math.min(maxAge.toMillis(), config.stateTtl().toMillis());
-        int removed = cleanInBatches(Script.CLEAN_STATES, config.stateIndexKey(), config.statePrefix(),
-                clock.millis() - age, "cleaning old states");
-        reconcile(config.stateIndexKey(), config.statePrefix(), "reconciling the state index");
+        long cutoff = clock.millis() - age;
+        int removed = 0;
+        for (String index : layout.stateIndexes()) {
+            removed += cleanInBatches(Script.CLEAN_STATES, index, index, cutoff, "cleaning old states");
+        }
+        for (String index : layout.stateIndexes()) {
+            reconcile(index, index, "reconciling the state index");
+        }
         return removed;
     }
 
@@ -516,17 +658,17 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     static final int PAGE = 1_000;
 
-    /** Pages through the session index (live scores only), reading each page's hashes in one pipeline. */
+    /** Pages through each session index (live scores only), reading each page's hashes in one pipeline. */
     @Override
     public Stream<Session> liveSessions() {
         String from = "(" + clock.millis();
-        return Stream.iterate(0, offset -> offset + PAGE)
-                .map(offset -> redis("listing sessions", j -> {
-                    List<String> ids = j.zrangeByScore(config.sessionIndexKey(), from, "+inf", offset, PAGE);
+        return layout.sessionIndexes().stream().flatMap(index -> Stream.iterate(0, offset -> offset + PAGE)
+                .map(offset -> redis("listing sessions", index, j -> {
+                    List<String> ids = j.zrangeByScore(index, from, "+inf", offset, PAGE);
                     Pipeline p = j.pipelined();
                     List<Response<Map<String, String>>> hashes = new ArrayList<>();
                     for (String id : ids) {
-                        hashes.add(p.hgetAll(sessionKey(id)));
+                        hashes.add(p.hgetAll(index + id));
                     }
                     p.sync();
                     List<Session> page = new ArrayList<>();
@@ -536,41 +678,44 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                             try {
                                 page.add(SessionHash.session(ids.get(i), h));
                             } catch (UnreadableRecord e) {
-                                unreadable(sessionKey(ids.get(i)), e);
+                                unreadable(index + ids.get(i), e);
                             }
                         }
                     }
                     return ids.isEmpty() ? null : page;
                 }))
                 .takeWhile(page -> page != null)
-                .flatMap(List::stream)
+                .flatMap(List::stream))
                 .filter(s -> !s.isExpiredAt(Instant.ofEpochMilli(clock.millis())));
     }
 
     @Override
     public Stream<StateEntry> liveStates() {
         String from = "(" + (clock.millis() - config.stateTtl().toMillis());
-        List<StateEntry> all = redis("listing states", j -> {
-            List<String> states = j.zrangeByScore(config.stateIndexKey(), from, "+inf");
-            Pipeline p = j.pipelined();
-            List<Response<String>> values = new ArrayList<>();
-            for (String st : states) {
-                values.add(p.get(stateKey(st)));
-            }
-            p.sync();
-            List<StateEntry> out = new ArrayList<>();
-            for (int i = 0; i < states.size(); i++) {
-                String v = values.get(i).get();
-                if (v != null) {
-                    try {
-                        out.add(StateJson.read(states.get(i), v));
-                    } catch (UnreadableRecord e) {
-                        unreadable(stateKey(states.get(i)), e);
+        List<StateEntry> all = new ArrayList<>();
+        for (String index : layout.stateIndexes()) {
+            all.addAll(redis("listing states", index, j -> {
+                List<String> states = j.zrangeByScore(index, from, "+inf");
+                Pipeline p = j.pipelined();
+                List<Response<String>> values = new ArrayList<>();
+                for (String st : states) {
+                    values.add(p.get(index + st));
+                }
+                p.sync();
+                List<StateEntry> out = new ArrayList<>();
+                for (int i = 0; i < states.size(); i++) {
+                    String v = values.get(i).get();
+                    if (v != null) {
+                        try {
+                            out.add(StateJson.read(states.get(i), v));
+                        } catch (UnreadableRecord e) {
+                            unreadable(index + states.get(i), e);
+                        }
                     }
                 }
-            }
-            return out;
-        });
+                return out;
+            }));
+        }
         return all.stream();
     }
 
@@ -582,10 +727,29 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         if (pttl <= 0) {
             return;
         }
-        List<String> keys = List.of(stateKey(entry.state()), config.stateIndexKey());
+        List<String> keys = List.of(stateKey(entry.state()), layout.stateIndex(entry.state()));
         // ADD_STATE trims index entries older than (createdAt - pttl); with the remaining pttl that keeps live ones
         List<String> args = List.of(entry.state(), StateJson.write(entry), Long.toString(pttl), Long.toString(created));
-        redis("importing a state", j -> Script.ADD_STATE.run(j, keys, args));
+        redis("importing a state", keys.get(0), j -> {
+            Object r = Script.ADD_STATE.run(j, keys, args);
+            awaitReplicas(j);
+            return r;
+        });
+    }
+
+    /** Groups keys by the primary serving them now (a cluster's); unavailable if the topology cannot be read. */
+    private Map<Node, List<String>> byNode(List<String> keys) {
+        try {
+            return topology.byNode(keys);
+        } catch (JedisException e) {
+            throw translate("finding the cluster's primaries", e);
+        }
+    }
+
+    /** What the store is connected to now: the server, the primary the sentinels name, or the cluster's primaries. */
+    @Override
+    public Map<String, String> details() {
+        return topology.details();
     }
 
     /** Its data lives in Redis, where an upgraded successor finds it: nothing to hand over. */
@@ -598,8 +762,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     public void close() {
         if (!closed) {
             closed = true;
-            batcher.close();
-            pool.close();
+            topology.close();
         }
     }
 

@@ -13,8 +13,34 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         description = "Defaults for the redis store's keys; the active store's own configuration (PID sessionstore) wins.")
 @interface RedisStoreConfiguration {
 
-    @AttributeDefinition(name = "addr", description = "host:port of Redis, such as 127.0.0.1:6379 or [::1]:6379")
-    String addr() default RedisConfig.DEFAULT_ADDR;
+    // no default here: a config editor would save it, and addr may not be set beside sentinels or cluster_nodes
+    @AttributeDefinition(name = "addr", required = false, description = "host:port of one Redis server, such as"
+            + " 127.0.0.1:6379 or [::1]:6379 (127.0.0.1:6379 when none of addr, sentinels, cluster_nodes is set)")
+    String addr();
+
+    @AttributeDefinition(name = "sentinels", required = false, description = "host:port list of Redis Sentinels, comma"
+            + " separated; the store uses the primary they name for master_name and follows its failovers")
+    String sentinels();
+
+    @AttributeDefinition(name = "master_name", required = false,
+            description = "the name the sentinels monitor the primary by (with sentinels)")
+    String master__name();
+
+    @AttributeDefinition(name = "sentinel_username", required = false,
+            description = "ACL user for the sentinels (with sentinel_password)")
+    String sentinel__username();
+
+    @AttributeDefinition(name = "sentinel_password", type = AttributeType.PASSWORD, required = false,
+            description = "AUTH password of the sentinels; never shown")
+    String sentinel__password();
+
+    @AttributeDefinition(name = "cluster_nodes", required = false, description = "host:port list of Redis Cluster nodes"
+            + " to start from, comma separated; the store learns the rest of the cluster from them")
+    String cluster__nodes();
+
+    @AttributeDefinition(name = "min_replicas_ack", description = "when above 0, an add, a delete, a state write or a"
+            + " state consumption returns only once WAIT confirms that many replicas have it (else it fails)")
+    int min__replicas__ack() default 0;
 
     @AttributeDefinition(name = "password", type = AttributeType.PASSWORD, required = false,
             description = "AUTH password; never shown")

@@ -23,14 +23,21 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 final class Script {
 
     /**
-     * Replaces a session: its hash (fields it no longer has are removed, not the whole key), its
-     * expiry, its index entry. ARGV: id, pttl, index score, n, the n absent field names, then
-     * field, value, …
+     * Replaces a session: its hash, its expiry, its index entry. A hash of this format (its
+     * {@code v} is the one written now) is updated in place: the fields the session no longer has
+     * are removed, the others set. Anything else under the key (no hash yet, another format, a
+     * value of another type) is deleted first, so nothing foreign survives. ARGV: id, pttl, index
+     * score, n, the n absent field names, then field, value, … with {@code v} and its value first.
      */
     static final Script ADD_SESSION = new Script("""
             #!lua
             local n = tonumber(ARGV[4])
-            if n > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 5, 4 + n)) end
+            local ok, v = pcall(redis.call, 'HGET', KEYS[1], 'v')
+            if ok and v == ARGV[6 + n] then
+              if n > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 5, 4 + n)) end
+            else
+              redis.call('DEL', KEYS[1])
+            end
             redis.call('HSET', KEYS[1], unpack(ARGV, 5 + n))
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
             redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])

@@ -50,8 +50,36 @@ class RedisConfigTest {
         assertBad("pool_size", Map.of("pool_size", "0"), "a whole number from 1");
         assertBad("tls", Map.of("tls", "maybe"), "true or false");
         assertBad("state_prefix", Map.of("session_prefix", "x:", "state_prefix", "x:"), "must differ");
-        assertBad("tll", Map.of("tll", "1h"), "known keys: addr, db, password, pool_size, session_prefix, state_prefix, "
-                + "state_ttl, timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, tls_verify_hostname, ttl, username");
+        assertBad("tll", Map.of("tll", "1h"), "known keys: addr, cluster_nodes, db, master_name, min_replicas_ack, password,"
+                + " pool_size, sentinel_password, sentinel_username, sentinels, session_prefix, state_prefix, state_ttl,"
+                + " timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, tls_verify_hostname, ttl, username");
+    }
+
+    @Test
+    void sentinelAndClusterKeysAreCheckedTogether() {
+        RedisConfig s = RedisConfig.from(Map.of("sentinels", "10.0.0.1:26379, 10.0.0.2:26379,10.0.0.1:26379",
+                "master_name", "sessions", "sentinel_password", "S3ntinelSecret", "min_replicas_ack", "1"));
+        assertEquals(RedisConfig.Mode.SENTINEL, s.mode());
+        assertEquals(2, s.sentinels().size(), "an address given twice counts once");
+        assertEquals(1, s.minReplicasAck());
+        assertTrue(!s.toString().contains("S3ntinelSecret"), s.toString());
+        RedisConfig c = RedisConfig.from(Map.of("cluster_nodes", "127.0.0.1:7000,[::1]:7001"));
+        assertEquals(RedisConfig.Mode.CLUSTER, c.mode());
+        assertEquals("::1", c.clusterNodes().get(1).host());
+        assertEquals(RedisConfig.Mode.STANDALONE, RedisConfig.from(Map.of()).mode());
+
+        assertBad("cluster_nodes", Map.of("sentinels", "h:1", "master_name", "m", "cluster_nodes", "h:2"), "choose one");
+        assertBad("addr", Map.of("addr", "h:1", "cluster_nodes", "h:2"), "choose one");
+        assertBad("master_name", Map.of("sentinels", "h:1"), "go together");
+        assertBad("sentinels", Map.of("master_name", "m"), "go together");
+        assertBad("sentinel_password", Map.of("sentinel_password", "x"), "'sentinels' is not");
+        assertBad("db", Map.of("cluster_nodes", "h:2", "db", "3"), "only database 0");
+        assertBad("min_replicas_ack", Map.of("min_replicas_ack", "17"), "from 0 to 16");
+        assertBad("cluster_nodes", Map.of("cluster_nodes", " , "), "names no host:port");
+        StoreConfigException e = assertThrows(StoreConfigException.class,
+                () -> RedisConfig.from(Map.of("sentinels", "redis://:Pw0rd@h:1", "master_name", "m")));
+        assertTrue(!e.getMessage().contains("Pw0rd") && e.getMessage().contains("items separated by commas"),
+                e.getMessage());
     }
 
     private static void assertBad(String key, Map<String, ?> config, String accepted) {

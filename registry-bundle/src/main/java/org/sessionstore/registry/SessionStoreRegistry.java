@@ -557,6 +557,14 @@ public class SessionStoreRegistry implements StoreRegistry {
         return n[0] < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(n[0]);
     }
 
+    /** What the serving backend is connected to ({@link SessionStore#details()}), without waiting; empty if none serves. */
+    public Map<String, String> detailsNow() {
+        @SuppressWarnings("unchecked")
+        Map<String, String>[] d = new Map[] {Map.of()};
+        front.ifServing(store -> d[0] = store.details());
+        return d[0];
+    }
+
     /**
      * The {@code etc/} file that sets PID sessionstore at every start (FileInstall reads it again
      * then), if one does: a change made with {@code use} lasts until the next restart.

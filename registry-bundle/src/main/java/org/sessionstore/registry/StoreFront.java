@@ -212,7 +212,8 @@ final class StoreFront implements SessionStore {
             T answer;
             try {
                 answer = op.apply(b.store);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
+                // a LinkageError: the replaced backend's bundle was refreshed under the read
                 if (backend == b) {
                     throw e;
                 }
@@ -233,7 +234,7 @@ final class StoreFront implements SessionStore {
             Optional<Session> answer;
             try {
                 answer = b.store.getSession(id);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 if (backend == b) {
                     throw e;
                 }
@@ -293,6 +294,11 @@ final class StoreFront implements SessionStore {
     @Override
     public Optional<Duration> stateTtl() {
         return read(SessionStore::stateTtl);
+    }
+
+    @Override
+    public java.util.Map<String, String> details() {
+        return read(SessionStore::details);
     }
 
     /** Does nothing: the registry owns the backends and closes them. */

@@ -25,6 +25,8 @@ public final class RedisServer implements AutoCloseable {
     private final int tlsPort;
     private final Path dir;
     private final List<String> extraArgs;
+    /** The sentinel's configuration file, or null for a data server. */
+    private final Path sentinelConf;
     private Process process;
 
     /**
@@ -38,11 +40,35 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private RedisServer(int tlsPort, String... extraArgs) throws IOException {
+        this(tlsPort, null, extraArgs);
+    }
+
+    private RedisServer(int tlsPort, List<String> sentinelConfLines, String... extraArgs) throws IOException {
         this.port = freePort();
         this.tlsPort = tlsPort;
         this.dir = Files.createTempDirectory("redis-test-");
         this.extraArgs = List.of(extraArgs);
+        if (sentinelConfLines != null) {
+            this.sentinelConf = dir.resolve("sentinel.conf");
+            Files.write(sentinelConf, sentinelConfLines);
+        } else {
+            this.sentinelConf = null;
+        }
         start();
+    }
+
+    /**
+     * Starts a Redis Sentinel ({@code redis-server sentinel.conf --sentinel}) on a free loopback
+     * port; the configuration file is written with {@code confLines} (such as
+     * {@code sentinel monitor mymaster 127.0.0.1 6379 2}) and is the sentinel's to rewrite.
+     *
+     * @param confLines lines of its configuration file
+     * @param extraArgs more arguments
+     * @return the running sentinel
+     * @throws IOException if it cannot be started
+     */
+    public static RedisServer sentinel(List<String> confLines, String... extraArgs) throws IOException {
+        return new RedisServer(0, confLines, extraArgs);
     }
 
     /**
@@ -115,9 +141,16 @@ public final class RedisServer implements AutoCloseable {
         // (a test JVM killed by its runner runs no shutdown hook)
         String watchdog = "\"$0\" \"$@\" & c=$!; trap 'kill -9 $c 2>/dev/null' EXIT TERM; "
                 + "while kill -0 " + ProcessHandle.current().pid() + " 2>/dev/null && kill -0 $c 2>/dev/null; do sleep 0.5; done";
-        List<String> cmd = new ArrayList<>(List.of("/bin/bash", "-c", watchdog, executable(), "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-                "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
+        List<String> cmd;
+        if (sentinelConf != null) {
+            cmd = new ArrayList<>(List.of("/bin/bash", "-c", watchdog, executable(), sentinelConf.toString(), "--sentinel",
+                    "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString(), "--daemonize", "no",
+                    "--logfile", dir.resolve("redis.log").toString()));
+        } else {
+            cmd = new ArrayList<>(List.of("/bin/bash", "-c", watchdog, executable(), "--port", Integer.toString(port),
+                    "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "yes", "--appendfsync",
+                    "always", "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
+        }
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile())
                 .start();
@@ -232,10 +265,28 @@ public final class RedisServer implements AutoCloseable {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(5_000);
             OutputStream out = s.getOutputStream();
-            out.write((lines + "\r\nQUIT\r\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
             InputStream in = s.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (sentinelConf == null) {
+                out.write((lines + "\r\nQUIT\r\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            // a sentinel knows no QUIT: read until it has been quiet for a moment after replying
+            out.write((lines + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            java.io.ByteArrayOutputStream reply = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0;) {
+                    reply.write(buf, 0, n);
+                    s.setSoTimeout(200);
+                }
+            } catch (java.net.SocketTimeoutException quiet) {
+                if (reply.size() == 0) {
+                    throw quiet;
+                }
+            }
+            return reply.toString(StandardCharsets.UTF_8);
         }
     }
 

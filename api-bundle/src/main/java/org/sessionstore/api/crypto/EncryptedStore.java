@@ -169,6 +169,11 @@ public class EncryptedStore implements SessionStore {
         return backend.getSessionCount();
     }
 
+    @Override
+    public java.util.Map<String, String> details() {
+        return backend.details();
+    }
+
     /**
      * With keys, read whole, so a session whose tokens no key decrypts does not exist here either;
      * with none (encryption never set), the backend's own cheap check.

@@ -114,6 +114,13 @@ public class StoreCommands {
             rows.put("sessions", count);
         }
         s.settings().forEach(rows::put);
+        if (registry instanceof SessionStoreRegistry r) {
+            try {
+                r.detailsNow().forEach((k, v) -> rows.put(k, Redaction.printable(v)));
+            } catch (RuntimeException e) {
+                rows.put("connected to", "unknown: " + Redaction.printable(e.getMessage()));
+            }
+        }
         if (s.detail() != null) {
             rows.put("detail", s.detail());
         }

@@ -1,0 +1,109 @@
+package org.sessionstore.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * Where each entry lives: the key names of sessions, states and their indexes.
+ *
+ * <p>One server (standalone or Sentinel): the layout of the README, unchanged: a session is
+ * {@code session_prefix + id}, the key named exactly {@code session_prefix} indexes them; the same
+ * for states.
+ *
+ * <p>Redis Cluster: a script may only touch keys of one slot, and an entry's key and its index
+ * entry are written by one script, so entries are grouped in {@value #CLUSTER_BUCKETS} buckets,
+ * each a hash tag: a session is {@code session_prefix + "{" + tag + "}" + id} and its bucket's
+ * index is {@code session_prefix + "{" + tag + "}"} (the same rule as one server, with the bucket's
+ * prefix: a bucket is a small standalone layout, so the scripts are the same). An id's bucket
+ * follows the slot its id would have ({@code CRC16(id) mod 16384}, 128 slots per bucket), and the
+ * tag of bucket b is the first number whose own slot lies in b's 128 slots: the buckets sit evenly
+ * over the slot space, so they, and the entries, spread over the shards as evenly as the shards
+ * split the slots (3 shards: 42 or 43 buckets each). Counting asks the {@value #CLUSTER_BUCKETS}
+ * indexes ({@code ZCOUNT}, one pipeline per shard); cleaning goes bucket by bucket and still
+ * reads only what expired. The tags are computed, never stored, and never change: they are part
+ * of the data layout.
+ */
+final class Layout {
+
+    /** Buckets of a cluster layout; fixed forever (it names the keys). */
+    static final int CLUSTER_BUCKETS = 128;
+    static final int SLOTS = 16_384;
+
+    /** The hash tag of each bucket: a number whose slot lies in the bucket's range of slots. */
+    private static final String[] TAGS = tags();
+
+    private final String sessionPrefix;
+    private final String statePrefix;
+    private final boolean cluster;
+
+    Layout(String sessionPrefix, String statePrefix, boolean cluster) {
+        this.sessionPrefix = sessionPrefix;
+        this.statePrefix = statePrefix;
+        this.cluster = cluster;
+    }
+
+    private static String[] tags() {
+        String[] t = new String[CLUSTER_BUCKETS];
+        int found = 0;
+        for (int n = 0; found < CLUSTER_BUCKETS; n++) {
+            String tag = Integer.toString(n);
+            int b = JedisClusterCRC16.getSlot(tag) * CLUSTER_BUCKETS / SLOTS;
+            if (t[b] == null) {
+                t[b] = tag;
+                found++;
+            }
+        }
+        return t;
+    }
+
+    /** The bucket of an id: the one whose slots hold the slot of the id itself. */
+    static int bucket(String id) {
+        int slot = JedisClusterCRC16.getCRC16(id.getBytes(StandardCharsets.UTF_8)) & (SLOTS - 1);
+        return slot * CLUSTER_BUCKETS / SLOTS;
+    }
+
+    boolean cluster() {
+        return cluster;
+    }
+
+    /** The prefix of the session's bucket, which is also the name of that bucket's index. */
+    String sessionIndex(String id) {
+        return cluster ? sessionPrefix + "{" + TAGS[bucket(id)] + "}" : sessionPrefix;
+    }
+
+    String sessionKey(String id) {
+        return sessionIndex(id) + id;
+    }
+
+    String stateIndex(String state) {
+        return cluster ? statePrefix + "{" + TAGS[bucket(state)] + "}" : statePrefix;
+    }
+
+    String stateKey(String state) {
+        return stateIndex(state) + state;
+    }
+
+    /** Every session index (one, or one per bucket); an entry's key is its index's name plus its id. */
+    List<String> sessionIndexes() {
+        return indexes(sessionPrefix);
+    }
+
+    /** Every state index. */
+    List<String> stateIndexes() {
+        return indexes(statePrefix);
+    }
+
+    private List<String> indexes(String prefix) {
+        if (!cluster) {
+            return List.of(prefix);
+        }
+        List<String> out = new ArrayList<>(CLUSTER_BUCKETS);
+        for (String tag : TAGS) {
+            out.add(prefix + "{" + tag + "}");
+        }
+        return out;
+    }
+}
