@@ -14,6 +14,8 @@ import java.util.jar.Manifest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sessionstore.testkit.RedisCluster;
+import org.sessionstore.testkit.RedisSentinels;
 import org.sessionstore.testkit.RedisServer;
 
 /** The runnable jar as an operator uses it: piped commands, deploy/ and etc/ while it runs. */
@@ -136,6 +138,55 @@ class DistributionIT {
                 assertTrue(jar.out().matches("(?s)type +redis.*state +ACTIVE.*username +bob.*"), jar.out() + jar.err());
                 assertFalse(jar.out().contains("dist-pw") || jar.err().contains("dist-pw"), "the password was printed");
             }
+        }
+    }
+
+    /**
+     * Issue 10: a Redis Cluster from the shell, then a sentinel-managed primary (sentinels with a
+     * password) from the seed YAML, its list form included; info shows the topology, types -v the keys.
+     */
+    @Test
+    void clusterFromTheShellAndSentinelFromTheYaml() throws Exception {
+        Path redisJar = Path.of(System.getProperty("redis.bundle"));
+        Files.createDirectories(home.resolve("deploy"));
+        Files.copy(redisJar, home.resolve("deploy/redis-bundle.jar"));
+        try (RedisServer single = new RedisServer("--appendonly", "no");
+                RedisCluster cluster = new RedisCluster(3, 0);
+                RedisSentinels sentinels = new RedisSentinels(1, "--requirepass", "data-pw-10")) {
+            try (RunningJar jar = new RunningJar(home)) {
+                jar.poll("sessionstore:types", out -> out.contains("redis"), 20_000);
+                // a live standalone store moved into the cluster
+                jar.send("sessionstore:use redis addr=" + single.addr() + " ttl=1h");
+                jar.poll("sessionstore:info", out -> out.matches("(?s)type +redis.*state +ACTIVE.*one server at.*"), 20_000);
+                jar.send("sessionstore:add c0 dora 10m");
+                jar.send("sessionstore:use --migrate redis cluster_nodes=" + cluster.nodes().get(0).addr() + " ttl=1h");
+                jar.poll("sessionstore:info", out -> out.matches("(?s)type +redis.*state +ACTIVE.*cluster_nodes.*"), 20_000);
+                jar.send("sessionstore:get c0");
+                jar.send("sessionstore:add c1 carol 10m");
+                jar.poll("sessionstore:info", out -> out.matches("(?s).*Cluster: 3 primaries: 127\\.0\\.0\\.1:\\d+ \\(\\d+ slots\\).*"),
+                        20_000);
+                jar.send("sessionstore:get c1");
+                jar.send("sessionstore:types -v");
+                Path yaml = home.resolve("etc/session-store.yaml");
+                Files.writeString(yaml, "session_store:\n  type: redis\n  config:\n    sentinels:\n"
+                        + String.join("", java.util.Arrays.stream(sentinels.sentinelAddrs().split(","))
+                                .map(a -> "      - \"" + a + "\"\n").toList())
+                        + "    master_name: sessions\n    password: data-pw-10\n    min_replicas_ack: 1\n");
+                jar.poll("sessionstore:info", out -> out.matches("(?s).*Sentinel: primary 'sessions' at 127\\.0\\.0\\.1:"
+                        + sentinels.primary().port() + ".*"), 20_000);
+                jar.send("sessionstore:add s1 sam 10m");
+                jar.send("sessionstore:get s1");
+                assertEquals(0, jar.finish());
+                String out = jar.out();
+                assertTrue(out.matches("(?s).*active store: redis .*cluster_nodes=.*; copied 1 sessions and 0 states in \\d+ ms.*"), out);
+                assertTrue(out.matches("(?s).*username +dora.*username +carol.*"), out);
+                assertTrue(out.matches("(?s).*\\n +cluster_nodes +\\(none\\) +host:port list of Redis Cluster nodes.*"), out);
+                assertTrue(out.matches("(?s).*\\n +min_replicas_ack +0 +when above 0.*"), out);
+                assertTrue(out.matches("(?s).*\\n +sentinel_password +\\(secret\\) +AUTH password of the sentinels.*"), out);
+                assertTrue(out.matches("(?s).*username +sam.*"), out + jar.err());
+                assertFalse(out.contains("data-pw-10") || jar.err().contains("data-pw-10"), "the password was printed");
+            }
+            assertTrue(sentinels.primary().command("AUTH data-pw-10\r\nHGET session:s1 username").contains("sam"));
         }
     }
 

@@ -35,11 +35,21 @@ final class BackendKeys {
                     + System.lineSeparator();
         }
         StringBuilder b = new StringBuilder();
-        for (AttributeDefinition a : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
-            String[] d = a.getDefaultValue();
-            String shown = a.getType() == AttributeDefinition.PASSWORD ? "(secret)"
+        AttributeDefinition[] keys = ocd.getAttributeDefinitions(ObjectClassDefinition.ALL);
+        // columns as wide as the longest name and default (at least 16), so long key names stay aligned
+        int nameWidth = 16;
+        int defaultWidth = 16;
+        String[] shown = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            String[] d = keys[i].getDefaultValue();
+            shown[i] = keys[i].getType() == AttributeDefinition.PASSWORD ? "(secret)"
                     : d == null || d.length == 0 ? "(none)" : String.join(",", d);
-            b.append(String.format("%s%-16s %-16s %s%n", indent, a.getName(), shown, a.getDescription()));
+            nameWidth = Math.max(nameWidth, keys[i].getName().length());
+            defaultWidth = Math.max(defaultWidth, Math.min(shown[i].length(), 24));
+        }
+        for (int i = 0; i < keys.length; i++) {
+            b.append(String.format("%s%-" + nameWidth + "s %-" + defaultWidth + "s %s%n", indent, keys[i].getName(),
+                    shown[i], keys[i].getDescription()));
         }
         return b.toString();
     }

@@ -1,6 +1,8 @@
 package org.sessionstore.registry.yaml;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -28,7 +30,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
  * the line of each key so an error can name it. Jackson's streaming YAML parser reads it: no
  * object mapping, so nothing in the file can make us build anything but strings. Anything else in
  * the file is ignored; a key of {@code session_store} other than {@code type} and {@code config},
- * a nested value under {@code config} and a key given twice are errors.
+ * a list of plain values under {@code config} is read as the comma-separated list (for
+ * {@code sentinels} and {@code cluster_nodes}); a mapping under {@code config} and a key given
+ * twice are errors.
  */
 final class SeedYaml {
 
@@ -168,8 +172,22 @@ final class SeedYaml {
                     String k = p.currentName();
                     int kl = line(p);
                     JsonToken v = next(p);
-                    if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
-                        throw new YamlProblem(kl, "config key '" + Redaction.printable(k) + "' must have a plain value");
+                    if (v == JsonToken.START_ARRAY) {
+                        // a list of plain values (such as sentinels or cluster_nodes) is the comma-separated list
+                        List<String> items = new ArrayList<>();
+                        for (JsonToken item; (item = next(p)) != JsonToken.END_ARRAY;) {
+                            if (item == JsonToken.START_OBJECT || item == JsonToken.START_ARRAY || item == null) {
+                                throw new YamlProblem(kl, "config key '" + Redaction.printable(k)
+                                        + "' must have a plain value or a list of plain values");
+                            }
+                            items.add(item == JsonToken.VALUE_NULL ? "" : p.getText());
+                        }
+                        put(config, lines, k, String.join(",", items), kl);
+                        continue;
+                    }
+                    if (v == JsonToken.START_OBJECT) {
+                        throw new YamlProblem(kl, "config key '" + Redaction.printable(k)
+                                + "' must have a plain value or a list of plain values");
                     }
                     put(config, lines, k, v == JsonToken.VALUE_NULL ? "" : p.getText(), kl);
                 }

@@ -60,7 +60,27 @@ class SeedYamlTest {
         assertEquals(5, twice.line);
         assertTrue(twice.getMessage().contains("given twice (first on line 4)"), twice.getMessage());
         YamlProblem nested = assertThrows(YamlProblem.class,
-                () -> SeedYaml.parse("session_store:\n  type: redis\n  config:\n    addr: [a, b]\n"));
+                () -> SeedYaml.parse("session_store:\n  type: redis\n  config:\n    addr: {a: b}\n"));
         assertEquals(4, nested.line);
+        YamlProblem listOfLists = assertThrows(YamlProblem.class,
+                () -> SeedYaml.parse("session_store:\n  type: redis\n  config:\n    sentinels: [[a], b]\n"));
+        assertTrue(listOfLists.getMessage().contains("a list of plain values"), listOfLists.getMessage());
+    }
+
+    @Test
+    void aListIsTheCommaSeparatedValue() throws Exception {
+        Parsed p = SeedYaml.parse("""
+                session_store:
+                  type: redis
+                  config:
+                    sentinels:
+                      - "10.0.0.1:26379"
+                      - "10.0.0.2:26379"
+                    master_name: sessions
+                    cluster_nodes: [a:7000, b:7000]
+                """);
+        assertEquals("10.0.0.1:26379,10.0.0.2:26379", p.config().get("sentinels"));
+        assertEquals("a:7000,b:7000", p.config().get("cluster_nodes"));
+        assertEquals(4, p.lineOf("sentinels"));
     }
 }
