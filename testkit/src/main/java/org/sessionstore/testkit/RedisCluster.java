@@ -218,7 +218,7 @@ public final class RedisCluster implements AutoCloseable {
         List<Long> out = new ArrayList<>();
         for (RedisServer n : primaries()) {
             String r = n.command("DBSIZE");
-            out.add(Long.parseLong(r.substring(r.indexOf(':') + 1).trim()));
+            out.add(Long.parseLong(r.substring(r.indexOf(':') + 1, r.indexOf('\r'))));
         }
         return out;
     }
