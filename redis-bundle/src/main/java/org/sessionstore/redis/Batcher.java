@@ -291,9 +291,7 @@ final class Batcher implements AutoCloseable {
             if (deadline - System.nanoTime() <= 0) {
                 throw new JedisConnectionException("no time left within the timeout");
             }
-            if (lane.connection.getConnection().getSoTimeout() != left) {
-                lane.connection.getConnection().setSoTimeout(left);
-            }
+            Connections.bound(lane.connection, left);
             Pipeline p = lane.connection.pipelined();
             Map<String, List<String>> zrems = null;
             boolean durable = false;

@@ -86,6 +86,22 @@ final class Connections extends BasePooledObjectFactory<Jedis> {
         return (int) Math.max(1, Math.min(full, left));
     }
 
+    /** How far below what a call has left a socket timeout may stay before it is raised again. */
+    static final int SLACK_MILLIS = 50;
+
+    /**
+     * Bounds a connection's reads by what the call has left: lowered whenever it is above
+     * {@code leftMillis} (so no read outlives the deadline), raised only when it is more than
+     * {@value #SLACK_MILLIS} ms below (so a lone caller's calls, each with nearly its full
+     * timeout, do not pay a setsockopt each).
+     */
+    static void bound(Jedis j, int leftMillis) {
+        int now = j.getConnection().getSoTimeout();
+        if (now > leftMillis || now < leftMillis - SLACK_MILLIS) {
+            j.getConnection().setSoTimeout(leftMillis);
+        }
+    }
+
     @Override
     public Jedis create() {
         int left = leftMillis(config);

@@ -268,9 +268,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         boolean inStep = false;
         try {
             int left = Connections.leftMillis(config);
-            if (jedis.getConnection().getSoTimeout() != left) {
-                jedis.getConnection().setSoTimeout(left);
-            }
+            Connections.bound(jedis, left);
             if (asking) {
                 jedis.asking();
             }
