@@ -46,6 +46,30 @@ public interface SessionStore extends AutoCloseable {
     boolean deleteSession(String id);
 
     /**
+     * Removes every session of a subject: "sign out everywhere", or an OpenID Connect back-channel
+     * logout that names the subject. Backends index sessions by subject, so this never scans the
+     * store. A session added while this runs may stay (it is concurrent with the revocation);
+     * every session of the subject added before the call started is gone when it returns.
+     * Sessions without a subject are never matched.
+     *
+     * <p>The default, for backends written before API 1.3, fails with
+     * {@link UnsupportedOperationException} saying so.
+     *
+     * @param sub the subject ({@link Session#sub()}), not null or blank
+     * @return how many live sessions were removed
+     * @throws IllegalArgumentException if {@code sub} is null or blank
+     * @throws UnsupportedOperationException if the backend cannot do this
+     * @since 1.3
+     */
+    default int deleteSessionsBySubject(String sub) {
+        if (sub == null || sub.isBlank()) {
+            throw new IllegalArgumentException("subject must not be null or blank");
+        }
+        throw new UnsupportedOperationException("the " + getClass().getSimpleName() + " backend cannot remove sessions"
+                + " by subject (it was written before API 1.3); delete them one by one, or upgrade the backend");
+    }
+
+    /**
      * Removes the expired sessions [CleanExpired].
      *
      * @return how many were removed

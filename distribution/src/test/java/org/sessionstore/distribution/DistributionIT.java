@@ -190,6 +190,28 @@ class DistributionIT {
         }
     }
 
+    /** The example backend of the README (examples/file-store) dropped into deploy/: listed with its keys, usable. */
+    @Test
+    void theExampleFileBackendIsListedAndUsableWhenItsJarLands() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.poll("sessionstore:types", out -> out.contains("* memory"), 20_000);
+            Files.createDirectories(home.resolve("deploy"));
+            Path tmp = home.resolve("file-store.tmp");
+            Files.copy(Path.of(System.getProperty("file.store.bundle")), tmp);
+            Files.move(tmp, home.resolve("deploy/file-store.jar"), StandardCopyOption.ATOMIC_MOVE);
+            jar.poll("sessionstore:types", out -> out.matches("(?s).*  file +org\\.example\\.filestore .*"), 20_000);
+            jar.send("sessionstore:types -v");
+            jar.send("sessionstore:use file dir=" + home.resolve("files"));
+            jar.send("sessionstore:add f1 frida 10m");
+            jar.send("sessionstore:get f1");
+            jar.send("sessionstore:count");
+            assertEquals(0, jar.finish());
+            String out = jar.out();
+            assertTrue(out.matches("(?s).*\\n +dir +data/sessions +directory of the session and state files.*"), out);
+            assertTrue(out.matches("(?s).*active store: file .*username +frida.*\\n1\\n.*"), out + jar.err());
+        }
+    }
+
     /** The Go original's YAML, applied at start and on change; a bad file names file, line and key and changes nothing. */
     @Test
     void seedYamlIsAppliedAndItsErrorsNameFileLineAndKey() throws Exception {

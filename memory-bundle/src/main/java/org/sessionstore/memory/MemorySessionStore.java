@@ -3,6 +3,8 @@ package org.sessionstore.memory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -36,6 +38,13 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
 
     private final ConcurrentHashMap<String, Held> sessions = new ConcurrentHashMap<>();
     private final ExpiryIndex expiries = new ExpiryIndex();
+    /**
+     * The ids of each subject's sessions, for {@link #deleteSessionsBySubject}. An id joins its
+     * subject's set after its session is in the map, and leaves it only under the map entry's lock
+     * while that session leaves the map: so a live session is always in its subject's set (a set
+     * may also hold an id whose session was replaced by one of another subject: revoking checks).
+     */
+    private final ConcurrentHashMap<String, Set<String>> bySubject = new ConcurrentHashMap<>();
     private final StateTable states;
     private volatile boolean closed;
 
@@ -63,6 +72,13 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         }
         Held held = new Held(session, expiresAt);
         Held replaced = sessions.put(id, held);
+        if (session.sub() != null) {
+            bySubject.compute(session.sub(), (sub, ids) -> {
+                Set<String> set = ids != null ? ids : ConcurrentHashMap.newKeySet();
+                set.add(id);
+                return set;
+            });
+        }
         if (replaced != null && ExpiryIndex.sameSlot(replaced.expiresAt(), expiresAt)) {
             return; // the common re-add: its index entry already stands in the right second
         }
@@ -86,6 +102,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
                         return h;
                     }
                     expiries.remove(k, h.expiresAt());
+                    leftSubject(k, h);
                     return null;
                 });
                 throw new StoreFullException("the memory store holds " + config.maxSessions()
@@ -100,10 +117,54 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         Held[] removed = new Held[1];
         sessions.computeIfPresent(id, (k, h) -> {
             expiries.remove(k, h.expiresAt());
+            leftSubject(k, h);
             removed[0] = h;
             return null;
         });
         return removed[0];
+    }
+
+    /** Under the map entry's lock, as {@code h} leaves the map: its id leaves its subject's set. */
+    private void leftSubject(String id, Held h) {
+        String sub = h.session().sub();
+        if (sub != null) {
+            bySubject.computeIfPresent(sub, (k, ids) -> {
+                ids.remove(id);
+                return ids.isEmpty() ? null : ids;
+            });
+        }
+    }
+
+    @Override
+    public int deleteSessionsBySubject(String sub) {
+        if (sub == null || sub.isBlank()) {
+            throw new IllegalArgumentException("subject must not be null or blank");
+        }
+        ensureOpen();
+        Set<String> ids = bySubject.get(sub);
+        if (ids == null) {
+            return 0;
+        }
+        AtomicInteger removed = new AtomicInteger();
+        for (String id : List.copyOf(ids)) {
+            sessions.compute(id, (k, h) -> {
+                if (h == null || !sub.equals(h.session().sub())) {
+                    // no session of this subject under the id (any more): the id leaves the set
+                    bySubject.computeIfPresent(sub, (s, set) -> {
+                        set.remove(k);
+                        return set.isEmpty() ? null : set;
+                    });
+                    return h;
+                }
+                expiries.remove(k, h.expiresAt());
+                leftSubject(k, h);
+                if (!clock.hasPassed(h.expiresAt())) {
+                    removed.incrementAndGet();
+                }
+                return null;
+            });
+        }
+        return removed.get();
     }
 
     @Override
@@ -137,6 +198,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
                     return cur;
                 }
                 expiries.remove(k, cur.expiresAt());
+                leftSubject(k, cur);
                 return null;
             });
             return null;
@@ -171,6 +233,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
             if (indexed) {
                 expiries.remove(k, h.expiresAt());
             }
+            leftSubject(k, h);
             removed.incrementAndGet();
             return null;
         });
@@ -233,6 +296,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         clock.close();
         sessions.clear();
         expiries.clear();
+        bySubject.clear();
         states.clear();
     }
 
@@ -253,6 +317,11 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         Ids.requireNonNull(entry, "entry");
         ensureOpen();
         states.put(entry);
+    }
+
+    /** For tests: subjects indexed. */
+    int subjectCount() {
+        return bySubject.size();
     }
 
     /** For tests: index entries. */

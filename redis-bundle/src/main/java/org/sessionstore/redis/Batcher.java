@@ -72,8 +72,10 @@ final class Batcher implements AutoCloseable {
         private static final long serialVersionUID = 1L;
 
         NotReplicated(long acked, int wanted, long waitedMillis) {
-            super("NOTREPLICATED only " + acked + " of the " + wanted + " replicas (min_replicas_ack) confirmed it within "
-                    + waitedMillis + " ms");
+            super(waitedMillis > 0 ? "NOTREPLICATED only " + acked + " of the " + wanted
+                    + " replicas (min_replicas_ack) confirmed it within " + waitedMillis + " ms"
+                    : "NOTREPLICATED no time was left within the timeout to wait for the " + wanted
+                            + " replicas (min_replicas_ack) to confirm it");
         }
     }
 
@@ -121,7 +123,7 @@ final class Batcher implements AutoCloseable {
         void finish(long acked, int wanted, long waitedMillis) {
             try {
                 T v = response.get();
-                if (durable && acked < wanted) {
+                if (durable && acked < wanted && changed(v)) {
                     fail(new NotReplicated(acked, wanted, waitedMillis));
                 } else {
                     complete(v);
@@ -130,6 +132,37 @@ final class Batcher implements AutoCloseable {
                 fail(e);
             }
         }
+    }
+
+    /**
+     * Whether a reply says the command changed something: a write that changed nothing (a delete of
+     * nothing, a state already consumed) has nothing a failover could lose, so it needs no replica.
+     */
+    static boolean changed(Object reply) {
+        return reply != null && !(reply instanceof Long n && n == 0) && !Boolean.FALSE.equals(reply);
+    }
+
+    /**
+     * Redis checks the timeouts of blocked commands such as {@code WAIT} about every 100 ms (its
+     * default {@code hz 10}), so a {@code WAIT} may answer that much after its timeout.
+     */
+    static final long WAIT_LATE_MILLIS = 110;
+
+    /**
+     * How long a {@code WAIT} may wait so that its answer still comes within {@code untilMillis}
+     * (the earliest deadline of the callers it answers); 0 or less: no time left to ask.
+     */
+    static long waitMillis(long untilMillis) {
+        return untilMillis - WAIT_LATE_MILLIS;
+    }
+
+    private static boolean anyDurable(List<Call<?>> batch) {
+        for (Call<?> c : batch) {
+            if (c.durable) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A connection and the commands waiting for it. */
@@ -143,6 +176,7 @@ final class Batcher implements AutoCloseable {
     private final Lane[] lanes;
     private final PooledObjectFactory<Jedis> connections;
     private final RedisConfig config;
+    private final boolean durableLanes;
     private volatile boolean closed;
 
     /**
@@ -150,6 +184,15 @@ final class Batcher implements AutoCloseable {
      * @param connections makes a ready connection (within the current call's deadline)
      */
     Batcher(int lanes, PooledObjectFactory<Jedis> connections, RedisConfig config) {
+        this(lanes, connections, config, false);
+    }
+
+    /**
+     * @param durableLanes whether these lanes carry the writes that wait for replicas (said in a
+     *        timeout's message)
+     */
+    Batcher(int lanes, PooledObjectFactory<Jedis> connections, RedisConfig config, boolean durableLanes) {
+        this.durableLanes = durableLanes;
         this.lanes = new Lane[lanes];
         for (int i = 0; i < lanes; i++) {
             this.lanes[i] = new Lane();
@@ -198,7 +241,8 @@ final class Batcher implements AutoCloseable {
                         throw new Interrupted();
                     }
                     throw new JedisConnectionException("no answer within the timeout (the command was not sent: the"
-                            + " connection stayed busy)");
+                            + " connection stayed busy" + (durableLanes ? ", waiting for min_replicas_ack replicas"
+                                    + " to confirm earlier writes" : "") + ")");
                 }
                 if (c.done) {
                     break;
@@ -206,7 +250,8 @@ final class Batcher implements AutoCloseable {
                 if (interrupted) {
                     throw new Interrupted();
                 }
-                throw new JedisConnectionException("no answer within the timeout");
+                throw new JedisConnectionException("no answer within the timeout" + (durableLanes
+                        ? " (waiting for min_replicas_ack replicas to confirm)" : ""));
             }
             LockSupport.parkNanos(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)));
         }
@@ -311,9 +356,16 @@ final class Batcher implements AutoCloseable {
                 c.queue(p);
             }
             if (durable) {
-                // within the socket timeout of this round, so the reply comes before the read gives up
-                waited = Math.max(1, left - Math.min(100, left / 4));
-                acked = p.waitReplicas(config.minReplicasAck(), waited);
+                // within the earliest deadline of the round's callers (and so within this round's
+                // socket timeout), so every one of them hears how many replicas confirmed in time
+                long earliest = deadline;
+                for (Call<?> c : batch) {
+                    earliest = Math.min(earliest, c.deadline);
+                }
+                waited = waitMillis((earliest - System.nanoTime()) / 1_000_000);
+                if (waited > 0) {
+                    acked = p.waitReplicas(config.minReplicasAck(), waited);
+                } // else no time left to ask: the durable calls fail as not confirmed
             }
             p.sync();
         } catch (Throwable t) {
@@ -333,7 +385,7 @@ final class Batcher implements AutoCloseable {
         }
         long ackedReplicas;
         try {
-            ackedReplicas = acked == null ? Long.MAX_VALUE : acked.get();
+            ackedReplicas = acked != null ? acked.get() : waited > 0 || !anyDurable(batch) ? Long.MAX_VALUE : 0;
         } catch (JedisException e) {
             ackedReplicas = 0;
         }

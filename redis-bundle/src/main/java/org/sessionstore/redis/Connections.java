@@ -75,6 +75,27 @@ final class Connections extends BasePooledObjectFactory<Jedis> {
         DEADLINE.get()[0] = nanoTime;
     }
 
+    /** The current thread's call deadline (System.nanoTime), or 0 if none was set. */
+    static long deadline() {
+        return DEADLINE.get()[0];
+    }
+
+    /**
+     * The deadline a topology lookup (asking the sentinels, reading a cluster's slot table) works
+     * within: the current call's, or, on a thread whose last deadline has passed (a lookup outside
+     * a call), {@code timeout} from now. It is set as the thread's deadline, so every connection
+     * the lookup makes connects and reads within it.
+     */
+    static long lookupDeadline(RedisConfig config) {
+        long d = DEADLINE.get()[0];
+        long now = System.nanoTime();
+        if (d == 0 || d - now <= 0) {
+            d = now + config.timeout().toNanos();
+            DEADLINE.get()[0] = d;
+        }
+        return d;
+    }
+
     /** Milliseconds the current call has left (at least 1), at most {@code timeout}. */
     static int leftMillis(RedisConfig config) {
         long deadline = DEADLINE.get()[0];

@@ -78,6 +78,17 @@ final class Layout {
         return sessionIndex(id) + id;
     }
 
+    /**
+     * The sorted set of a subject's session ids (by expiry), for revoking them: the session prefix
+     * (in a cluster, that of the subject's bucket), then NUL, {@code sub}, NUL, then the subject. An
+     * id never holds a control character, so this name is never a session's key, and it stays
+     * under the session prefix (ACL key patterns such as {@code ~session:*} cover it).
+     */
+    String subjectKey(String sub) {
+        String prefix = cluster ? sessionPrefix + "{" + TAGS[bucket(sub)] + "}" : sessionPrefix;
+        return prefix + "\u0000sub\u0000" + sub;
+    }
+
     String stateIndex(String state) {
         return cluster ? statePrefix + "{" + TAGS[bucket(state)] + "}" : statePrefix;
     }

@@ -90,6 +90,10 @@ record RedisConfig(String host, int port, String username, String password, int 
                     + " addr for one server, " + other + (other.equals("sentinels") ? " (with master_name)" : "")
                     + " to find the servers through them");
         }
+        if (!clusterNodes.isEmpty() && masterName != null) {
+            throw new StoreConfigException("master_name", "redis store key 'master_name' is for Sentinel (with"
+                    + " sentinels); a Redis Cluster needs only cluster_nodes");
+        }
         if (sentinels.isEmpty() != (masterName == null)) {
             throw new StoreConfigException(masterName == null ? "master_name" : "sentinels", "redis store keys 'sentinels'"
                     + " and 'master_name' go together: the sentinels' host:port list and the name they monitor the primary"
@@ -110,6 +114,16 @@ record RedisConfig(String host, int port, String username, String password, int 
         }
         String sessionPrefix = c.string("session_prefix", DEFAULT_SESSION_PREFIX);
         String statePrefix = c.string("state_prefix", DEFAULT_STATE_PREFIX);
+        if (!clusterNodes.isEmpty()) {
+            for (String k : List.of("session_prefix", "state_prefix")) {
+                String v = k.equals("session_prefix") ? sessionPrefix : statePrefix;
+                if (v.contains("{") || v.contains("}")) {
+                    throw new StoreConfigException(k, "redis store key '" + k + "' must not hold '{' or '}' with"
+                            + " cluster_nodes: the store puts its own hash tags after the prefix, and a tag in the"
+                            + " prefix would put every key in one slot");
+                }
+            }
+        }
         if (sessionPrefix.startsWith(statePrefix) || statePrefix.startsWith(sessionPrefix)) {
             throw new StoreConfigException("state_prefix", "redis store keys 'session_prefix' ('"
                     + Redaction.printable(sessionPrefix) + "') and 'state_prefix' ('" + Redaction.printable(statePrefix)

@@ -108,23 +108,41 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     private <T> T redis(String what, String key, Function<Jedis, T> op) {
         ensureOpen();
         long deadline = System.nanoTime() + config.timeout().toNanos();
-        JedisException first;
-        try {
-            return on(key, op, deadline);
-        } catch (JedisException e) {
-            if (!movedOrDown(e)) {
-                throw translate(what, e);
+        Connections.deadline(deadline); // a topology lookup on the way works within it too
+        for (int attempt = 1;; attempt++) {
+            try {
+                return on(key, op, deadline);
+            } catch (JedisException e) {
+                if (!again(e, attempt, deadline)) {
+                    throw translate(what, e);
+                }
             }
-            first = e;
         }
-        if (deadline - System.nanoTime() < config.timeout().toNanos() / 2) {
-            throw translate(what, first);
+    }
+
+    /**
+     * Whether a failed try is tried again, within the call's deadline: one that says the topology
+     * changed (a broken connection, a moved slot, a read-only former primary) up to twice while a
+     * quarter of the time is left, the topology having been read again; one that says a slot is
+     * being moved ({@code TRYAGAIN}, a multi-key script while its keys are split between two
+     * nodes) or the cluster is electing ({@code CLUSTERDOWN}) after a pause of up to 50 ms, while
+     * time is left. An interrupted call never.
+     */
+    private boolean again(JedisException e, int attempt, long deadline) {
+        if (!movedOrDown(e)) {
+            return false;
         }
-        try {
-            return on(key, op, deadline);
-        } catch (JedisException e) {
-            throw translate(what, e);
+        long left = deadline - System.nanoTime();
+        String m = String.valueOf(e.getMessage());
+        if (m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN")) {
+            long pause = Math.min(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50), left / 4);
+            if (pause < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1)) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            return !Thread.currentThread().isInterrupted() && deadline - System.nanoTime() > 0;
         }
+        return attempt < 3 && left >= config.timeout().toNanos() / 4;
     }
 
     /** One try on the primary of {@code key}; a redirection to another node (ASK) is followed there. */
@@ -160,28 +178,21 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             boolean durable) {
         ensureOpen();
         long deadline = System.nanoTime() + config.timeout().toNanos();
-        JedisException first;
-        try {
-            return batchedOn(key, send, index, member, durable, deadline);
-        } catch (JedisException e) {
-            if (!movedOrDown(e)) {
-                throw translate(what, e);
+        Connections.deadline(deadline); // a topology lookup on the way works within it too
+        for (int attempt = 1;; attempt++) {
+            JedisException failed;
+            try {
+                return batchedOn(key, send, index, member, durable, deadline);
+            } catch (JedisException e) {
+                failed = e;
+            } catch (IllegalStateException closedMeanwhile) {
+                ensureOpen();
+                failed = new JedisConnectionException("the node was replaced", closedMeanwhile);
             }
-            first = e;
-        } catch (IllegalStateException closedMeanwhile) {
-            ensureOpen();
-            first = new JedisConnectionException("the node was replaced", closedMeanwhile);
-        }
-        if (deadline - System.nanoTime() < config.timeout().toNanos() / 2) {
-            throw translate(what, first);
-        }
-        try {
-            return batchedOn(key, send, index, member, durable, deadline);
-        } catch (JedisException e) {
-            throw translate(what, e);
-        } catch (IllegalStateException e) {
-            ensureOpen();
-            throw unavailable(what, new JedisConnectionException("the node was replaced", e));
+            if (!again(failed, attempt, deadline)) {
+                throw translate(what, failed);
+            }
+            Connections.deadline(deadline);
         }
     }
 
@@ -189,7 +200,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             boolean durable, long deadline) {
         Node node = topology.node(key);
         try {
-            return node.batcher.call(send, deadline, index, member, durable);
+            return node.batcher(durable && config.minReplicasAck() > 0).call(send, deadline, index, member, durable);
         } catch (JedisAskDataException ask) {
             // a slot on the move: this one call goes, unbatched, to where the key is now
             Node target = topology.nodeAt(new RedisConfig.Address(ask.getTargetNode().getHost(), ask.getTargetNode().getPort()));
@@ -218,9 +229,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     private void awaitReplicas(Jedis j) {
         int wanted = config.minReplicasAck();
         if (wanted > 0) {
-            int left = Connections.leftMillis(config);
-            long waited = Math.max(1, left - Math.min(100, left / 4));
-            long acked = j.waitReplicas(wanted, waited);
+            long waited = Batcher.waitMillis(Connections.leftMillis(config));
+            long acked = waited > 0 ? j.waitReplicas(wanted, waited) : 0;
             if (acked < wanted) {
                 throw new Batcher.NotReplicated(acked, wanted, waited);
             }
@@ -425,11 +435,22 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         String id = session.id();
         List<String> keys = List.of(sessionKey(id), layout.sessionIndex(id));
         if (expiresAt <= now) {
-            redis("removing expired session", keys.get(0), j -> Script.REMOVE_SESSION.run(j, keys,
+            List<String> removeKeys = keys;
+            redis("removing expired session", keys.get(0), j -> Script.REMOVE_SESSION.run(j, removeKeys,
                     List.of(id, Long.toString(now))));
             return;
         }
         long pttl = Math.min(expiresAt - now, config.ttl().toMillis());
+        if (session.sub() != null) {
+            if (layout.cluster()) {
+                // the subject's key lies in another slot: noted first, so a live session is always under its subject
+                String subject = layout.subjectKey(session.sub());
+                batchedScript("adding a session", Script.ADD_SUBJECT, List.of(subject),
+                        List.of(id, Long.toString(now + pttl), Long.toString(now), Long.toString(pttl)));
+            } else {
+                keys = List.of(keys.get(0), keys.get(1), layout.subjectKey(session.sub()));
+            }
+        }
         List<String> absent = SessionHash.absent(session);
         List<String> args = new ArrayList<>(22);
         args.add(id);
@@ -475,6 +496,77 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     }
 
     /**
+     * Reads the subject's set of session ids (those not yet expired) and removes each session whose
+     * {@code sub} is still this subject, with its index entry, in one step per session. The set is
+     * written before (in a cluster) or with (on one server) each session, so every session of the
+     * subject added before this call is in it. Entries of sessions deleted otherwise stay in the
+     * set until they expire (each add prunes expired ones); they cost a check here.
+     */
+    @Override
+    public int deleteSessionsBySubject(String sub) {
+        if (sub == null || sub.isBlank()) {
+            throw new IllegalArgumentException("subject must not be null or blank");
+        }
+        String subject = layout.subjectKey(sub);
+        long now = clock.millis();
+        List<String> ids = redis("reading the sessions of a subject", subject,
+                j -> j.zrangeByScore(subject, "(" + now, "+inf"));
+        // one pipeline per primary (the script sent in full: Redis keeps it after the first, and
+        // the README's ACL user needs no SCRIPT LOAD); an entry whose slot is moving is tried on its own
+        Map<String, String> idOfKey = new java.util.HashMap<>();
+        for (String id : ids) {
+            idOfKey.put(sessionKey(id), id);
+        }
+        int removed = 0;
+        List<String> alone = new ArrayList<>();
+        for (List<String> keys : byNode(new ArrayList<>(idOfKey.keySet())).values()) {
+            for (int from = 0; from < keys.size(); from += PAGE) {
+                List<String> page = keys.subList(from, Math.min(keys.size(), from + PAGE));
+                int[] done = {0};
+                List<String> retry = new ArrayList<>();
+                redis("revoking sessions", page.get(0), j -> {
+                    done[0] = 0;
+                    retry.clear();
+                    Pipeline p = j.pipelined();
+                    List<Response<Object>> replies = new ArrayList<>(page.size());
+                    for (String key : page) {
+                        String id = idOfKey.get(key);
+                        replies.add(p.eval(Script.REVOKE_SESSION.text(), List.of(key, layout.sessionIndex(id)),
+                                List.of(id, sub)));
+                    }
+                    p.sync();
+                    for (int i = 0; i < page.size(); i++) {
+                        try {
+                            if (replies.get(i).get() instanceof Long n && n > 0) {
+                                done[0]++;
+                            }
+                        } catch (JedisDataException moved) {
+                            retry.add(page.get(i));
+                        }
+                    }
+                    awaitReplicas(j);
+                    return null;
+                });
+                removed += done[0];
+                alone.addAll(retry);
+            }
+        }
+        for (String key : alone) {
+            String id = idOfKey.get(key);
+            List<String> keys = List.of(key, layout.sessionIndex(id));
+            Object r = redis("revoking a session", key, j -> {
+                Object done = Script.REVOKE_SESSION.run(j, keys, List.of(id, sub));
+                awaitReplicas(j);
+                return done;
+            });
+            if (r instanceof Long n && n > 0) {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /**
      * Removes what expired (through the index, in batches), then reconciles the index with the
      * keys: entries whose key is gone — evicted under {@code maxmemory}, or deleted outside the
      * store — are dropped, so {@link #getSessionCount()} is exact afterwards. The reconciliation
@@ -487,13 +579,27 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         long now = clock.millis();
         int removed = 0;
         // one index (one server), or one per bucket (cluster): each bucket's prefix is its index's name
+        StoreException failed = null;
         for (String index : layout.sessionIndexes()) {
-            removed += cleanInBatches(Script.CLEAN_SESSIONS, index, index, now, "cleaning expired sessions");
+            try {
+                removed += cleanInBatches(Script.CLEAN_SESSIONS, index, index, now, "cleaning expired sessions");
+                reconcile(index, index, "reconciling the session index");
+            } catch (StoreException e) {
+                failed = eachBucket(failed, e); // a bucket whose slot is being moved: the others are still cleaned
+            }
         }
-        for (String index : layout.sessionIndexes()) {
-            reconcile(index, index, "reconciling the session index");
+        if (failed != null) {
+            throw failed;
         }
         return removed;
+    }
+
+    /** On one server, the first failure ends the work; in a cluster the other buckets go on, and it is thrown at the end. */
+    private StoreException eachBucket(StoreException first, StoreException e) {
+        if (!layout.cluster()) {
+            throw e;
+        }
+        return first != null ? first : e;
     }
 
     /** Drops index entries whose key is gone, in bounded batches; returns how many. */
@@ -561,19 +667,28 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         long total = 0;
         for (Map.Entry<Node, List<String>> e : byNode(layout.sessionIndexes()).entrySet()) {
             List<String> indexes = e.getValue();
-            total += redis("counting sessions", indexes.get(0), j -> {
+            long[] sum = {0};
+            List<String> elsewhere = redis("counting sessions", indexes.get(0), j -> {
                 Pipeline p = j.pipelined();
                 List<Response<Long>> counts = new ArrayList<>(indexes.size());
                 for (String index : indexes) {
                     counts.add(p.zcount(index, from, "+inf"));
                 }
                 p.sync();
-                long sum = 0;
-                for (Response<Long> c : counts) {
-                    sum += c.get();
+                List<String> moved = new ArrayList<>();
+                for (int i = 0; i < counts.size(); i++) {
+                    try {
+                        sum[0] += counts.get(i).get();
+                    } catch (JedisDataException redirected) {
+                        moved.add(indexes.get(i)); // its slot is moving, or moved: asked on its own below
+                    }
                 }
-                return sum;
+                return moved;
             });
+            total += sum[0];
+            for (String index : elsewhere) {
+                total += redis("counting sessions", index, j -> j.zcount(index, from, "+inf"));
+            }
         }
         return total;
     }
@@ -640,11 +755,17 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         long age = Math.min(maxAge.toMillis(), config.stateTtl().toMillis());
         long cutoff = clock.millis() - age;
         int removed = 0;
+        StoreException failed = null;
         for (String index : layout.stateIndexes()) {
-            removed += cleanInBatches(Script.CLEAN_STATES, index, index, cutoff, "cleaning old states");
+            try {
+                removed += cleanInBatches(Script.CLEAN_STATES, index, index, cutoff, "cleaning old states");
+                reconcile(index, index, "reconciling the state index");
+            } catch (StoreException e) {
+                failed = eachBucket(failed, e);
+            }
         }
-        for (String index : layout.stateIndexes()) {
-            reconcile(index, index, "reconciling the state index");
+        if (failed != null) {
+            throw failed;
         }
         return removed;
     }
@@ -656,32 +777,52 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     static final int PAGE = 1_000;
 
-    /** Pages through each session index (live scores only), reading each page's hashes in one pipeline. */
+    /**
+     * Pages through each session index (live scores only), reading each page's hashes in one
+     * pipeline. In a cluster, an entry whose slot is being moved (or has moved) is read again on
+     * its own, after the page, where it is now: a resharding never hides a session from a listing.
+     */
     @Override
     public Stream<Session> liveSessions() {
         String from = "(" + clock.millis();
         return layout.sessionIndexes().stream().flatMap(index -> Stream.iterate(0, offset -> offset + PAGE)
-                .map(offset -> redis("listing sessions", index, j -> {
-                    List<String> ids = j.zrangeByScore(index, from, "+inf", offset, PAGE);
-                    Pipeline p = j.pipelined();
-                    List<Response<Map<String, String>>> hashes = new ArrayList<>();
-                    for (String id : ids) {
-                        hashes.add(p.hgetAll(index + id));
-                    }
-                    p.sync();
-                    List<Session> page = new ArrayList<>();
-                    for (int i = 0; i < ids.size(); i++) {
-                        Map<String, String> h = hashes.get(i).get();
-                        if (!h.isEmpty()) {
+                .map(offset -> {
+                    Map<String, Map<String, String>> read = new java.util.LinkedHashMap<>();
+                    List<String> ids = redis("listing sessions", index, j -> {
+                        read.clear();
+                        List<String> page = j.zrangeByScore(index, from, "+inf", offset, PAGE);
+                        Pipeline p = j.pipelined();
+                        List<Response<Map<String, String>>> hashes = new ArrayList<>();
+                        for (String id : page) {
+                            hashes.add(p.hgetAll(index + id));
+                        }
+                        p.sync();
+                        for (int i = 0; i < page.size(); i++) {
                             try {
-                                page.add(SessionHash.session(ids.get(i), h));
-                            } catch (UnreadableRecord e) {
-                                unreadable(index + ids.get(i), e);
+                                read.put(page.get(i), hashes.get(i).get());
+                            } catch (JedisDataException moved) {
+                                read.put(page.get(i), null); // read on its own below
                             }
                         }
+                        return page;
+                    });
+                    if (ids.isEmpty()) {
+                        return null;
                     }
-                    return ids.isEmpty() ? null : page;
-                }))
+                    List<Session> sessions = new ArrayList<>();
+                    read.forEach((id, h) -> {
+                        String key = index + id;
+                        Map<String, String> hash = h != null ? h : redis("listing sessions", key, k -> k.hgetAll(key));
+                        if (!hash.isEmpty()) {
+                            try {
+                                sessions.add(SessionHash.session(id, hash));
+                            } catch (UnreadableRecord e) {
+                                unreadable(key, e);
+                            }
+                        }
+                    });
+                    return sessions;
+                })
                 .takeWhile(page -> page != null)
                 .flatMap(List::stream))
                 .filter(s -> !s.isExpiredAt(Instant.ofEpochMilli(clock.millis())));
@@ -692,7 +833,9 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         String from = "(" + (clock.millis() - config.stateTtl().toMillis());
         List<StateEntry> all = new ArrayList<>();
         for (String index : layout.stateIndexes()) {
-            all.addAll(redis("listing states", index, j -> {
+            Map<String, String> read = new java.util.LinkedHashMap<>();
+            redis("listing states", index, j -> {
+                read.clear();
                 List<String> states = j.zrangeByScore(index, from, "+inf");
                 Pipeline p = j.pipelined();
                 List<Response<String>> values = new ArrayList<>();
@@ -700,19 +843,29 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                     values.add(p.get(index + st));
                 }
                 p.sync();
-                List<StateEntry> out = new ArrayList<>();
                 for (int i = 0; i < states.size(); i++) {
-                    String v = values.get(i).get();
-                    if (v != null) {
-                        try {
-                            out.add(StateJson.read(states.get(i), v));
-                        } catch (UnreadableRecord e) {
-                            unreadable(index + states.get(i), e);
-                        }
+                    String v;
+                    try {
+                        v = values.get(i).get();
+                        v = v == null ? "" : v;
+                    } catch (JedisDataException moved) {
+                        v = null; // read on its own below
+                    }
+                    read.put(states.get(i), v);
+                }
+                return null;
+            });
+            read.forEach((st, value) -> {
+                String key = index + st;
+                String v = value != null ? value : redis("listing states", key, k -> k.get(key));
+                if (v != null && !v.isEmpty()) {
+                    try {
+                        all.add(StateJson.read(st, v));
+                    } catch (UnreadableRecord e) {
+                        unreadable(key, e);
                     }
                 }
-                return out;
-            }));
+            });
         }
         return all.stream();
     }

@@ -12,8 +12,9 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 /**
  * A Lua script run server-side in one step, by its SHA-1 (sent in full once per server, when
  * the server answers NOSCRIPT). Every script names the keys it touches in KEYS except the
- * per-id keys of the cleaning scripts, which it builds from the prefix: fine for a standalone
- * Redis or a replica set, not for Redis Cluster.
+ * per-id keys of the cleaning scripts, which it builds from the prefix it is given: on one
+ * server the prefix, in a cluster the bucket's prefix, whose hash tag puts every key it builds in
+ * the slot of the index it cleans.
  *
  * <p>Each script declares itself with a shebang (Redis 7): a script that adds data is checked
  * against {@code maxmemory} before it runs, so under a {@code noeviction} policy it is refused
@@ -41,7 +42,40 @@ final class Script {
             redis.call('HSET', KEYS[1], unpack(ARGV, 5 + n))
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
             redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+            if KEYS[3] then
+              local exp = tonumber(ARGV[3])
+              redis.call('ZADD', KEYS[3], exp, ARGV[1])
+              redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (exp - tonumber(ARGV[2])))
+              if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
+            end
             return 1
+            """);
+
+    /**
+     * Notes a session under its subject (Redis Cluster, where the subject's key lies in another
+     * slot than the session's; on one server {@link #ADD_SESSION} does it in the same step): a
+     * sorted set of the subject's session ids by expiry, pruned of what expired, expiring with the
+     * last of them (a relative expiry, as for the sessions: the store's clock, which gives the
+     * scores, need not agree with the server's). ARGV: id, expiry (epoch ms), now, pttl.
+     */
+    static final Script ADD_SUBJECT = new Script("""
+            #!lua
+            redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+            if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+            return 1
+            """);
+
+    /** Removes a session and its index entry if its subject is ARGV[2]; 1 if it did. ARGV: id, subject. */
+    static final Script REVOKE_SESSION = new Script("""
+            #!lua flags=allow-oom
+            local ok, sub = pcall(redis.call, 'HGET', KEYS[1], 'sub')
+            if ok and sub == ARGV[2] then
+              redis.call('UNLINK', KEYS[1])
+              redis.call('ZREM', KEYS[2], ARGV[1])
+              return 1
+            end
+            return 0
             """);
 
     /** Removes a session and its index entry; 1 if it was live at ARGV[2]. ARGV: id, now. */
@@ -129,7 +163,7 @@ final class Script {
     }
 
     /** Every script the store sends batched, to load on each new batching connection. */
-    static final List<Script> BATCHED = List.of(ADD_SESSION, ADD_STATE);
+    static final List<Script> BATCHED = List.of(ADD_SESSION, ADD_STATE, ADD_SUBJECT);
 
     Object run(Jedis jedis, List<String> keys, List<String> args) {
         try {

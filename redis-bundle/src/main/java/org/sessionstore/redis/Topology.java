@@ -116,6 +116,7 @@ abstract class Topology implements AutoCloseable {
      */
     static final class Sentinel extends Topology {
         private volatile Node current;
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
         Sentinel(RedisConfig config, Function<Jedis, Void> prepare) {
             super(config, prepare);
@@ -142,41 +143,67 @@ abstract class Topology implements AutoCloseable {
             return n != null ? n : locate();
         }
 
-        private synchronized Node locate() {
-            if (current != null) {
-                return current;
-            }
-            JedisConnectionException last = null;
-            for (RedisConfig.Address s : config.sentinels()) {
-                try (Jedis sentinel = Connections.sentinel(config, s)) {
-                    List<String> hostPort = sentinel.sentinelGetMasterAddrByName(config.masterName());
-                    if (hostPort == null || hostPort.size() < 2) {
-                        last = new JedisConnectionException("the sentinels know no primary named '"
-                                + Redaction.printable(config.masterName()) + "' (check master_name)");
-                        continue;
-                    }
-                    RedisConfig.Address master = new RedisConfig.Address(hostPort.get(0), Integer.parseInt(hostPort.get(1)));
-                    Node n = nodeAt(master);
-                    if (current != n) {
-                        LOG.log(System.Logger.Level.INFO, "redis {0}: the primary is {1}", config.addr(), master);
-                    }
-                    current = n;
-                    return n;
-                } catch (JedisException | NumberFormatException e) {
-                    last = new JedisConnectionException("no sentinel answered (last: " + s + ": "
-                            + RedisSessionStore.reason(e) + ")", e);
+        /**
+         * Asks the sentinels, one after the other, within the call's deadline (each connection
+         * within what is left of it). One call asks at a time; the others wait for its answer, each
+         * no longer than its own deadline.
+         */
+        private Node locate() {
+            long deadline = Connections.lookupDeadline(config);
+            try {
+                if (!lock.tryLock(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    throw new JedisConnectionException("no answer from the sentinels within the timeout (another call"
+                            + " is asking them)");
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JedisConnectionException("interrupted while asking the sentinels");
             }
-            throw last != null ? last : new JedisConnectionException("no sentinel is configured");
+            try {
+                if (current != null) {
+                    return current;
+                }
+                JedisException wrongName = null;
+                JedisException last = null;
+                for (RedisConfig.Address s : config.sentinels()) {
+                    if (deadline - System.nanoTime() <= 0) {
+                        break;
+                    }
+                    try (Jedis sentinel = Connections.sentinel(config, s)) {
+                        List<String> hostPort = sentinel.sentinelGetMasterAddrByName(config.masterName());
+                        if (hostPort == null || hostPort.size() < 2) {
+                            wrongName = new JedisConnectionException("the sentinels know no primary named '"
+                                    + Redaction.printable(config.masterName()) + "' (check master_name)");
+                            continue;
+                        }
+                        RedisConfig.Address master = new RedisConfig.Address(hostPort.get(0),
+                                Integer.parseInt(hostPort.get(1)));
+                        Node n = nodeAt(master);
+                        if (current != n) {
+                            LOG.log(System.Logger.Level.INFO, "redis {0}: the primary is {1}", config.addr(), master);
+                        }
+                        current = n;
+                        return n;
+                    } catch (JedisException | NumberFormatException e) {
+                        last = new JedisConnectionException("no sentinel answered (last: " + s + ": "
+                                + RedisSessionStore.reason(e) + ")", e);
+                    }
+                }
+                // a sentinel that answered "no such primary" says more than one that did not answer
+                throw wrongName != null ? wrongName : last != null ? last
+                        : new JedisConnectionException("no answer from the sentinels within the timeout");
+            } finally {
+                lock.unlock();
+            }
         }
 
         @Override
         void failed(Node n, JedisException why) {
             n.reset();
-            synchronized (this) {
-                if (current == n) {
-                    current = null; // the next call asks the sentinels again
-                }
+            if (current == n) {
+                current = null; // the next call asks the sentinels again
+                // the old primary's connections are closed; its node is kept (cheap: no connection
+                // while unused) in case the sentinels name it again
             }
         }
 
@@ -199,6 +226,9 @@ abstract class Topology implements AutoCloseable {
         static final long REFRESH_AT_MOST_EVERY_NANOS = 100_000_000L;
         private volatile Node[] bySlot = new Node[Layout.SLOTS];
         private final java.util.Set<RedisConfig.Address> known = new java.util.LinkedHashSet<>();
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        /** Why the last reading of the slot table failed, for the message of a call that needs it; never a secret. */
+        private volatile String lastError;
         private long refreshedAt;
 
         Cluster(RedisConfig config, Function<Jedis, Void> prepare) {
@@ -214,7 +244,9 @@ abstract class Topology implements AutoCloseable {
                 refresh(true);
                 n = bySlot[slot];
                 if (n == null) {
-                    throw new JedisConnectionException("no node of the cluster serves slot " + slot + " now");
+                    String why = lastError;
+                    throw new JedisConnectionException("no node of the cluster serves slot " + slot + " now"
+                            + (why == null ? "" : " (" + why + ")"));
                 }
             }
             return n;
@@ -222,40 +254,77 @@ abstract class Topology implements AutoCloseable {
 
         @Override
         void failed(Node n, JedisException why) {
-            n.reset();
+            if (why instanceof redis.clients.jedis.exceptions.JedisMovedDataException moved) {
+                // the answer names the slot's owner now: the next try goes there, whatever the
+                // (rate-limited) reading of the whole table finds
+                Node owner = nodeAt(new RedisConfig.Address(moved.getTargetNode().getHost(), moved.getTargetNode().getPort()));
+                synchronized (this) {
+                    Node[] table = bySlot.clone();
+                    table[moved.getSlot()] = owner;
+                    bySlot = table;
+                }
+            } else if (!(why instanceof redis.clients.jedis.exceptions.JedisRedirectionException)) {
+                n.reset();
+            }
             refresh(false);
         }
 
-        /** Reads the slot table again; {@code force}: even if it was read less than 100 ms ago. */
-        private synchronized void refresh(boolean force) {
-            long now = System.nanoTime();
-            if (!force && refreshedAt != 0 && now - refreshedAt < REFRESH_AT_MOST_EVERY_NANOS) {
+        /**
+         * Reads the slot table again, from the first node that answers, within the call's deadline
+         * (each connection within what is left of it); {@code force}: even if it was read less than
+         * 100 ms ago. One call reads at a time; the others go on with the table they have, or, if
+         * they need one, wait for it no longer than their own deadline.
+         */
+        private void refresh(boolean force) {
+            long deadline = Connections.lookupDeadline(config);
+            try {
+                if (!lock.tryLock(force ? Math.max(0, deadline - System.nanoTime()) : 0,
+                        java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    return; // another call is reading it
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 return;
             }
-            refreshedAt = now;
-            List<RedisConfig.Address> ask = new ArrayList<>();
-            // the primaries in use first (most likely up to date), then every other node known
-            for (Node node : bySlot) {
-                if (node != null && !ask.contains(node.address)) {
-                    ask.add(node.address);
-                }
-            }
-            for (RedisConfig.Address a : known) {
-                if (!ask.contains(a)) {
-                    ask.add(a);
-                }
-            }
-            JedisException last = null;
-            for (RedisConfig.Address a : ask) {
-                try (Jedis j = new Connections(config, a, x -> null).create()) {
-                    apply(a, j.clusterSlots());
+            try {
+                long now = System.nanoTime();
+                if (!force && refreshedAt != 0 && now - refreshedAt < REFRESH_AT_MOST_EVERY_NANOS) {
                     return;
-                } catch (JedisException | ClassCastException | IndexOutOfBoundsException e) {
-                    last = e instanceof JedisException je ? je : new JedisConnectionException(e.getMessage(), e);
                 }
-            }
-            if (last != null) {
-                LOG.log(System.Logger.Level.DEBUG, "no cluster node answered CLUSTER SLOTS: {0}", RedisSessionStore.reason(last));
+                refreshedAt = now;
+                List<RedisConfig.Address> ask = new ArrayList<>();
+                // the primaries in use first (most likely up to date), then every other node known
+                for (Node node : bySlot) {
+                    if (node != null && !ask.contains(node.address)) {
+                        ask.add(node.address);
+                    }
+                }
+                for (RedisConfig.Address a : known) {
+                    if (!ask.contains(a)) {
+                        ask.add(a);
+                    }
+                }
+                String last = null;
+                for (RedisConfig.Address a : ask) {
+                    if (deadline - System.nanoTime() <= 0) {
+                        last = last == null ? "no node answered within the timeout" : last;
+                        break;
+                    }
+                    try (Jedis j = new Connections(config, a, x -> null).create()) {
+                        apply(a, j.clusterSlots());
+                        lastError = null;
+                        return;
+                    } catch (JedisException | ClassCastException | IndexOutOfBoundsException e) {
+                        last = "asking " + a + " for the slot table: " + RedisSessionStore.reason(
+                                e instanceof JedisException je ? je : new JedisConnectionException(e.getMessage(), e));
+                    }
+                }
+                lastError = last;
+                if (last != null) {
+                    LOG.log(System.Logger.Level.DEBUG, "no cluster node answered CLUSTER SLOTS: {0}", last);
+                }
+            } finally {
+                lock.unlock();
             }
         }
 

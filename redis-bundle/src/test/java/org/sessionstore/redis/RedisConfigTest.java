@@ -76,6 +76,8 @@ class RedisConfigTest {
         assertBad("db", Map.of("cluster_nodes", "h:2", "db", "3"), "only database 0");
         assertBad("min_replicas_ack", Map.of("min_replicas_ack", "17"), "from 0 to 16");
         assertBad("cluster_nodes", Map.of("cluster_nodes", " , "), "names no host:port");
+        assertBad("master_name", Map.of("cluster_nodes", "h:1", "master_name", "m"), "needs only cluster_nodes");
+        assertBad("session_prefix", Map.of("cluster_nodes", "h:1", "session_prefix", "app{x}:s:"), "one slot");
         StoreConfigException e = assertThrows(StoreConfigException.class,
                 () -> RedisConfig.from(Map.of("sentinels", "redis://:Pw0rd@h:1", "master_name", "m")));
         assertTrue(!e.getMessage().contains("Pw0rd") && e.getMessage().contains("items separated by commas"),

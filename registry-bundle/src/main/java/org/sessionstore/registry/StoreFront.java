@@ -253,6 +253,11 @@ final class StoreFront implements SessionStore {
     }
 
     @Override
+    public int deleteSessionsBySubject(String sub) {
+        return call(s -> s.deleteSessionsBySubject(sub));
+    }
+
+    @Override
     public int cleanExpired() {
         return call(SessionStore::cleanExpired);
     }

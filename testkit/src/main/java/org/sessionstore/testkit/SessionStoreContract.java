@@ -15,6 +15,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +26,7 @@ import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StateEntry;
 import org.sessionstore.api.StoreUnavailableException;
+import org.sessionstore.api.TransferableStore;
 
 /**
  * The conformance suite of {@link SessionStore}: every backend, ours or a third party's, extends
@@ -425,6 +427,122 @@ public abstract class SessionStoreContract {
         assertThrows(IllegalArgumentException.class, () -> store.cleanExpiredStates(Duration.ofSeconds(-1)));
         assertThrows(IllegalArgumentException.class, () -> store.addStateEntry("s", null, "r", "u", "v"));
         assertThrows(IllegalArgumentException.class, () -> store.validateAndRemoveState("s", null));
+    }
+
+    // --- revoke by subject ---------------------------------------------------------------
+
+    private Session sessionOf(String id, String sub, Duration ttl) {
+        Instant now = clock.instant();
+        return new Session(id, "user-" + id, sub, now, now.plus(ttl), "at-" + id, "it-" + id, null);
+    }
+
+    /** Sign out everywhere: every live session of the subject goes, no other, and the count says how many. */
+    @Test
+    void deleteSessionsBySubjectRemovesEveryLiveSessionOfThatSubjectOnly() {
+        store.addSession(sessionOf("a1", "alice", Duration.ofHours(1)));
+        store.addSession(sessionOf("a2", "alice", Duration.ofHours(2)));
+        store.addSession(sessionOf("a3", "alice", Duration.ofHours(1)));
+        store.addSession(sessionOf("a3", "carol", Duration.ofHours(1))); // a3 now belongs to carol
+        store.addSession(sessionOf("old", "alice", Duration.ofMinutes(1)));
+        store.addSession(sessionOf("b1", "bob", Duration.ofHours(1)));
+        store.addSession(sessionOf("n1", null, Duration.ofHours(1)));
+        store.addSession(sessionOf("x1", "alice2", Duration.ofHours(1)));
+        clock.advance(Duration.ofMinutes(2)); // "old" has expired
+        assertEquals(2, store.deleteSessionsBySubject("alice"), "a1 and a2 are alice's live sessions");
+        assertFalse(store.sessionExists("a1"));
+        assertFalse(store.sessionExists("a2"));
+        for (String kept : List.of("a3", "b1", "n1", "x1")) {
+            assertTrue(store.sessionExists(kept), kept + " is not alice's and was removed");
+        }
+        assertEquals(4, store.getSessionCount());
+        assertEquals(0, store.deleteSessionsBySubject("alice"));
+        assertEquals(0, store.deleteSessionsBySubject("nobody"));
+        store.addSession(sessionOf("a4", "alice", Duration.ofHours(1)));
+        assertEquals(1, store.deleteSessionsBySubject("alice"), "a session added after a revocation is revoked next time");
+        assertThrows(IllegalArgumentException.class, () -> store.deleteSessionsBySubject(null));
+        assertThrows(IllegalArgumentException.class, () -> store.deleteSessionsBySubject("  "));
+    }
+
+    /**
+     * Revoking while the subject signs in on other threads: every session whose add returned before
+     * the revocation started is gone when it returns.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aRevocationRacingNewSignInsRemovesEverySessionAddedBeforeIt() throws Exception {
+        ConcurrentLinkedQueue<String> added = new ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> writers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int n = t;
+            Thread w = new Thread(() -> {
+                // at most 400 sessions each, so a slow backend's checks stay short
+                for (int i = 0; !stop.get() && i < 400; i++) {
+                    String id = "r" + n + "-" + i;
+                    store.addSession(sessionOf(id, i % 2 == 0 ? "eve" : "other", Duration.ofHours(1)));
+                    if (i % 2 == 0) {
+                        added.add(id);
+                    }
+                }
+            });
+            writers.add(w);
+            w.start();
+        }
+        try {
+            for (int round = 0; round < 5; round++) {
+                Thread.sleep(30);
+                List<String> before = List.copyOf(added);
+                store.deleteSessionsBySubject("eve");
+                for (String id : before) {
+                    assertFalse(store.sessionExists(id), id + " was added before the revocation and survived it");
+                }
+            }
+        } finally {
+            stop.set(true);
+            for (Thread w : writers) {
+                w.join();
+            }
+        }
+    }
+
+    // --- transfer (for stores that implement TransferableStore) -----------------------------
+
+    /**
+     * A {@link TransferableStore} reads out its live sessions and pending states (never an expired
+     * one), and imports a state with its original creation time, so a copy expires when the
+     * original would have. Stores that do not implement it skip this test.
+     */
+    @Test
+    void aTransferableStoreReadsOutWhatIsLiveAndImportsStatesWithTheirAge() {
+        if (!(store instanceof TransferableStore t)) {
+            return;
+        }
+        store.addSession(session("live1", Duration.ofHours(1)));
+        store.addSession(session("live2", Duration.ofHours(2)));
+        store.addSession(session("soon", Duration.ofMinutes(1)));
+        store.addStateEntry("st1", "ua", "https://app/1", "http://up", "v1");
+        clock.advance(Duration.ofMinutes(2));
+        java.util.Set<String> ids;
+        try (Stream<Session> live = t.liveSessions()) {
+            ids = live.map(Session::id).collect(java.util.stream.Collectors.toSet());
+        }
+        assertEquals(java.util.Set.of("live1", "live2"), ids, "liveSessions() returned an expired session or missed one");
+        List<StateEntry> states;
+        try (Stream<StateEntry> live = t.liveStates()) {
+            states = live.toList();
+        }
+        assertEquals(1, states.size());
+        assertEquals("https://app/1", states.get(0).requestUrl());
+
+        Instant created = clock.instant().minus(stateTtl()).plusSeconds(30);
+        t.importState(new StateEntry("imported", created, "ua", "https://app/i", "http://up", "vi"));
+        Optional<StateEntry> back = store.validateAndRemoveState("imported", "ua");
+        assertEquals(created.toEpochMilli(), back.orElseThrow().createdAt().toEpochMilli(),
+                "importState kept the creation time");
+        t.importState(new StateEntry("stale", created, "ua", "r", "u", "v"));
+        clock.advance(Duration.ofSeconds(31));
+        assertEquals(Optional.empty(), store.validateAndRemoveState("stale", "ua"),
+                "an imported state expires when the original would have");
     }
 
     // --- lifecycle ------------------------------------------------------------------------

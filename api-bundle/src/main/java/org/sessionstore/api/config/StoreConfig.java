@@ -16,8 +16,10 @@ import org.sessionstore.api.StoreConfigException;
  * never repeated. Values may be strings (as written in a {@code .cfg} file or YAML) or typed.
  *
  * <pre>
- * StoreConfig c = StoreConfig.of("redis", config, Set.of("addr", "db", "ttl"));
- * Duration ttl = c.duration("ttl", Duration.ofHours(24));
+ * StoreConfig c = StoreConfig.of("file", config, Set.of("dir", "ttl", "max_sessions"));
+ * String dir = c.string("dir", "data/sessions");
+ * Duration ttl = c.duration("ttl", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(365));
+ * long max = c.number("max_sessions", 100_000, 1, 10_000_000);
  * </pre>
  */
 public final class StoreConfig {

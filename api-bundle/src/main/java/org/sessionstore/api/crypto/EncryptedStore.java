@@ -145,6 +145,11 @@ public class EncryptedStore implements SessionStore {
     }
 
     @Override
+    public int deleteSessionsBySubject(String sub) {
+        return backend.deleteSessionsBySubject(sub); // the subject is stored in clear, as it is an index
+    }
+
+    @Override
     public int cleanExpired() {
         return backend.cleanExpired();
     }

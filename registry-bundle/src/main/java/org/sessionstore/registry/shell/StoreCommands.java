@@ -37,7 +37,7 @@ import org.sessionstore.registry.SessionStoreRegistry;
     "osgi.command.scope=sessionstore",
     "osgi.command.function=types", "osgi.command.function=info", "osgi.command.function=use",
     "osgi.command.function=count", "osgi.command.function=add", "osgi.command.function=get",
-    "osgi.command.function=delete", "osgi.command.function=clean"})
+    "osgi.command.function=delete", "osgi.command.function=clean", "osgi.command.function=revoke"})
 public class StoreCommands {
 
     static final Duration DEFAULT_TTL = Duration.ofHours(1);
@@ -232,6 +232,17 @@ public class StoreCommands {
     public String delete(@Descriptor("session id") String id) {
         return store().deleteSession(id) ? "deleted session " + Redaction.printable(id)
                 : "no session '" + Redaction.printable(id) + "'";
+    }
+
+    @Descriptor("remove every session of a subject (sign out everywhere)")
+    public String revoke(@Descriptor("the subject (sub) whose sessions go") String sub) {
+        int n;
+        try {
+            n = store().deleteSessionsBySubject(sub);
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
+        return "revoked " + n + " session" + (n == 1 ? "" : "s") + " of subject '" + Redaction.printable(sub) + "'";
     }
 
     @Descriptor("remove expired sessions, and states past the store's state_ttl")

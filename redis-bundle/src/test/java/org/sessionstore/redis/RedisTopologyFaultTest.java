@@ -1,0 +1,206 @@
+package org.sessionstore.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.junit.jupiter.api.Test;
+import org.sessionstore.api.Session;
+import org.sessionstore.api.StoreUnavailableException;
+import org.sessionstore.testkit.MutableClock;
+import org.sessionstore.testkit.RedisCluster;
+import org.sessionstore.testkit.RedisSentinels;
+import org.sessionstore.testkit.RedisServer;
+
+/**
+ * Faults of the topologies that are not a failover (found in review): writes waiting for a replica
+ * that is not there, sentinels that hang, a cluster slot caught half-way through a resharding.
+ */
+class RedisTopologyFaultTest {
+
+    private final MutableClock clock = new MutableClock(Instant.now());
+
+    private Session session(String id) {
+        Instant now = clock.instant();
+        return new Session(id, "user-" + id, "sub-" + id, now, now.plusSeconds(3600), "at-" + id, "it-" + id, null);
+    }
+
+    private static List<Thread> start(int n, java.util.function.IntConsumer body) {
+        List<Thread> out = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            int k = t;
+            Thread th = new Thread(() -> body.accept(k));
+            out.add(th);
+            th.start();
+        }
+        return out;
+    }
+
+    /**
+     * Defect: with min_replicas_ack and no replica, reads batched with the writes waited for their
+     * WAIT and timed out; a delete of nothing and the consumption of an absent state failed too.
+     */
+    @Test
+    void withNoReplicaWritesFailClearlyWhileReadsAnswerAtOnce() throws Exception {
+        try (RedisServer server = new RedisServer("--appendonly", "no");
+                RedisSessionStore plain = RedisSessionStoreTest.store(server, clock);
+                RedisSessionStore acked = RedisSessionStoreTest.store(server, clock, "min_replicas_ack", "1",
+                        "timeout", "1s")) {
+            plain.addSession(session("there"));
+            ConcurrentLinkedQueue<String> writes = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<String> reads = new ConcurrentLinkedQueue<>();
+            List<Thread> all = new ArrayList<>(start(4, t -> {
+                for (int k = 0; k < 3; k++) {
+                    try {
+                        acked.addSession(session("w" + t + "-" + k));
+                        writes.add("acknowledged without a replica");
+                    } catch (StoreUnavailableException e) {
+                        writes.add(e.getMessage());
+                    }
+                }
+            }));
+            all.addAll(start(4, t -> {
+                for (int k = 0; k < 20; k++) {
+                    long started = System.nanoTime();
+                    try {
+                        boolean found = acked.sessionExists("there");
+                        long ms = (System.nanoTime() - started) / 1_000_000;
+                        reads.add(found ? (ms < 500 ? "ok" : "slow " + ms + " ms") : "not found");
+                    } catch (StoreUnavailableException e) {
+                        reads.add(e.getMessage());
+                    }
+                }
+            }));
+            for (Thread t : all) {
+                t.join();
+            }
+            assertTrue(reads.stream().allMatch("ok"::equals), "reads waited for the writes' WAIT: "
+                    + reads.stream().filter(r -> !r.equals("ok")).limit(3).toList());
+            assertEquals(12, writes.size());
+            for (String w : writes) {
+                assertTrue(w.contains("min_replicas_ack") && !w.contains("\n"), w);
+            }
+            // nothing changed, nothing to lose: no replica needed
+            assertFalse(acked.deleteSession("never-there"));
+            assertTrue(acked.validateAndRemoveState("no-such-state", "ua").isEmpty());
+            assertTrue(acked.sessionExists("there"));
+        }
+    }
+
+    /** Defect: lookups of the primary were not bounded by the call's deadline and queued behind one lock. */
+    @Test
+    void hungSentinelsFailEveryCallWithinItsTimeout() throws Exception {
+        try (RedisSentinels topology = new RedisSentinels();
+                RedisSessionStore store = new RedisSessionStore(RedisConfig.from(Map.of("sentinels",
+                        topology.sentinelAddrs(), "master_name", RedisSentinels.MASTER_NAME, "timeout", "500ms")), clock)) {
+            for (RedisServer s : topology.sentinels()) {
+                s.pause();
+            }
+            ConcurrentLinkedQueue<Long> took = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<String> messages = new ConcurrentLinkedQueue<>();
+            try {
+                for (Thread t : start(8, t -> {
+                    long started = System.nanoTime();
+                    try {
+                        store.getSession("a");
+                        messages.add("answered without a primary");
+                    } catch (StoreUnavailableException e) {
+                        messages.add(e.getMessage());
+                    }
+                    took.add((System.nanoTime() - started) / 1_000_000);
+                })) {
+                    t.join();
+                }
+            } finally {
+                for (RedisServer s : topology.sentinels()) {
+                    s.resume();
+                }
+            }
+            long longest = took.stream().mapToLong(Long::longValue).max().orElseThrow();
+            System.out.println("3 hung sentinels, 8 callers, timeout 500ms: longest call " + longest + " ms; " + messages.peek());
+            assertTrue(longest < 1_000, "a call took " + longest + " ms under a 500 ms timeout");
+            for (String m : messages) {
+                assertTrue(m.contains("is unavailable") && m.contains("sentinel") && !m.contains("\n"), m);
+            }
+            store.addSession(session("after"));
+            assertTrue(store.sessionExists("after"), "the store goes on once the sentinels answer");
+        }
+    }
+
+    /**
+     * Defect: with a slot half moved (some entries on the target, the index still on the source,
+     * then the index moved too), listing skipped the bucket and counting failed until the move ended.
+     */
+    @Test
+    void aSlotCaughtHalfWayThroughAReshardingHidesNoSession() throws Exception {
+        try (RedisCluster cluster = new RedisCluster(3, 0);
+                RedisSessionStore store = new RedisSessionStore(RedisConfig.from(Map.of("cluster_nodes",
+                        cluster.nodes().get(0).addr(), "timeout", "1s")), clock)) {
+            Layout layout = new Layout("session:", "state:", true);
+            List<String> ids = new ArrayList<>();
+            String index = null;
+            for (int i = 0; ids.size() < 20; i++) {
+                String id = "m" + i;
+                if (index == null) {
+                    index = layout.sessionIndex(id);
+                }
+                if (layout.sessionIndex(id).equals(index)) {
+                    ids.add(id);
+                }
+            }
+            for (String id : ids) {
+                store.addSession(session(id));
+            }
+            store.addSession(session("elsewhere-" + index.hashCode()));
+            int slot = redis.clients.jedis.util.JedisClusterCRC16.getSlot(index);
+            RedisServer source = null;
+            RedisServer target = null;
+            for (RedisServer n : cluster.nodes()) {
+                if (!n.command("CLUSTER COUNTKEYSINSLOT " + slot).startsWith(":0")) {
+                    source = n;
+                }
+            }
+            for (RedisServer n : cluster.nodes()) {
+                if (n != source && target == null) {
+                    target = n;
+                }
+            }
+            assertTrue(target.command("CLUSTER SETSLOT " + slot + " IMPORTING " + myId(source)).startsWith("+OK"));
+            assertTrue(source.command("CLUSTER SETSLOT " + slot + " MIGRATING " + myId(target)).startsWith("+OK"));
+            for (int i = 0; i < 10; i++) {
+                assertTrue(source.command("MIGRATE 127.0.0.1 " + target.port() + " \"" + layout.sessionKey(ids.get(i))
+                        + "\" 0 5000").startsWith("+OK"));
+            }
+            assertEquals(21, store.getSessionCount(), "half the entries moved");
+            assertEquals(21, store.liveSessions().count(), "half the entries moved");
+            assertTrue(store.getSession(ids.get(0)).isPresent() && store.getSession(ids.get(15)).isPresent());
+
+            assertTrue(source.command("MIGRATE 127.0.0.1 " + target.port() + " \"" + index + "\" 0 5000").startsWith("+OK"));
+            assertEquals(21, store.getSessionCount(), "the index moved, half the entries not");
+            assertEquals(21, store.liveSessions().count(), "the index moved, half the entries not");
+            assertTrue(store.getSession(ids.get(15)).isPresent());
+
+            // the rest, as a resharding tool moves them, then the slot changes hands
+            for (int i = 10; i < 20; i++) {
+                assertTrue(source.command("MIGRATE 127.0.0.1 " + target.port() + " \"" + layout.sessionKey(ids.get(i))
+                        + "\" 0 5000").startsWith("+OK"));
+            }
+            for (RedisServer n : cluster.nodes()) {
+                n.command("CLUSTER SETSLOT " + slot + " NODE " + myId(target));
+            }
+            assertEquals(21, store.getSessionCount(), "after the move");
+            assertEquals(21, store.liveSessions().count(), "after the move");
+            assertEquals(0, store.cleanExpired());
+        }
+    }
+
+    private static String myId(RedisServer s) throws Exception {
+        return s.command("CLUSTER MYID").split("\r\n")[1];
+    }
+}
