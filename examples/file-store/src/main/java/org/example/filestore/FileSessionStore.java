@@ -82,7 +82,9 @@ public final class FileSessionStore implements SessionStore {
         p.setProperty("id", session.id());
         put(p, "username", session.username());
         put(p, "sub", session.sub());
-        p.setProperty("issued_at", Long.toString(session.issuedAt().toEpochMilli()));
+        if (session.issuedAt() != null) {
+            p.setProperty("issued_at", Long.toString(session.issuedAt().toEpochMilli()));
+        }
         p.setProperty("expires_at", Long.toString(session.expiresAt().toEpochMilli()));
         put(p, "access_token", session.accessToken());
         put(p, "id_token", session.idToken());
@@ -106,7 +108,8 @@ public final class FileSessionStore implements SessionStore {
             return Optional.empty();
         }
         return Optional.of(new Session(p.getProperty("id"), p.getProperty("username"), p.getProperty("sub"),
-                Instant.ofEpochMilli(Long.parseLong(p.getProperty("issued_at"))), expires, p.getProperty("access_token"),
+                p.getProperty("issued_at") == null ? null : Instant.ofEpochMilli(Long.parseLong(p.getProperty("issued_at"))),
+                expires, p.getProperty("access_token"),
                 p.getProperty("id_token"), p.getProperty("code_verifier")));
     }
 

@@ -1,0 +1,487 @@
+package org.sessionstore.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import javax.sql.DataSource;
+
+import org.apache.commons.pool2.BasePooledObjectFactory;
+import org.apache.commons.pool2.PooledObject;
+import org.apache.commons.pool2.impl.DefaultPooledObject;
+import org.apache.commons.pool2.impl.GenericObjectPool;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.sessionstore.api.Ids;
+import org.sessionstore.api.Session;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.StateEntry;
+import org.sessionstore.api.StoreUnavailableException;
+import org.sessionstore.api.TransferableStore;
+
+/**
+ * Sessions and states in PostgreSQL: a table of sessions (indexed by expiry and by subject) and a
+ * table of states (indexed by creation), created or upgraded at start ({@link Schema}).
+ *
+ * <ul>
+ * <li>An add is one {@code INSERT … ON CONFLICT (id) DO UPDATE}; an expired session is not kept
+ * and removes the one it replaces.</li>
+ * <li>A read never returns an expired row ({@code expires_at > now} in every query), cleaned or not.</li>
+ * <li>{@code validateAndRemoveState} is one {@code DELETE … RETURNING}: of any number of callers on
+ * any number of nodes sharing the database, exactly one gets the row.</li>
+ * <li>{@code count} and {@code cleanExpired} go through the expiry index ({@code count} forbids
+ * the planner a sequential scan for its one statement), {@code deleteSessionsBySubject} through
+ * the subject index.</li>
+ * </ul>
+ *
+ * <p>Every call holds one pooled connection (at most {@code pool_size}, waited for no longer than
+ * {@code timeout}); each connection runs with {@code statement_timeout = timeout}, so a slow or
+ * locked statement is cancelled by the server. A connection that failed is dropped, and the next
+ * call makes a new one: the store recovers by itself when the database returns.
+ */
+final class JdbcSessionStore implements SessionStore, TransferableStore {
+
+    private final JdbcConfig config;
+    private final Clock clock;
+    private final Schema schema;
+    private final GenericObjectPool<Connection> pool;
+    private volatile boolean ready;
+    private volatile boolean closed;
+
+    JdbcSessionStore(JdbcConfig config, DataSource dataSource, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.schema = new Schema(config.tablePrefix());
+        GenericObjectPoolConfig<Connection> pc = new GenericObjectPoolConfig<>();
+        pc.setMaxTotal(config.poolSize());
+        pc.setMaxIdle(config.poolSize());
+        pc.setMinIdle(0);
+        pc.setBlockWhenExhausted(true);
+        pc.setJmxEnabled(false);
+        pc.setTimeBetweenEvictionRuns(Duration.ofMillis(-1));
+        this.pool = new GenericObjectPool<>(new BasePooledObjectFactory<>() {
+            @Override
+            public Connection create() throws SQLException {
+                Connection c = dataSource.getConnection();
+                try (Statement s = c.createStatement()) {
+                    c.setAutoCommit(true);
+                    s.execute("SET statement_timeout = " + config.timeout().toMillis());
+                } catch (SQLException e) {
+                    c.close();
+                    throw e;
+                }
+                return c;
+            }
+
+            @Override
+            public PooledObject<Connection> wrap(Connection c) {
+                return new DefaultPooledObject<>(c);
+            }
+
+            @Override
+            public void destroyObject(PooledObject<Connection> p) throws SQLException {
+                p.getObject().close();
+            }
+        }, pc);
+        try {
+            ensureSchema();
+        } catch (StoreUnavailableException down) {
+            // the database is down at start: the store is made anyway and the first call that
+            // reaches it creates the tables (as the redis store is made while Redis is down)
+        }
+    }
+
+    /** A unit of work on one connection. */
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T sql(String what, Work<T> work) {
+        if (closed) {
+            throw new StoreUnavailableException("the jdbc session store is closed; use the store the registry publishes");
+        }
+        if (!ready) {
+            ensureSchema();
+        }
+        return onConnection(what, work);
+    }
+
+    private <T> T onConnection(String what, Work<T> work) {
+        Connection c;
+        try {
+            c = pool.borrowObject(config.timeout());
+        } catch (NoSuchElementException busy) {
+            throw new StoreUnavailableException("postgresql at " + config.where() + " is unavailable for " + what
+                    + ": all " + config.poolSize() + " connections (pool_size) stayed busy for the whole timeout ("
+                    + org.sessionstore.api.config.Durations.format(config.timeout()) + ")");
+        } catch (Exception e) {
+            throw unavailable(what, e);
+        }
+        boolean broken = false;
+        try {
+            return work.run(c);
+        } catch (SQLException e) {
+            broken = connectionLost(e);
+            if (!broken) {
+                try {
+                    if (!c.getAutoCommit()) {
+                        c.rollback();
+                        c.setAutoCommit(true);
+                    }
+                } catch (SQLException rollbackFailed) {
+                    broken = true;
+                }
+            }
+            throw unavailable(what, e);
+        } finally {
+            try {
+                if (broken) {
+                    pool.invalidateObject(c);
+                } else {
+                    pool.returnObject(c);
+                }
+            } catch (Exception closedMeanwhile) {
+                // the pool is closed, or the connection could not be closed: nothing more to do
+            }
+        }
+    }
+
+    private synchronized void ensureSchema() {
+        if (ready) {
+            return;
+        }
+        onConnection("creating its tables", c -> {
+            schema.ensure(c);
+            return null;
+        });
+        ready = true;
+    }
+
+    /** SQLSTATE class 08 (connection exception) and 57P (server shutting down): the connection is gone. */
+    private static boolean connectionLost(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("57P")
+                || e instanceof java.sql.SQLRecoverableException || e instanceof java.sql.SQLNonTransientConnectionException;
+    }
+
+    private StoreUnavailableException unavailable(String what, Exception e) {
+        if (e instanceof Schema.SchemaException s) {
+            return new StoreUnavailableException("postgresql at " + config.where() + ": " + s.getMessage());
+        }
+        String state = e instanceof SQLException s ? s.getSQLState() : null;
+        String reason;
+        if ("57014".equals(state)) {
+            reason = "no answer within the timeout (statement_timeout "
+                    + org.sessionstore.api.config.Durations.format(config.timeout()) + ")";
+        } else if ("28P01".equals(state) || "28000".equals(state)) {
+            reason = "the login was refused; check the jdbc store keys 'user' and 'password'";
+        } else if ("3D000".equals(state)) {
+            reason = "the database in 'url' does not exist; create it, or name another";
+        } else {
+            String m = String.valueOf(e.getMessage());
+            int nl = m.indexOf('\n');
+            reason = (nl < 0 ? m : m.substring(0, nl)) + (state == null ? "" : " (SQLSTATE " + state + ")");
+        }
+        return new StoreUnavailableException("postgresql at " + config.where() + " is unavailable for " + what + " (timeout "
+                + org.sessionstore.api.config.Durations.format(config.timeout()) + "): " + reason);
+    }
+
+    // --- sessions ---------------------------------------------------------------------------
+
+    @Override
+    public void addSession(Session session) {
+        Ids.requireNonNull(session, "session");
+        long now = clock.millis();
+        long expires = session.expiresAt().toEpochMilli();
+        if (expires <= now) {
+            sql("removing an expired session", c -> {
+                try (PreparedStatement p = c.prepareStatement(schema.deleteSession)) {
+                    p.setString(1, session.id());
+                    p.executeUpdate();
+                }
+                return null;
+            });
+            return;
+        }
+        // the row lives until the session's end, capped by ttl
+        long keepUntil = Math.min(expires, now + config.ttl().toMillis());
+        sql("adding a session", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.upsertSession)) {
+                p.setString(1, session.id());
+                text(p, 2, session.username());
+                text(p, 3, session.sub());
+                if (session.issuedAt() == null) {
+                    p.setNull(4, Types.BIGINT);
+                } else {
+                    p.setLong(4, session.issuedAt().toEpochMilli());
+                }
+                p.setLong(5, expires);
+                p.setLong(6, keepUntil);
+                text(p, 7, session.accessToken());
+                text(p, 8, session.idToken());
+                text(p, 9, session.codeVerifier());
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static void text(PreparedStatement p, int i, String v) throws SQLException {
+        if (v == null) {
+            p.setNull(i, Types.VARCHAR);
+        } else {
+            p.setString(i, v);
+        }
+    }
+
+    @Override
+    public Optional<Session> getSession(String id) {
+        Ids.require(id, "session id");
+        long now = clock.millis();
+        return sql("reading a session", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.selectSession)) {
+                p.setString(1, id);
+                p.setLong(2, now);
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? Optional.of(session(r)) : Optional.<Session>empty();
+                }
+            }
+        });
+    }
+
+    private static Session session(ResultSet r) throws SQLException {
+        long issued = r.getLong("issued_at");
+        Instant issuedAt = r.wasNull() ? null : Instant.ofEpochMilli(issued);
+        return new Session(r.getString("id"), r.getString("username"), r.getString("sub"),
+                issuedAt, Instant.ofEpochMilli(r.getLong("expires_at")),
+                r.getString("access_token"), r.getString("id_token"), r.getString("code_verifier"));
+    }
+
+    @Override
+    public boolean deleteSession(String id) {
+        Ids.require(id, "session id");
+        long now = clock.millis();
+        return sql("deleting a session", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.deleteSessionReturning)) {
+                p.setString(1, id);
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() && r.getLong(1) > now;
+                }
+            }
+        });
+    }
+
+    @Override
+    public int deleteSessionsBySubject(String sub) {
+        if (sub == null || sub.isBlank()) {
+            throw new IllegalArgumentException("subject must not be null or blank");
+        }
+        long now = clock.millis();
+        return sql("revoking the sessions of a subject", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.deleteBySubject)) {
+                p.setString(1, sub);
+                p.setLong(2, now);
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    return r.getInt(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public int cleanExpired() {
+        long now = clock.millis();
+        return sql("cleaning expired sessions", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.cleanSessions)) {
+                p.setLong(1, now);
+                return p.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public Optional<String> getField(String id, String field) {
+        Session.requireField(field);
+        return getSession(id).flatMap(s -> s.field(field));
+    }
+
+    @Override
+    public long getSessionCount() {
+        long now = clock.millis();
+        return sql("counting sessions", c -> {
+            // the planner may not pick a sequential scan for this one statement: the count reads the expiry index
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LOCAL enable_seqscan = off");
+                try (ResultSet r = s.executeQuery(schema.countSessions(now))) {
+                    r.next();
+                    long n = r.getLong(1);
+                    c.commit();
+                    return n;
+                }
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
+    }
+
+    @Override
+    public boolean sessionExists(String id) {
+        Ids.require(id, "session id");
+        long now = clock.millis();
+        return sql("reading a session", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.existsSession)) {
+                p.setString(1, id);
+                p.setLong(2, now);
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next();
+                }
+            }
+        });
+    }
+
+    // --- states -----------------------------------------------------------------------------
+
+    @Override
+    public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier) {
+        Ids.require(state, "state");
+        Ids.requireNonNull(userAgent, "userAgent");
+        importState(new StateEntry(state, Instant.ofEpochMilli(clock.millis()), userAgent, requestUrl, upstreamUrl,
+                codeVerifier));
+    }
+
+    @Override
+    public void importState(StateEntry e) {
+        Ids.requireNonNull(e, "entry");
+        sql("adding a state", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.upsertState)) {
+                p.setString(1, e.state());
+                p.setLong(2, e.createdAt().toEpochMilli());
+                p.setString(3, e.userAgent());
+                text(p, 4, e.requestUrl());
+                text(p, 5, e.upstreamUrl());
+                text(p, 6, e.codeVerifier());
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
+        Ids.require(state, "state");
+        Ids.requireNonNull(userAgent, "userAgent");
+        long now = clock.millis();
+        Optional<StateEntry> taken = sql("consuming a state", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.consumeState)) {
+                p.setString(1, state);
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? Optional.of(state(r)) : Optional.<StateEntry>empty();
+                }
+            }
+        });
+        // consumed whatever the outcome: too old, or another browser, it is gone all the same
+        return taken.filter(e -> e.createdAt().toEpochMilli() + config.stateTtl().toMillis() >= now
+                && e.userAgent().equals(userAgent));
+    }
+
+    private static StateEntry state(ResultSet r) throws SQLException {
+        return new StateEntry(r.getString("state"), Instant.ofEpochMilli(r.getLong("created_at")),
+                r.getString("user_agent"), r.getString("request_url"), r.getString("upstream_url"),
+                r.getString("code_verifier"));
+    }
+
+    @Override
+    public int cleanExpiredStates(Duration maxAge) {
+        Ids.requireNonNull(maxAge, "maxAge");
+        if (maxAge.isNegative()) {
+            throw new IllegalArgumentException("maxAge must not be negative: " + maxAge);
+        }
+        long cutoff = clock.millis() - Math.min(maxAge.toMillis(), config.stateTtl().toMillis());
+        return sql("cleaning old states", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.cleanStates)) {
+                p.setLong(1, cutoff);
+                return p.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public Optional<Duration> stateTtl() {
+        return Optional.of(config.stateTtl());
+    }
+
+    // --- transfer ---------------------------------------------------------------------------
+
+    @Override
+    public Stream<Session> liveSessions() {
+        long now = clock.millis();
+        List<Session> all = sql("listing sessions", c -> {
+            List<Session> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement(schema.liveSessions)) {
+                p.setLong(1, now);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(session(r));
+                    }
+                }
+            }
+            return out;
+        });
+        return all.stream();
+    }
+
+    @Override
+    public Stream<StateEntry> liveStates() {
+        long from = clock.millis() - config.stateTtl().toMillis();
+        List<StateEntry> all = sql("listing states", c -> {
+            List<StateEntry> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement(schema.liveStates)) {
+                p.setLong(1, from);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(state(r));
+                    }
+                }
+            }
+            return out;
+        });
+        return all.stream();
+    }
+
+    /** The rows live in the database, which a successor of the same type reaches too. */
+    @Override
+    public boolean handOffOnUpgrade() {
+        return false;
+    }
+
+    @Override
+    public Map<String, String> details() {
+        return Map.of("postgresql", config.where() + ", tables " + config.tablePrefix() + "sessions and "
+                + config.tablePrefix() + "states (schema version " + Schema.VERSION + "), " + pool.getNumActive()
+                + " of " + config.poolSize() + " connections in use");
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        pool.close();
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcSessionStore[" + config + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,43 @@
+package org.sessionstore.jdbc;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The jdbc backend's keys as a config editor and {@code sessionstore:types -v} show them. Values
+ * set under PID {@code sessionstore.jdbc} are the defaults of every jdbc store; the keys under PID
+ * {@code sessionstore} win over them.
+ */
+@ObjectClassDefinition(id = "sessionstore.jdbc", name = "Session Store: jdbc (PostgreSQL) backend",
+        description = "Defaults for the jdbc store's keys; the active store's own configuration (PID sessionstore) wins.")
+@interface JdbcStoreConfiguration {
+
+    @AttributeDefinition(name = "url", description = "PostgreSQL JDBC URL, such as jdbc:postgresql://db:5432/sessions"
+            + " (no password in it)")
+    String url() default JdbcConfig.DEFAULT_URL;
+
+    @AttributeDefinition(name = "user", required = false, description = "database user")
+    String user();
+
+    @AttributeDefinition(name = "password", type = AttributeType.PASSWORD, required = false,
+            description = "database password; never shown")
+    String password();
+
+    @AttributeDefinition(name = "table_prefix", description = "prefix of the store's tables (lower-case letters,"
+            + " digits, underscores)")
+    String table__prefix() default JdbcConfig.DEFAULT_TABLE_PREFIX;
+
+    @AttributeDefinition(name = "pool_size", description = "connections at most")
+    int pool__size() default JdbcConfig.DEFAULT_POOL_SIZE;
+
+    @AttributeDefinition(name = "timeout", description = "the longest a call waits for a connection, and each"
+            + " statement's statement_timeout, such as 2s")
+    String timeout() default JdbcConfig.DEFAULT_TIMEOUT;
+
+    @AttributeDefinition(name = "ttl", description = "the longest a session row counts, whatever its expiresAt, such as 24h")
+    String ttl() default JdbcConfig.DEFAULT_TTL;
+
+    @AttributeDefinition(name = "state_ttl", description = "how long a state can be validated, such as 10m")
+    String state__ttl() default JdbcConfig.DEFAULT_STATE_TTL;
+}

@@ -1,0 +1,133 @@
+package org.sessionstore.jdbc;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The tables and the statements of the jdbc store, for a {@code table_prefix} P:
+ *
+ * <pre>
+ * P schema_version (version integer)             -- the layout's version: 1
+ * P sessions (id text primary key, username text, sub text, issued_at bigint, expires_at bigint,
+ *             keep_until bigint, access_token text, id_token text, code_verifier text)
+ *   index P sessions_keep_until (keep_until)     -- count, clean
+ *   index P sessions_sub (sub)                   -- revoke by subject
+ * P states (state text primary key, created_at bigint, user_agent text, request_url text,
+ *           upstream_url text, code_verifier text)
+ *   index P states_created_at (created_at)       -- clean
+ * </pre>
+ *
+ * Instants are epoch milliseconds. {@code keep_until} is when the row stops counting: the
+ * session's end, capped by {@code ttl}. The tables are created at start, inside a transaction that
+ * holds an advisory lock of the prefix (two nodes starting at once do not race), and the version
+ * is checked: a newer layout than this code knows is an error, never overwritten.
+ */
+final class Schema {
+
+    /** The layout this code writes. */
+    static final int VERSION = 1;
+
+    /** The layout in the database is not one this code can use. */
+    static final class SchemaException extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        SchemaException(String message) {
+            super(message);
+        }
+    }
+
+    private final String p;
+    final String upsertSession;
+    final String selectSession;
+    final String existsSession;
+    final String deleteSession;
+    final String deleteSessionReturning;
+    final String deleteBySubject;
+    final String cleanSessions;
+    final String liveSessions;
+    final String upsertState;
+    final String consumeState;
+    final String cleanStates;
+    final String liveStates;
+
+    Schema(String prefix) {
+        this.p = prefix;
+        String sessions = p + "sessions";
+        String states = p + "states";
+        String columns = "id, username, sub, issued_at, expires_at, access_token, id_token, code_verifier";
+        upsertSession = "INSERT INTO " + sessions + " (id, username, sub, issued_at, expires_at, keep_until, access_token,"
+                + " id_token, code_verifier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                + " username = EXCLUDED.username, sub = EXCLUDED.sub, issued_at = EXCLUDED.issued_at,"
+                + " expires_at = EXCLUDED.expires_at, keep_until = EXCLUDED.keep_until,"
+                + " access_token = EXCLUDED.access_token, id_token = EXCLUDED.id_token,"
+                + " code_verifier = EXCLUDED.code_verifier";
+        selectSession = "SELECT " + columns + " FROM " + sessions + " WHERE id = ? AND keep_until > ?";
+        existsSession = "SELECT 1 FROM " + sessions + " WHERE id = ? AND keep_until > ?";
+        deleteSession = "DELETE FROM " + sessions + " WHERE id = ?";
+        deleteSessionReturning = "DELETE FROM " + sessions + " WHERE id = ? RETURNING keep_until";
+        deleteBySubject = "WITH gone AS (DELETE FROM " + sessions + " WHERE sub = ? RETURNING keep_until)"
+                + " SELECT count(*) FROM gone WHERE keep_until > ?";
+        cleanSessions = "DELETE FROM " + sessions + " WHERE keep_until <= ?";
+        liveSessions = "SELECT " + columns + " FROM " + sessions + " WHERE keep_until > ?";
+        upsertState = "INSERT INTO " + states + " (state, created_at, user_agent, request_url, upstream_url, code_verifier)"
+                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (state) DO UPDATE SET created_at = EXCLUDED.created_at,"
+                + " user_agent = EXCLUDED.user_agent, request_url = EXCLUDED.request_url,"
+                + " upstream_url = EXCLUDED.upstream_url, code_verifier = EXCLUDED.code_verifier";
+        consumeState = "DELETE FROM " + states + " WHERE state = ? RETURNING state, created_at, user_agent, request_url,"
+                + " upstream_url, code_verifier";
+        cleanStates = "DELETE FROM " + states + " WHERE created_at < ?";
+        liveStates = "SELECT state, created_at, user_agent, request_url, upstream_url, code_verifier FROM " + states
+                + " WHERE created_at > ?";
+    }
+
+    /** The count of live sessions, with {@code now} inlined (a number the store computed, never input). */
+    String countSessions(long now) {
+        return "SELECT count(*) FROM " + p + "sessions WHERE keep_until > " + now;
+    }
+
+    /** Creates the tables, or checks that those there are of a layout this code knows. */
+    void ensure(Connection c) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            // one node at a time, per prefix (the lock ends with the transaction)
+            s.execute("SELECT pg_advisory_xact_lock(" + lockKey() + ")");
+            s.execute("CREATE TABLE IF NOT EXISTS " + p + "schema_version (version integer NOT NULL)");
+            int found = 0;
+            try (ResultSet r = s.executeQuery("SELECT coalesce(max(version), 0) FROM " + p + "schema_version")) {
+                if (r.next()) {
+                    found = r.getInt(1);
+                }
+            }
+            if (found > VERSION) {
+                throw new SchemaException("the tables " + p + "* are of layout version " + found + ", newer than the "
+                        + VERSION + " this jdbc backend knows (written by a newer release); upgrade the jdbc backend,"
+                        + " or use another table_prefix. Nothing was changed.");
+            }
+            if (found < 1) {
+                s.execute("CREATE TABLE IF NOT EXISTS " + p + "sessions (id text PRIMARY KEY, username text,"
+                        + " sub text, issued_at bigint, expires_at bigint NOT NULL, keep_until bigint NOT NULL,"
+                        + " access_token text, id_token text, code_verifier text)");
+                s.execute("CREATE INDEX IF NOT EXISTS " + p + "sessions_keep_until ON " + p + "sessions (keep_until)");
+                s.execute("CREATE INDEX IF NOT EXISTS " + p + "sessions_sub ON " + p + "sessions (sub)");
+                s.execute("CREATE TABLE IF NOT EXISTS " + p + "states (state text PRIMARY KEY, created_at bigint NOT NULL,"
+                        + " user_agent text NOT NULL, request_url text, upstream_url text, code_verifier text)");
+                s.execute("CREATE INDEX IF NOT EXISTS " + p + "states_created_at ON " + p + "states (created_at)");
+                s.execute("INSERT INTO " + p + "schema_version (version) VALUES (" + VERSION + ")");
+            }
+            // a later layout adds its steps here: if (found < 2) { … ; UPDATE … SET version = 2 }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    private long lockKey() {
+        return ("sessionstore:" + p).hashCode() & 0xffffffffL;
+    }
+}

@@ -1,0 +1,199 @@
+package org.sessionstore.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sessionstore.api.Session;
+import org.sessionstore.api.StoreConfigException;
+import org.sessionstore.api.StoreUnavailableException;
+import org.sessionstore.testkit.MutableClock;
+
+/** The jdbc store against the real PostgreSQL: its schema, its plans, its errors. */
+class JdbcStoreTest {
+
+    private static Postgres pg;
+    private final MutableClock clock = new MutableClock(Instant.now());
+
+    @BeforeAll
+    static void start() {
+        pg = new Postgres();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        pg.close();
+    }
+
+    private JdbcSessionStore store(String... keyValues) {
+        JdbcConfig c = JdbcConfig.from(pg.config(keyValues));
+        return new JdbcSessionStore(c, Postgres.dataSource(c), clock);
+    }
+
+    private Session session(String id, String sub, Duration ttl) {
+        Instant now = clock.instant();
+        return new Session(id, "user-" + id, sub, now, now.plus(ttl), "at-" + id, "it-" + id, null);
+    }
+
+    @Test
+    void badKeysNameTheKeyAndNeverRepeatASecret() {
+        StoreConfigException e = assertThrows(StoreConfigException.class,
+                () -> JdbcConfig.from(Map.of("url", "jdbc:postgresql://h/db?user=u&password=Pg-Secret-1")));
+        assertEquals("url", e.key());
+        assertFalse(e.getMessage().contains("Pg-Secret-1"), e.getMessage());
+        assertEquals("url", assertThrows(StoreConfigException.class,
+                () -> JdbcConfig.from(Map.of("url", "jdbc:mysql://h/db"))).key());
+        assertEquals("table_prefix", assertThrows(StoreConfigException.class,
+                () -> JdbcConfig.from(Map.of("table_prefix", "x; DROP TABLE y"))).key());
+        assertEquals("pool_size", assertThrows(StoreConfigException.class,
+                () -> JdbcConfig.from(Map.of("pool_size", "0"))).key());
+        JdbcConfig c = JdbcConfig.from(Map.of("password", "Pg-Secret-2", "url", "jdbc:postgresql://h:5432/db?ssl=true"));
+        assertFalse(c.toString().contains("Pg-Secret-2"), c.toString());
+        assertEquals("jdbc:postgresql://h:5432/db", c.where());
+    }
+
+    @Test
+    void tablesOfANewerLayoutAreRefusedAndLeftAlone() throws Exception {
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE newer_schema_version (version integer NOT NULL)");
+            s.execute("INSERT INTO newer_schema_version VALUES (7)");
+        }
+        try (JdbcSessionStore store = store("table_prefix", "newer_")) {
+            StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> store.getSession("x"));
+            assertTrue(e.getMessage().contains("layout version 7, newer than the 1 this jdbc backend knows"), e.getMessage());
+        }
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_schema = '"
+                        + pg.schema + "' AND table_name LIKE 'newer_%'")) {
+            r.next();
+            assertEquals(1, r.getInt(1), "nothing was created beside the newer version table");
+        }
+    }
+
+    @Test
+    void twoNodesStartingAtOnceCreateTheTablesOnce() throws Exception {
+        ConcurrentLinkedQueue<Throwable> failed = new ConcurrentLinkedQueue<>();
+        List<Thread> nodes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Thread t = new Thread(() -> {
+                try (JdbcSessionStore s = store("table_prefix", "race_")) {
+                    s.addSession(session("r" + Thread.currentThread().getId(), "sub", Duration.ofHours(1)));
+                } catch (Throwable e) {
+                    failed.add(e);
+                }
+            });
+            nodes.add(t);
+            t.start();
+        }
+        for (Thread t : nodes) {
+            t.join();
+        }
+        assertTrue(failed.isEmpty(), "a node failed to start: " + failed);
+        try (JdbcSessionStore s = store("table_prefix", "race_")) {
+            assertEquals(4, s.getSessionCount());
+        }
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT count(*) FROM race_schema_version")) {
+            r.next();
+            assertEquals(1, r.getInt(1));
+        }
+    }
+
+    /** count and clean read the expiry index, revoke the subject index: never a sequential scan of the table. */
+    @Test
+    void countCleanAndRevokeUseTheirIndexes() throws Exception {
+        try (JdbcSessionStore store = store("table_prefix", "plan_")) {
+            for (int i = 0; i < 2_000; i++) {
+                store.addSession(session("p" + i, "sub" + (i % 100), Duration.ofHours(1 + i % 3)));
+            }
+            try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+                s.execute("ANALYZE plan_sessions");
+                long now = clock.millis();
+                String count = plan(c, "SET LOCAL enable_seqscan = off; EXPLAIN SELECT count(*) FROM plan_sessions WHERE keep_until > " + now);
+                String clean = plan(c, "EXPLAIN DELETE FROM plan_sessions WHERE keep_until <= " + now);
+                String revoke = plan(c, "EXPLAIN DELETE FROM plan_sessions WHERE sub = 'sub7'");
+                System.out.println("EXPLAIN count:\n" + count + "EXPLAIN clean:\n" + clean + "EXPLAIN revoke:\n" + revoke);
+                assertTrue(count.contains("plan_sessions_keep_until"), count); // an index-only scan once VACUUM has set the visibility map
+                assertTrue(clean.contains("plan_sessions_keep_until"), clean);
+                assertTrue(revoke.contains("plan_sessions_sub"), revoke);
+                assertFalse((count + clean + revoke).contains("Seq Scan"));
+            }
+            assertEquals(2_000, store.getSessionCount());
+            assertEquals(20, store.deleteSessionsBySubject("sub7"));
+            clock.advance(Duration.ofMinutes(61));
+            assertEquals(661, store.cleanExpired()); // the 667 one-hour ones, less the 6 of sub7
+        }
+    }
+
+    private static String plan(Connection c, String sql) throws Exception {
+        StringBuilder b = new StringBuilder();
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            boolean rs = s.execute(sql);
+            while (!rs && s.getUpdateCount() != -1) {
+                rs = s.getMoreResults();
+            }
+            try (ResultSet r = s.getResultSet()) {
+                while (r.next()) {
+                    b.append(r.getString(1)).append('\n');
+                }
+            }
+        } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+        return b.toString();
+    }
+
+    @Test
+    void aDatabaseThatIsNotThereFailsCallsFastAndClearlyAndTheStoreIsMadeAnyway() {
+        Map<String, Object> config = pg.config("table_prefix", "down_", "timeout", "1s", "password", "Pg-Secret-3");
+        config.put("url", "jdbc:postgresql://127.0.0.1:1/test");
+        JdbcConfig c = JdbcConfig.from(config);
+        try (JdbcSessionStore store = new JdbcSessionStore(c, Postgres.dataSource(c), clock)) {
+            long started = System.nanoTime();
+            StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> store.getSession("x"));
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(e.getMessage().startsWith("postgresql at jdbc:postgresql://127.0.0.1:1/test is unavailable"),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains("Pg-Secret-3") || e.getMessage().contains("\n"), e.getMessage());
+            assertTrue(ms < 3_000, "refused connection took " + ms + " ms");
+            assertFalse(store.toString().contains("Pg-Secret-3"));
+        }
+    }
+
+    @Test
+    void aStatementOverItsTimeoutIsCancelledByTheServer() throws Exception {
+        try (JdbcSessionStore store = store("table_prefix", "lock_", "timeout", "300ms");
+                Connection c = pg.connect()) {
+            store.addSession(session("locked", "sub", Duration.ofHours(1)));
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("LOCK TABLE lock_sessions IN ACCESS EXCLUSIVE MODE");
+                long started = System.nanoTime();
+                StoreUnavailableException e = assertThrows(StoreUnavailableException.class,
+                        () -> store.getSession("locked"));
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                System.out.println("a locked table, timeout 300ms: the call failed after " + ms + " ms: " + e.getMessage());
+                assertTrue(e.getMessage().contains("no answer within the timeout"), e.getMessage());
+            } finally {
+                c.rollback();
+            }
+            assertTrue(store.getSession("locked").isPresent(), "the store goes on once the lock is gone");
+        }
+    }
+}
