@@ -190,6 +190,52 @@ class DistributionIT {
         }
     }
 
+    /**
+     * The jdbc backend as a user deploys it: its jar and the PostgreSQL driver's jar in deploy/;
+     * the type waits for the driver, then works against the real PostgreSQL, revoke included.
+     */
+    @Test
+    void jdbcJarAndTheDriverJarInDeployGiveAPostgresqlStore() throws Exception {
+        String schema = "dist_" + Long.toHexString(System.nanoTime());
+        String url = "jdbc:postgresql://127.0.0.1:5432/test";
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "postgres", "");
+                java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema);
+        }
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.poll("sessionstore:types", out -> out.contains("* memory"), 20_000);
+            Files.createDirectories(home.resolve("deploy"));
+            Path tmp = home.resolve("jdbc.tmp");
+            Files.copy(Path.of(System.getProperty("jdbc.bundle")), tmp);
+            Files.move(tmp, home.resolve("deploy/jdbc-bundle.jar"), StandardCopyOption.ATOMIC_MOVE);
+            // without the driver the type is not there
+            Thread.sleep(3_000);
+            jar.send("sessionstore:types");
+            Files.copy(Path.of(System.getProperty("postgresql.driver")), tmp);
+            Files.move(tmp, home.resolve("deploy/postgresql.jar"), StandardCopyOption.ATOMIC_MOVE);
+            jar.poll("sessionstore:types", out -> out.matches("(?s).*  jdbc +org\\.sessionstore\\.jdbc .*"), 20_000);
+            // quoted: Gogo reads a ? in a word as a file-name pattern
+            jar.send("sessionstore:use jdbc 'url=" + url + "?currentSchema=" + schema + "' user=postgres ttl=1h");
+            jar.send("sessionstore:add j1 jane 10m");
+            jar.send("sessionstore:add j2 jane 10m");
+            jar.send("sessionstore:get j1");
+            jar.send("sessionstore:revoke jane");
+            jar.send("sessionstore:count");
+            jar.send("sessionstore:info");
+            assertEquals(0, jar.finish(), jar.out() + jar.err());
+            String out = jar.out();
+            assertFalse(out.matches("(?s).*  jdbc +org\\.sessionstore\\.jdbc .*  TYPE.*"), "jdbc listed without its driver: " + out);
+            assertTrue(out.matches("(?s).*active store: jdbc .*username +jane.*revoked 2 sessions of subject 'jane'\\n0\\n.*"),
+                    out + jar.err());
+            assertTrue(out.matches("(?s).*postgresql +jdbc:postgresql://127\\.0\\.0\\.1:5432/test, tables sessionstore_sessions.*"), out);
+        } finally {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "postgres", "");
+                    java.sql.Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
     /** The example backend of the README (examples/file-store) dropped into deploy/: listed with its keys, usable. */
     @Test
     void theExampleFileBackendIsListedAndUsableWhenItsJarLands() throws Exception {

@@ -125,5 +125,15 @@ public class FeaturesKarafIT {
         assertTrue(get, get.matches("(?s).*username +karaf.*"));
         String info = run("sessionstore:info");
         assertTrue(info, info.matches("(?s)type +redis.*state +ACTIVE.*"));
+        assertTrue(info, info.matches("(?s).*redis +one server at 127\\.0\\.0\\.1:" + port + ".*"));
+
+        // the jdbc backend with its driver, as a feature: listed once the driver's DataSourceFactory is up
+        String jdbc = poll("feature:install session-store-jdbc", out -> !out.contains("Command not found"));
+        assertTrue(jdbc, !jdbc.contains("error"));
+        types = poll("sessionstore:types", out -> out.contains("jdbc"));
+        assertTrue(types, types.matches("(?s).*  jdbc +org\\.sessionstore\\.jdbc.*"));
+        String keys = run("sessionstore:types -v");
+        assertTrue(keys, keys.matches("(?s).*table_prefix +sessionstore_ .*"));
+        assertTrue(keys, keys.matches("(?s).*cluster_nodes +\\(none\\) .*"));
     }
 }
