@@ -236,6 +236,30 @@ class DistributionIT {
         }
     }
 
+    /** sessionstore:health for a liveness probe: OK with the probe's time, CRITICAL (exit status 1) when the backend is gone. */
+    @Test
+    void healthSaysOkThenCriticalWithExitStatusOne() throws Exception {
+        Files.createDirectories(home.resolve("deploy"));
+        Files.copy(Path.of(System.getProperty("redis.bundle")), home.resolve("deploy/redis-bundle.jar"));
+        RedisServer redis = new RedisServer("--requirepass", "health-pw");
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.send("sessionstore:health");
+            jar.poll("sessionstore:types", out -> out.contains("redis"), 20_000);
+            jar.send("sessionstore:use redis addr=" + redis.addr() + " password=health-pw timeout=500ms");
+            jar.poll("sessionstore:health", out -> out.contains("OK redis ACTIVE"), 20_000);
+            redis.close();
+            jar.send("sessionstore:health");
+            assertEquals(1, jar.finish(), jar.out() + jar.err());
+            assertTrue(jar.out().matches("(?s)OK memory ACTIVE, probe \\d+\\.\\d ms\\n.*OK redis ACTIVE, probe \\d+\\.\\d ms\\n.*"),
+                    jar.out() + jar.err());
+            assertTrue(jar.err().matches("(?s).*error: CRITICAL redis ACTIVE: redis at 127\\.0\\.0\\.1:\\d+ is unavailable.*"),
+                    jar.err());
+            assertFalse((jar.out() + jar.err()).contains("health-pw"), "the password was printed");
+        } finally {
+            redis.close();
+        }
+    }
+
     /** The example backend of the README (examples/file-store) dropped into deploy/: listed with its keys, usable. */
     @Test
     void theExampleFileBackendIsListedAndUsableWhenItsJarLands() throws Exception {

@@ -227,11 +227,14 @@ final class Batcher implements AutoCloseable {
         Lane lane = pick();
         lane.queue.add(c);
         while (!c.done) {
-            if (!lane.sending.get() && !lane.queue.isEmpty()) {
+            // the deadline first: a caller whose time is up never sends (a sender whose own call
+            // has expired sends nothing, so driving again would spin)
+            long left = deadline - System.nanoTime();
+            if (left > 0 && !Thread.currentThread().isInterrupted() && !lane.sending.get() && !lane.queue.isEmpty()) {
                 drive(lane, c);
                 continue;
             }
-            long left = deadline - System.nanoTime();
+            left = deadline - System.nanoTime();
             if (left <= 0 || Thread.currentThread().isInterrupted()) {
                 boolean interrupted = left > 0;
                 if (c.state.compareAndSet(QUEUED, CANCELLED)) {

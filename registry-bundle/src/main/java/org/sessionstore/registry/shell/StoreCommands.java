@@ -37,7 +37,8 @@ import org.sessionstore.registry.SessionStoreRegistry;
     "osgi.command.scope=sessionstore",
     "osgi.command.function=types", "osgi.command.function=info", "osgi.command.function=use",
     "osgi.command.function=count", "osgi.command.function=add", "osgi.command.function=get",
-    "osgi.command.function=delete", "osgi.command.function=clean", "osgi.command.function=revoke"})
+    "osgi.command.function=delete", "osgi.command.function=clean", "osgi.command.function=revoke",
+    "osgi.command.function=health"})
 public class StoreCommands {
 
     static final Duration DEFAULT_TTL = Duration.ofHours(1);
@@ -232,6 +233,16 @@ public class StoreCommands {
     public String delete(@Descriptor("session id") String id) {
         return store().deleteSession(id) ? "deleted session " + Redaction.printable(id)
                 : "no session '" + Redaction.printable(id) + "'";
+    }
+
+    @Descriptor("the store's health: OK, WARN (waiting, pending, slow) or CRITICAL (unavailable, refused), with a probe's"
+            + " round trip; fails (exit status 1) when CRITICAL, so a liveness probe can pipe it")
+    public String health() {
+        org.sessionstore.registry.Health.Result r = org.sessionstore.registry.Health.check(registry, store());
+        if (r.status() == org.sessionstore.registry.Health.Status.CRITICAL) {
+            throw new IllegalStateException(r.line());
+        }
+        return r.line();
     }
 
     @Descriptor("remove every session of a subject (sign out everywhere)")
