@@ -238,8 +238,8 @@ public class StoreCommands {
     @Descriptor("the store's health: OK, WARN (waiting, pending, slow) or CRITICAL (unavailable, refused), with a probe's"
             + " round trip; fails (exit status 1) when CRITICAL, so a liveness probe can pipe it")
     public String health() {
-        org.sessionstore.registry.Health.Result r = org.sessionstore.registry.Health.check(registry, store());
-        if (r.status() == org.sessionstore.registry.Health.Status.CRITICAL) {
+        org.sessionstore.api.StoreHealth.Result r = org.sessionstore.api.StoreHealth.check(registry, store());
+        if (r.status() == org.sessionstore.api.StoreHealth.Status.CRITICAL) {
             throw new IllegalStateException(r.line());
         }
         return r.line();

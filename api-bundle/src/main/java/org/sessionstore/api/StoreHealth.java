@@ -1,26 +1,31 @@
-package org.sessionstore.registry;
+package org.sessionstore.api;
 
-import org.sessionstore.api.SessionStore;
-import org.sessionstore.api.StoreException;
-import org.sessionstore.api.StoreRegistry;
-import org.sessionstore.api.StoreStatus;
 
 /**
  * The store's health for operators and liveness probes: {@code OK}, {@code WARN} (waiting for its
  * type, pending, or a slow backend) or {@code CRITICAL} (the backend does not answer, or its
  * configuration was refused), with the round-trip time of a cheap probe call
  * ({@code sessionExists} of an id no one uses) when a backend serves. Never waits for a backend
- * that is not there, and never prints a secret.
+ * that is not there, and never prints a secret. Used by {@code sessionstore:health} and by the
+ * Felix Health Check of the {@code healthcheck-bundle}.
+ *
+ * @since 1.3
  */
-public final class Health {
+public final class StoreHealth {
 
-    /** A probe slower than this is a WARN. */
-    static final long SLOW_MILLIS = 250;
-    static final String PROBE_ID = "sessionstore-health-probe";
+    /** A probe slower than this, in milliseconds, is a WARN. */
+    public static final long SLOW_MILLIS = 250;
+    /** The session id the probe asks for; no session should have it. */
+    public static final String PROBE_ID = "sessionstore-health-probe";
 
     /** OK, WARN or CRITICAL. */
     public enum Status {
-        OK, WARN, CRITICAL
+        /** A backend serves and answered the probe in time. */
+        OK,
+        /** Waiting for the configured type, pending, or a slow probe. */
+        WARN,
+        /** The backend does not answer, or its configuration was refused. */
+        CRITICAL
     }
 
     /**
@@ -33,7 +38,7 @@ public final class Health {
     public record Result(Status status, String line, double probeMillis) {
     }
 
-    private Health() {
+    private StoreHealth() {
     }
 
     /**
