@@ -244,6 +244,8 @@ class DistributionIT {
         RedisServer redis = new RedisServer("--requirepass", "health-pw");
         try (RunningJar jar = new RunningJar(home)) {
             jar.send("sessionstore:health");
+            // the Felix Health Check is there too, tagged sessionstore
+            jar.send("inspect capability service org.sessionstore.healthcheck");
             jar.poll("sessionstore:types", out -> out.contains("redis"), 20_000);
             jar.send("sessionstore:use redis addr=" + redis.addr() + " password=health-pw timeout=500ms");
             jar.poll("sessionstore:health", out -> out.contains("OK redis ACTIVE"), 20_000);
@@ -254,6 +256,8 @@ class DistributionIT {
                     jar.out() + jar.err());
             assertTrue(jar.err().matches("(?s).*error: CRITICAL redis ACTIVE: redis at 127\\.0\\.0\\.1:\\d+ is unavailable.*"),
                     jar.err());
+            assertTrue(jar.out().matches("(?s).*org\\.apache\\.felix\\.hc\\.api\\.HealthCheck.*hc\\.tags.*sessionstore.*"),
+                    jar.out());
             assertFalse((jar.out() + jar.err()).contains("health-pw"), "the password was printed");
         } finally {
             redis.close();
