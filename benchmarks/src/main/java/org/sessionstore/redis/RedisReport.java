@@ -356,34 +356,7 @@ public final class RedisReport {
 
     /** {@code threads} threads share calls 0..calls-1; returns the seconds from start to the last one's end. */
     private static double run(int threads, int calls, Op op) throws Exception {
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failed = new AtomicReference<>();
-        long[] started = new long[1];
-        CyclicBarrier go = new CyclicBarrier(threads, () -> started[0] = System.nanoTime());
-        List<Thread> all = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            Thread th = new Thread(() -> {
-                try {
-                    go.await();
-                    for (int i; (i = next.getAndIncrement()) < calls;) {
-                        op.run(i);
-                    }
-                } catch (Throwable e) {
-                    failed.compareAndSet(null, e);
-                    next.set(calls);
-                }
-            });
-            all.add(th);
-            th.start();
-        }
-        for (Thread th : all) {
-            th.join();
-        }
-        long elapsed = System.nanoTime() - started[0];
-        if (failed.get() != null) {
-            throw new IllegalStateException("a call failed", failed.get());
-        }
-        return elapsed / 1e9;
+        return org.sessionstore.benchmarks.Threaded.run(threads, calls, (t, i) -> op.run(i));
     }
 
     /** One thread: mean, p50, p99 of a get, in microseconds. */

@@ -147,32 +147,6 @@ public final class TopologyReport {
 
     /** {@code calls} calls over {@value #THREADS} threads; the seconds they took. */
     private static double run(int calls, Op op) throws Exception {
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failed = new AtomicReference<>();
-        long[] started = new long[1];
-        CyclicBarrier go = new CyclicBarrier(THREADS, () -> started[0] = System.nanoTime());
-        List<Thread> all = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            Thread th = new Thread(() -> {
-                try {
-                    go.await();
-                    for (int i; (i = next.getAndIncrement()) < calls;) {
-                        op.run(i);
-                    }
-                } catch (Throwable e) {
-                    failed.compareAndSet(null, e);
-                    next.set(calls);
-                }
-            });
-            all.add(th);
-            th.start();
-        }
-        for (Thread th : all) {
-            th.join();
-        }
-        if (failed.get() != null) {
-            throw new IllegalStateException("a call failed", failed.get());
-        }
-        return (System.nanoTime() - started[0]) / 1e9;
+        return org.sessionstore.benchmarks.Threaded.run(THREADS, calls, (t, i) -> op.run(i));
     }
 }

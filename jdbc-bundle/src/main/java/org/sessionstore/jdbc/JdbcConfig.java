@@ -37,6 +37,13 @@ record JdbcConfig(String url, String user, String password, String tablePrefix, 
             throw new StoreConfigException("url", "bad value for jdbc store key 'url': it must be a PostgreSQL JDBC URL,"
                     + " such as jdbc:postgresql://db.example.com:5432/sessions");
         }
+        int hostStart = url.indexOf("//");
+        String authority = hostStart < 0 ? "" : url.substring(hostStart + 2).split("[/?]", 2)[0];
+        if (authority.contains("@")) {
+            throw new StoreConfigException("url", "jdbc store key 'url' holds a user name or password before '@';"
+                    + " give them as the keys 'user' and 'password' (by reference: $[secret:NAME]) and keep the URL"
+                    + " as jdbc:postgresql://host:port/database");
+        }
         if (url.toLowerCase(java.util.Locale.ROOT).contains("password=")) {
             // the URL is shown by info and in messages: it must never carry the secret
             throw new StoreConfigException("url", "jdbc store key 'url' holds a password; give it as the key 'password'"

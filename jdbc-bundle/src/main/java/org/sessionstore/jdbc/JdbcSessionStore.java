@@ -57,6 +57,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
     private final Schema schema;
     private final GenericObjectPool<Connection> pool;
     private volatile boolean ready;
+    private final java.util.concurrent.locks.ReentrantLock schemaLock = new java.util.concurrent.locks.ReentrantLock();
     private volatile boolean closed;
 
     JdbcSessionStore(JdbcConfig config, DataSource dataSource, Clock clock) {
@@ -117,7 +118,41 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         return onConnection(what, work);
     }
 
+    /**
+     * Runs {@code work} on a pooled connection. A connection found dead (the server restarted,
+     * failed over, or ended it) is dropped with every idle one, and the work is tried once more on
+     * a new connection if half the timeout is left: after a database restart the pool's old
+     * connections fail no call.
+     */
     private <T> T onConnection(String what, Work<T> work) {
+        long started = System.nanoTime();
+        try {
+            return onConnectionOnce(what, work);
+        } catch (ConnectionLost lost) {
+            pool.clear(); // the other idle connections are most likely dead too
+            if (System.nanoTime() - started > config.timeout().toNanos() / 2) {
+                throw lost.failure;
+            }
+            try {
+                return onConnectionOnce(what, work);
+            } catch (ConnectionLost again) {
+                throw again.failure;
+            }
+        }
+    }
+
+    /** A pooled connection turned out dead: the call may be tried again on a new one. */
+    private static final class ConnectionLost extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final StoreUnavailableException failure;
+
+        ConnectionLost(StoreUnavailableException failure) {
+            super(null, null, false, false);
+            this.failure = failure;
+        }
+    }
+
+    private <T> T onConnectionOnce(String what, Work<T> work) {
         Connection c;
         try {
             c = pool.borrowObject(config.timeout());
@@ -133,6 +168,13 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
             return work.run(c);
         } catch (SQLException e) {
             broken = connectionLost(e);
+            if ("22021".equals(e.getSQLState())) {
+                throw new IllegalArgumentException(what + ": a value holds a NUL character (U+0000), which PostgreSQL"
+                        + " cannot store in text; the jdbc store refuses it");
+            }
+            if (broken) {
+                throw new ConnectionLost(unavailable(what, e));
+            }
             if (!broken) {
                 try {
                     if (!c.getAutoCommit()) {
@@ -157,15 +199,34 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         }
     }
 
-    private synchronized void ensureSchema() {
-        if (ready) {
-            return;
+    /**
+     * Creates or checks the tables, once. One call does it at a time; the others wait for it no
+     * longer than {@code timeout} (a database that accepts connections but never answers must not
+     * make callers queue one connect timeout after another).
+     */
+    private void ensureSchema() {
+        try {
+            if (!schemaLock.tryLock(config.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new StoreUnavailableException("postgresql at " + config.where() + " is unavailable: another call"
+                        + " is still creating or checking the tables (timeout "
+                        + org.sessionstore.api.config.Durations.format(config.timeout()) + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while waiting for the jdbc store's tables");
         }
-        onConnection("creating its tables", c -> {
-            schema.ensure(c);
-            return null;
-        });
-        ready = true;
+        try {
+            if (ready) {
+                return;
+            }
+            onConnection("creating its tables", c -> {
+                schema.ensure(c);
+                return null;
+            });
+            ready = true;
+        } finally {
+            schemaLock.unlock();
+        }
     }
 
     /** SQLSTATE class 08 (connection exception) and 57P (server shutting down): the connection is gone. */

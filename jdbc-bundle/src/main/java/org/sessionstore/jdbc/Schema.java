@@ -13,7 +13,7 @@ import java.sql.Statement;
  * P sessions (id text primary key, username text, sub text, issued_at bigint, expires_at bigint,
  *             keep_until bigint, access_token text, id_token text, code_verifier text)
  *   index P sessions_keep_until (keep_until)     -- count, clean
- *   index P sessions_sub (sub)                   -- revoke by subject
+ *   index P sessions_sub USING hash (sub)        -- revoke by subject
  * P states (state text primary key, created_at bigint, user_agent text, request_url text,
  *           upstream_url text, code_verifier text)
  *   index P states_created_at (created_at)       -- clean
@@ -111,7 +111,9 @@ final class Schema {
                         + " sub text, issued_at bigint, expires_at bigint NOT NULL, keep_until bigint NOT NULL,"
                         + " access_token text, id_token text, code_verifier text)");
                 s.execute("CREATE INDEX IF NOT EXISTS " + p + "sessions_keep_until ON " + p + "sessions (keep_until)");
-                s.execute("CREATE INDEX IF NOT EXISTS " + p + "sessions_sub ON " + p + "sessions (sub)");
+                // a hash index: revoke only asks for equality, and a subject of any length fits (a
+                // b-tree entry is limited to about 2.7 KB)
+                s.execute("CREATE INDEX IF NOT EXISTS " + p + "sessions_sub ON " + p + "sessions USING hash (sub)");
                 s.execute("CREATE TABLE IF NOT EXISTS " + p + "states (state text PRIMARY KEY, created_at bigint NOT NULL,"
                         + " user_agent text NOT NULL, request_url text, upstream_url text, code_verifier text)");
                 s.execute("CREATE INDEX IF NOT EXISTS " + p + "states_created_at ON " + p + "states (created_at)");

@@ -61,6 +61,10 @@ class JdbcStoreTest {
                 () -> JdbcConfig.from(Map.of("table_prefix", "x; DROP TABLE y"))).key());
         assertEquals("pool_size", assertThrows(StoreConfigException.class,
                 () -> JdbcConfig.from(Map.of("pool_size", "0"))).key());
+        StoreConfigException userInfo = assertThrows(StoreConfigException.class,
+                () -> JdbcConfig.from(Map.of("url", "jdbc:postgresql://bob:Pg-Secret-4@h:5432/db")));
+        assertEquals("url", userInfo.key());
+        assertFalse(userInfo.getMessage().contains("Pg-Secret-4"), userInfo.getMessage());
         JdbcConfig c = JdbcConfig.from(Map.of("password", "Pg-Secret-2", "url", "jdbc:postgresql://h:5432/db?ssl=true"));
         assertFalse(c.toString().contains("Pg-Secret-2"), c.toString());
         assertEquals("jdbc:postgresql://h:5432/db", c.where());
@@ -173,6 +177,95 @@ class JdbcStoreTest {
             assertFalse(e.getMessage().contains("Pg-Secret-3") || e.getMessage().contains("\n"), e.getMessage());
             assertTrue(ms < 3_000, "refused connection took " + ms + " ms");
             assertFalse(store.toString().contains("Pg-Secret-3"));
+        }
+    }
+
+    /** Found in review: PostgreSQL cannot store U+0000 in text (it was reported as an outage), nor a long subject in a b-tree. */
+    @Test
+    void aNulIsABadArgumentAndASubjectOfAnyLengthIsRevocable() {
+        try (JdbcSessionStore store = store("table_prefix", "odd_")) {
+            Instant now = clock.instant();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.addSession(
+                    new Session("nul", "u", "sub", now, now.plusSeconds(60), "tok\u0000en", null, null)));
+            assertTrue(e.getMessage().contains("NUL character"), e.getMessage());
+            String longSub = "s".repeat(100_000);
+            store.addSession(session("long1", longSub, Duration.ofHours(1)));
+            store.addSession(session("long2", longSub, Duration.ofHours(1)));
+            assertEquals(2, store.deleteSessionsBySubject(longSub));
+        }
+    }
+
+    /** Found in review: after a database restart every idle pooled connection failed one call. */
+    @Test
+    void connectionsEndedByTheServerFailNoCall() throws Exception {
+        try (JdbcSessionStore store = store("table_prefix", "restart_", "pool_size", "8")) {
+            List<Thread> fill = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                int n = i;
+                Thread t = new Thread(() -> store.addSession(session("r" + n, "sub", Duration.ofHours(1))));
+                fill.add(t);
+                t.start();
+            }
+            for (Thread t : fill) {
+                t.join();
+            }
+            try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sessionstore'"
+                        + " AND pid <> pg_backend_pid()");
+            }
+            for (int i = 0; i < 20; i++) {
+                assertTrue(store.sessionExists("r" + (i % 8)), "call " + i + " after the connections were ended");
+            }
+        }
+    }
+
+    /** Found in review: against a server that accepts but never answers, callers queued one connect timeout after another. */
+    @Test
+    void aDatabaseThatNeverAnswersFailsEveryCallWithinAboutItsTimeout() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept()); // accepted, never answered
+                    }
+                } catch (java.io.IOException closed) {
+                    // done
+                }
+            });
+            acceptor.start();
+            Map<String, Object> config = pg.config("table_prefix", "silent_", "timeout", "1s");
+            config.put("url", "jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/test");
+            JdbcConfig c = JdbcConfig.from(config);
+            ConcurrentLinkedQueue<Long> took = new ConcurrentLinkedQueue<>();
+            try (JdbcSessionStore store = new JdbcSessionStore(c, Postgres.dataSource(c), clock)) {
+                List<Thread> callers = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    Thread t = new Thread(() -> {
+                        long started = System.nanoTime();
+                        try {
+                            store.getSession("x");
+                        } catch (StoreUnavailableException expected) {
+                            // what we measure is how long it took to say so
+                        }
+                        took.add((System.nanoTime() - started) / 1_000_000);
+                    });
+                    callers.add(t);
+                    t.start();
+                }
+                for (Thread t : callers) {
+                    t.join();
+                }
+            } finally {
+                silent.close();
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
+            }
+            long longest = took.stream().mapToLong(Long::longValue).max().orElseThrow();
+            System.out.println("a database that never answers, 8 callers, timeout 1s: longest call " + longest + " ms");
+            // the driver's connect and login timeouts are whole seconds, so up to about twice the timeout
+            assertTrue(longest < 3_000, "a call took " + longest + " ms");
         }
     }
 

@@ -86,34 +86,23 @@ public final class RedisCluster implements AutoCloseable {
      * @throws IOException if it does not happen in time
      */
     public void awaitOk(int seconds) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            boolean ok = true;
+        String[] last = {""};
+        poll(seconds, () -> {
             for (RedisServer n : nodes) {
                 try {
                     String info = n.command("CLUSTER INFO");
-                    last = info;
+                    last[0] = info;
                     if (!info.contains("cluster_state:ok") || !info.contains("cluster_slots_ok:16384")) {
-                        ok = false;
-                        break;
+                        return false;
                     }
                 } catch (IOException down) {
                     // a killed node does not count
                 }
             }
-            if (ok) {
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
-        }
-        throw new IOException("the cluster did not become ok within " + seconds + " s:\n" + last);
+            return true;
+        }, () -> "the cluster did not become ok within " + seconds + " s:\n" + last[0]);
     }
+
 
     /**
      * Waits until a replica of the killed primary {@code dead} has taken its place: as many
@@ -125,22 +114,13 @@ public final class RedisCluster implements AutoCloseable {
      */
     public void awaitFailover(RedisServer dead, int seconds) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        int wanted = primaryCount;
-        while (System.nanoTime() < deadline) {
+        poll(seconds, () -> {
             List<RedisServer> now = primaries();
-            if (!now.contains(dead) && now.size() >= wanted) {
-                awaitOk((int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime())));
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
-        }
-        throw new IOException("no replica took the place of " + dead.addr() + " within " + seconds + " s");
+            return !now.contains(dead) && now.size() >= primaryCount;
+        }, () -> "no replica took the place of " + dead.addr() + " within " + seconds + " s");
+        awaitOk((int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime())));
     }
+
 
     /**
      * Waits until every live replica's link to its primary is up (its first sync done).
@@ -149,34 +129,23 @@ public final class RedisCluster implements AutoCloseable {
      * @throws IOException if it does not happen in time
      */
     public void awaitReplicasInSync(int seconds) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            boolean synced = true;
+        String[] last = {""};
+        poll(seconds, () -> {
             for (RedisServer n : nodes) {
                 try {
                     String info = n.command("INFO replication");
                     if (info.contains("role:slave") && !info.contains("master_link_status:up")) {
-                        synced = false;
-                        last = info;
-                        break;
+                        last[0] = info;
+                        return false;
                     }
                 } catch (IOException down) {
                     // a killed node does not count
                 }
             }
-            if (synced) {
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
-        }
-        throw new IOException("the replicas did not sync within " + seconds + " s:\n" + last);
+            return true;
+        }, () -> "the replicas did not sync within " + seconds + " s:\n" + last[0]);
     }
+
 
     /** @return the seed nodes, {@code 127.0.0.1:P1,…}, every node */
     public String seeds() {
@@ -221,6 +190,28 @@ public final class RedisCluster implements AutoCloseable {
             out.add(Long.parseLong(r.substring(r.indexOf(':') + 1, r.indexOf('\r'))));
         }
         return out;
+    }
+
+    /** A check that may fail to reach a node. */
+    private interface Check {
+        boolean done() throws IOException;
+    }
+
+    /** Polls {@code check} every 100 ms for up to {@code seconds}; else fails with {@code failure}'s text. */
+    private static void poll(int seconds, Check check, java.util.function.Supplier<String> failure) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (check.done()) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        throw new IOException(failure.get());
     }
 
     private void closeQuietly() {
