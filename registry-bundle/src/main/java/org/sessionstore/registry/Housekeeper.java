@@ -66,6 +66,7 @@ final class Housekeeper {
         try {
             front.ifServing(store -> {
                 int sessions = store.cleanExpired();
+                front.expired(sessions);
                 Optional<Duration> ttl = store.stateTtl();
                 int states = ttl.isPresent() ? store.cleanExpiredStates(ttl.get()) : 0;
                 last = new Housekeeping(Instant.now(), sessions, states, null);

@@ -177,6 +177,7 @@ public class SessionStoreRegistry implements StoreRegistry {
         swapper.defaultsFrom(this::defaults);
         takeHandover(context);
         yaml = new YamlWatcher(YamlWatcher.fileFrom(context::getProperty), this::yamlChanged);
+        front.events.open(context);
         published = frontProperties();
         registration = context.registerService(SessionStore.class, front, published);
         Hashtable<String, Object> pid = new Hashtable<>();
@@ -404,6 +405,7 @@ public class SessionStoreRegistry implements StoreRegistry {
 
     @Deactivate
     void deactivate() {
+        front.events.close();
         YamlWatcher w = yaml;
         if (w != null) {
             w.close();

@@ -1,6 +1,7 @@
 package org.sessionstore.registry;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
@@ -8,6 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
+import org.sessionstore.api.Redaction;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StateEntry;
@@ -33,6 +35,10 @@ final class StoreFront implements SessionStore {
     private volatile Duration swapTimeout = RegistrySettings.DEFAULT_SWAP_TIMEOUT;
     private volatile String failure;
     private volatile String waitingFor;
+    /** Where events go ({@link Events}); set by the registry. */
+    volatile Events events = new Events();
+    /** Whether the last call failed as unavailable (an UNAVAILABLE event was posted, AVAILABLE is due). */
+    private volatile boolean down;
 
     /** Changes how long calls wait for a backend, keeping the one served. */
     void retime(Duration timeout) {
@@ -73,7 +79,9 @@ final class StoreFront implements SessionStore {
 
     private SessionStore replace(Lease next, String nextType, Duration timeout, String failureMessage, String why) {
         Lease old;
+        String previousType;
         synchronized (monitor) {
+            previousType = type;
             old = backend;
             type = nextType;
             swapTimeout = timeout;
@@ -81,6 +89,10 @@ final class StoreFront implements SessionStore {
             waitingFor = why;
             backend = next;
             monitor.notifyAll();
+        }
+        if (next != null) {
+            down = false;
+            events.post(Events.I_SWITCHED, Map.of("store.type", nextType, "previous.type", previousType));
         }
         return drain(old);
     }
@@ -145,9 +157,19 @@ final class StoreFront implements SessionStore {
                 if (backend != b) {
                     continue; // replaced between the read and the count: use the successor
                 }
-                return op.apply(b.store);
+                T result = op.apply(b.store);
+                if (down) {
+                    down = false;
+                    events.post(Events.I_AVAILABLE, Map.of("store.type", type));
+                }
+                return result;
             } catch (StoreUnavailableException e) {
                 if (backend == b) {
+                    if (!down) {
+                        down = true;
+                        events.post(Events.I_UNAVAILABLE, Map.of("store.type", type, "reason",
+                                Redaction.printable(String.valueOf(e.getMessage()))));
+                    }
                     throw e;
                 }
                 // b was swapped out while the call ran: go on with its successor
@@ -194,6 +216,10 @@ final class StoreFront implements SessionStore {
             s.addSession(session);
             return null;
         });
+        if (events.wants(Events.I_ADDED)) {
+            events.post(Events.I_ADDED, session.sub() == null ? Map.of("store.type", type)
+                    : Map.of("store.type", type, "sub", session.sub()));
+        }
     }
 
     /**
@@ -215,11 +241,20 @@ final class StoreFront implements SessionStore {
             } catch (RuntimeException | LinkageError e) {
                 // a LinkageError: the replaced backend's bundle was refreshed under the read
                 if (backend == b) {
+                    if (e instanceof StoreUnavailableException && !down) {
+                        down = true;
+                        events.post(Events.I_UNAVAILABLE, Map.of("store.type", type, "reason",
+                                Redaction.printable(String.valueOf(e.getMessage()))));
+                    }
                     throw e;
                 }
                 return call(op);
             }
             if (backend == b) {
+                if (down) {
+                    down = false;
+                    events.post(Events.I_AVAILABLE, Map.of("store.type", type));
+                }
                 return answer;
             }
         }
@@ -249,17 +284,34 @@ final class StoreFront implements SessionStore {
 
     @Override
     public boolean deleteSession(String id) {
-        return call(s -> s.deleteSession(id));
+        boolean deleted = call(s -> s.deleteSession(id));
+        if (deleted && events.wants(Events.I_DELETED)) {
+            events.post(Events.I_DELETED, Map.of("store.type", type));
+        }
+        return deleted;
     }
 
     @Override
     public int deleteSessionsBySubject(String sub) {
-        return call(s -> s.deleteSessionsBySubject(sub));
+        int n = call(s -> s.deleteSessionsBySubject(sub));
+        if (events.wants(Events.I_REVOKED)) {
+            events.post(Events.I_REVOKED, Map.of("store.type", type, "sub", sub, "count", n));
+        }
+        return n;
     }
 
     @Override
     public int cleanExpired() {
-        return call(SessionStore::cleanExpired);
+        int n = call(SessionStore::cleanExpired);
+        expired(n);
+        return n;
+    }
+
+    /** Posts EXPIRED for sessions removed by cleaning (here or by the housekeeping). */
+    void expired(int n) {
+        if (n > 0 && events.wants(Events.I_EXPIRED)) {
+            events.post(Events.I_EXPIRED, Map.of("store.type", type, "count", n));
+        }
     }
 
     @Override
@@ -288,7 +340,11 @@ final class StoreFront implements SessionStore {
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
-        return call(s -> s.validateAndRemoveState(state, userAgent));
+        Optional<StateEntry> e = call(s -> s.validateAndRemoveState(state, userAgent));
+        if (e.isPresent() && events.wants(Events.I_CONSUMED)) {
+            events.post(Events.I_CONSUMED, Map.of("store.type", type));
+        }
+        return e;
     }
 
     @Override

@@ -13,7 +13,7 @@ import org.sessionstore.api.StoreFactory;
 import org.sessionstore.api.StoreUnavailableException;
 
 /** A minimal store for the registry's own tests, which are about routing, not storing. */
-final class TinyStore implements SessionStore {
+class TinyStore implements SessionStore {
 
     final Map<String, ?> config;
     final Map<String, Session> sessions = new ConcurrentHashMap<>();

@@ -1,0 +1,81 @@
+package org.sessionstore.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.Test;
+import org.sessionstore.api.Session;
+import org.sessionstore.api.StoreUnavailableException;
+
+/** The front's events, without a framework: what is posted for each call, only when wanted, and never a token. */
+class FrontEventsTest {
+
+    record Posted(String topic, Map<String, Object> properties) {
+    }
+
+    @Test
+    void eachCallPostsWhatHappenedAndNothingSecret() {
+        StoreFront front = new StoreFront();
+        List<Posted> got = new CopyOnWriteArrayList<>();
+        front.events.postTo((t, p) -> got.add(new Posted(t, p)), "org/sessionstore/*");
+        front.serve(new TinyStore(Map.of()), "tiny", Duration.ofSeconds(1));
+        Instant now = Instant.now();
+        front.addSession(new Session("id-1", "eve", "eve-sub", now, now.plusSeconds(60), "secret-at", "secret-it", "cv"));
+        front.deleteSession("id-1");
+        front.deleteSession("never-there");
+        assertEquals(List.of(Events.SWITCHED, Events.ADDED, Events.DELETED), got.stream().map(Posted::topic).toList());
+        assertEquals(Map.of("store.type", "tiny", "previous.type", "memory"), got.get(0).properties());
+        assertEquals(Map.of("store.type", "tiny", "sub", "eve-sub"), got.get(1).properties());
+        for (Posted p : got) {
+            String all = p.properties().toString();
+            assertFalse(all.contains("secret") || all.contains("id-1"), all);
+        }
+    }
+
+    @Test
+    void unavailableOnceThenAvailableOnce() {
+        StoreFront front = new StoreFront();
+        List<String> got = new CopyOnWriteArrayList<>();
+        front.events.postTo((t, p) -> got.add(t + " " + p.get("store.type")), "org/sessionstore/store/*");
+        AtomicBoolean broken = new AtomicBoolean(true);
+        front.serve(new TinyStore(Map.of()) {
+            @Override
+            public boolean deleteSession(String id) {
+                if (broken.get()) {
+                    throw new StoreUnavailableException("tiny is down");
+                }
+                return false;
+            }
+        }, "tiny", Duration.ofSeconds(1));
+        for (int i = 0; i < 3; i++) {
+            assertThrows(StoreUnavailableException.class, () -> front.deleteSession("x"));
+        }
+        broken.set(false);
+        front.deleteSession("x");
+        front.deleteSession("x");
+        assertEquals(List.of(Events.SWITCHED + " tiny", Events.UNAVAILABLE + " tiny", Events.AVAILABLE + " tiny"), got);
+    }
+
+    @Test
+    void nothingIsPostedForATopicNoOneWants() {
+        StoreFront front = new StoreFront();
+        List<String> got = new CopyOnWriteArrayList<>();
+        front.events.postTo((t, p) -> got.add(t), "org/sessionstore/session/REVOKED");
+        front.serve(new TinyStore(Map.of()), "tiny", Duration.ofSeconds(1));
+        Instant now = Instant.now();
+        front.addSession(new Session("a", "eve", "eve", now, now.plusSeconds(60), null, null, null));
+        assertTrue(got.isEmpty(), got.toString());
+        assertTrue(Events.matches("org/sessionstore/*", Events.ADDED));
+        assertTrue(Events.matches("*", Events.ADDED));
+        assertFalse(Events.matches("org/sessionstore/state/*", Events.ADDED));
+    }
+}
