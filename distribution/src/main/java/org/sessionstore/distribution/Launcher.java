@@ -106,6 +106,8 @@ public final class Launcher {
         props.put("felix.fileinstall.log.default", "jul");
         // etc/ files are the operator's: FileInstall reads them and never writes them back
         props.put("felix.fileinstall.enableConfigSave", "false");
+        // Event Admin: errors only (its warning when the framework stops while it delivers is noise)
+        props.put("org.apache.felix.eventadmin.LogLevel", "1");
         props.put("ds.loglevel", "warn");
         props.put("sessionstore.deploy", deploy.toString());
         props.put("sessionstore.etc", etc.toString());
@@ -256,7 +258,14 @@ public final class Launcher {
 
     private static void copyJars(Path from, Path to, List<Path> copied) throws IOException {
         try (Stream<Path> files = Files.list(from)) {
-            for (Path p : (Iterable<Path>) files.sorted()::iterator) {
+            // the store's own bundles first (the memory backend keeps bundle id 2), then the rest by name
+            java.util.Comparator<Path> order = java.util.Comparator.comparingInt((Path f) -> switch (f.getFileName().toString()) {
+                case "api-bundle.jar" -> 0;
+                case "memory-bundle.jar" -> 1;
+                case "registry-bundle.jar" -> 2;
+                default -> 3;
+            }).thenComparing(java.util.Comparator.naturalOrder());
+            for (Path p : (Iterable<Path>) files.sorted(order)::iterator) {
                 if (p.getFileName().toString().endsWith(".jar")) {
                     Path dest = to.resolve(p.getFileName().toString());
                     try (InputStream in = Files.newInputStream(p)) {
