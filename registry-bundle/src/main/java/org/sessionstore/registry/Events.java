@@ -7,8 +7,9 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
- * The registry's OSGi Event Admin events, posted (asynchronously) when an Event Admin is there
- * and some {@code EventHandler} subscribes to the topic; otherwise a call pays one volatile read.
+ * The registry's OSGi Event Admin events, posted when an Event Admin is there and some
+ * {@code EventHandler} subscribes to the topic; otherwise a call pays one volatile read. A call
+ * only offers the event to a bounded queue; one daemon thread hands them to Event Admin, in order.
  * Topics and properties (never a token, a session id or a state):
  *
  * <ul>
@@ -112,6 +113,11 @@ final class Events {
             handlers.close();
         }
         poster = null;
+        Thread t = publisher;
+        if (t != null) {
+            t.interrupt();
+        }
+        queue.clear();
     }
 
     private synchronized void choosePoster() {
@@ -169,18 +175,70 @@ final class Events {
         return poster != null && wanted[i];
     }
 
-    /** Posts if wanted; never throws, never waits. */
+    /** Events waiting for the publishing thread; a full queue drops (and counts) rather than slow a call. */
+    static final int QUEUE = 16_384;
+    private final java.util.concurrent.ArrayBlockingQueue<Object[]> queue = new java.util.concurrent.ArrayBlockingQueue<>(QUEUE);
+    private final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
+    private volatile Thread publisher;
+
+    /**
+     * Hands the event to the publishing thread if wanted: the calling thread only offers it to a
+     * bounded queue (Event Admin's own {@code postEvent} costs a call several times a memory add).
+     * Never throws, never waits: with the queue full the event is dropped and counted.
+     */
     void post(int topic, Map<String, Object> properties) {
-        Poster p = poster;
-        if (p == null || !wanted[topic]) {
+        if (poster == null || !wanted[topic]) {
             return;
         }
-        try {
-            p.post(TOPICS[topic], properties);
-        } catch (RuntimeException e) {
-            // an event must never fail a call
-            LOG.log(System.Logger.Level.DEBUG, "posting {0} failed: {1}", TOPICS[topic], e);
+        if (!queue.offer(new Object[] {TOPICS[topic], properties})) {
+            dropped.increment();
+            return;
         }
+        if (publisher == null) {
+            startPublisher();
+        }
+    }
+
+    /** Events dropped because the queue was full. */
+    long dropped() {
+        return dropped.sum();
+    }
+
+    private synchronized void startPublisher() {
+        if (publisher != null) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            long reportedDrops = 0;
+            while (!Thread.currentThread().isInterrupted()) {
+                Object[] e;
+                try {
+                    e = queue.take();
+                } catch (InterruptedException stop) {
+                    return;
+                }
+                Poster p = poster;
+                if (p != null) {
+                    try {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> props = (Map<String, Object>) e[1];
+                        p.post((String) e[0], props);
+                    } catch (RuntimeException | LinkageError failed) {
+                        // an event must never fail anything
+                        LOG.log(System.Logger.Level.DEBUG, "posting {0} failed: {1}", e[0], failed);
+                    }
+                }
+                long drops = dropped.sum();
+                if (drops > reportedDrops && queue.isEmpty()) {
+                    LOG.log(System.Logger.Level.WARNING, "{0} session store events were dropped: they came faster than"
+                            + " Event Admin took them (the queue holds {1})", drops - reportedDrops, QUEUE);
+                    reportedDrops = drops;
+                }
+            }
+        }, "sessionstore-events");
+        t.setDaemon(true);
+        publisher = t;
+        t.start();
     }
 
     static int index(String topic) {

@@ -22,6 +22,14 @@ class FrontEventsTest {
     record Posted(String topic, Map<String, Object> properties) {
     }
 
+    /** Events are handed over by the publishing thread: wait until {@code n} arrived. */
+    private static void awaitSize(List<?> got, int n) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (got.size() < n && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void eachCallPostsWhatHappenedAndNothingSecret() {
         StoreFront front = new StoreFront();
@@ -32,6 +40,7 @@ class FrontEventsTest {
         front.addSession(new Session("id-1", "eve", "eve-sub", now, now.plusSeconds(60), "secret-at", "secret-it", "cv"));
         front.deleteSession("id-1");
         front.deleteSession("never-there");
+        awaitSize(got, 3);
         assertEquals(List.of(Events.SWITCHED, Events.ADDED, Events.DELETED), got.stream().map(Posted::topic).toList());
         assertEquals(Map.of("store.type", "tiny", "previous.type", "memory"), got.get(0).properties());
         assertEquals(Map.of("store.type", "tiny", "sub", "eve-sub"), got.get(1).properties());
@@ -62,6 +71,7 @@ class FrontEventsTest {
         broken.set(false);
         front.deleteSession("x");
         front.deleteSession("x");
+        awaitSize(got, 3);
         assertEquals(List.of(Events.SWITCHED + " tiny", Events.UNAVAILABLE + " tiny", Events.AVAILABLE + " tiny"), got);
     }
 
@@ -73,6 +83,11 @@ class FrontEventsTest {
         front.serve(new TinyStore(Map.of()), "tiny", Duration.ofSeconds(1));
         Instant now = Instant.now();
         front.addSession(new Session("a", "eve", "eve", now, now.plusSeconds(60), null, null, null));
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         assertTrue(got.isEmpty(), got.toString());
         assertTrue(Events.matches("org/sessionstore/*", Events.ADDED));
         assertTrue(Events.matches("*", Events.ADDED));
