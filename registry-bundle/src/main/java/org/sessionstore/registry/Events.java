@@ -113,11 +113,23 @@ final class Events {
             handlers.close();
         }
         poster = null;
-        Thread t = publisher;
-        if (t != null) {
-            t.interrupt();
+        Thread t;
+        synchronized (this) {
+            closed = true; // no publisher starts after this
+            t = publisher;
+            publisher = null;
         }
         queue.clear();
+        if (t != null) {
+            // a marker wakes it even if an interrupt is swallowed inside Event Admin
+            queue.offer(STOP);
+            t.interrupt();
+            try {
+                t.join(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private synchronized void choosePoster() {
@@ -194,10 +206,14 @@ final class Events {
             dropped.increment();
             return;
         }
-        if (publisher == null) {
+        if (publisher == null && !closed) {
             startPublisher();
         }
     }
+
+    /** Tells the publishing thread to end (it is never blocked waiting for anything else). */
+    private static final Object[] STOP = new Object[0];
+    private volatile boolean closed;
 
     /** Events dropped because the queue was full. */
     long dropped() {
@@ -205,16 +221,20 @@ final class Events {
     }
 
     private synchronized void startPublisher() {
-        if (publisher != null) {
+        if (publisher != null || closed) {
             return;
         }
         Thread t = new Thread(() -> {
             long reportedDrops = 0;
-            while (!Thread.currentThread().isInterrupted()) {
+            long reportedAt = 0;
+            while (true) {
                 Object[] e;
                 try {
                     e = queue.take();
                 } catch (InterruptedException stop) {
+                    return;
+                }
+                if (e == STOP) {
                     return;
                 }
                 Poster p = poster;
@@ -229,10 +249,12 @@ final class Events {
                     }
                 }
                 long drops = dropped.sum();
-                if (drops > reportedDrops && queue.isEmpty()) {
+                long now = System.nanoTime();
+                if (drops > reportedDrops && now - reportedAt > 10_000_000_000L) {
                     LOG.log(System.Logger.Level.WARNING, "{0} session store events were dropped: they came faster than"
                             + " Event Admin took them (the queue holds {1})", drops - reportedDrops, QUEUE);
                     reportedDrops = drops;
+                    reportedAt = now;
                 }
             }
         }, "sessionstore-events");

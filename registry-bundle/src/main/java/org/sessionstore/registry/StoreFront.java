@@ -39,6 +39,35 @@ final class StoreFront implements SessionStore {
     volatile Events events = new Events();
     /** Whether the last call failed as unavailable (an UNAVAILABLE event was posted, AVAILABLE is due). */
     private volatile boolean down;
+    /** Orders the UNAVAILABLE/AVAILABLE transitions (taken only on a transition, never on a plain call). */
+    private final Object downLock = new Object();
+    /** The type last served, for SWITCHED's previous.type; null before the first. */
+    private volatile String lastServedType;
+
+    /** A call failed as unavailable: UNAVAILABLE, once per outage. */
+    private void failedAsUnavailable(RuntimeException e) {
+        if (!down) {
+            synchronized (downLock) {
+                if (!down) {
+                    down = true;
+                    events.post(Events.I_UNAVAILABLE, Map.of("store.type", type, "reason",
+                            Redaction.printable(String.valueOf(e.getMessage()))));
+                }
+            }
+        }
+    }
+
+    /** A call succeeded: AVAILABLE, once, if an outage was told. */
+    private void succeeded() {
+        if (down) {
+            synchronized (downLock) {
+                if (down) {
+                    down = false;
+                    events.post(Events.I_AVAILABLE, Map.of("store.type", type));
+                }
+            }
+        }
+    }
 
     /** Changes how long calls wait for a backend, keeping the one served. */
     void retime(Duration timeout) {
@@ -79,9 +108,7 @@ final class StoreFront implements SessionStore {
 
     private SessionStore replace(Lease next, String nextType, Duration timeout, String failureMessage, String why) {
         Lease old;
-        String previousType;
         synchronized (monitor) {
-            previousType = type;
             old = backend;
             type = nextType;
             swapTimeout = timeout;
@@ -91,8 +118,13 @@ final class StoreFront implements SessionStore {
             monitor.notifyAll();
         }
         if (next != null) {
-            down = false;
-            events.post(Events.I_SWITCHED, Map.of("store.type", nextType, "previous.type", previousType));
+            synchronized (downLock) {
+                down = false;
+            }
+            String previous = lastServedType;
+            lastServedType = nextType;
+            events.post(Events.I_SWITCHED, previous == null ? Map.of("store.type", nextType)
+                    : Map.of("store.type", nextType, "previous.type", previous));
         }
         return drain(old);
     }
@@ -158,18 +190,11 @@ final class StoreFront implements SessionStore {
                     continue; // replaced between the read and the count: use the successor
                 }
                 T result = op.apply(b.store);
-                if (down) {
-                    down = false;
-                    events.post(Events.I_AVAILABLE, Map.of("store.type", type));
-                }
+                succeeded();
                 return result;
             } catch (StoreUnavailableException e) {
                 if (backend == b) {
-                    if (!down) {
-                        down = true;
-                        events.post(Events.I_UNAVAILABLE, Map.of("store.type", type, "reason",
-                                Redaction.printable(String.valueOf(e.getMessage()))));
-                    }
+                    failedAsUnavailable(e);
                     throw e;
                 }
                 // b was swapped out while the call ran: go on with its successor
@@ -241,20 +266,15 @@ final class StoreFront implements SessionStore {
             } catch (RuntimeException | LinkageError e) {
                 // a LinkageError: the replaced backend's bundle was refreshed under the read
                 if (backend == b) {
-                    if (e instanceof StoreUnavailableException && !down) {
-                        down = true;
-                        events.post(Events.I_UNAVAILABLE, Map.of("store.type", type, "reason",
-                                Redaction.printable(String.valueOf(e.getMessage()))));
+                    if (e instanceof StoreUnavailableException u) {
+                        failedAsUnavailable(u);
                     }
                     throw e;
                 }
                 return call(op);
             }
             if (backend == b) {
-                if (down) {
-                    down = false;
-                    events.post(Events.I_AVAILABLE, Map.of("store.type", type));
-                }
+                succeeded();
                 return answer;
             }
         }
@@ -271,11 +291,15 @@ final class StoreFront implements SessionStore {
                 answer = b.store.getSession(id);
             } catch (RuntimeException | LinkageError e) {
                 if (backend == b) {
+                    if (e instanceof StoreUnavailableException u) {
+                        failedAsUnavailable(u);
+                    }
                     throw e;
                 }
                 return call(s -> s.getSession(id));
             }
             if (backend == b) {
+                succeeded();
                 return answer;
             }
         }

@@ -155,6 +155,8 @@ final class Swapper {
     /** How long the last store built took to create and to warm (-1: not warmed), for the log. */
     private long createdIn;
     private long warmedIn = -1;
+    /** How the last warm-up ended, for the log line: "connected and warmed", or why not. */
+    private String warmedHow = "";
     private volatile boolean stopped;
 
     private volatile StoreStatus snapshot = new StoreStatus("memory", State.WAITING, Map.of(), null,
@@ -547,7 +549,7 @@ final class Swapper {
                 probe(built, settings.type());
             } else if (!Migrator.inProcess(built)) {
                 long warming = System.nanoTime();
-                warm(built, Math.min(WARM_UP_MILLIS, settings.swapTimeout().toMillis() / 4));
+                warmedHow = warm(built, Math.min(WARM_UP_MILLIS, settings.swapTimeout().toMillis() / 4));
                 warmedIn = System.nanoTime() - warming;
             }
         } catch (RuntimeException e) {
@@ -590,13 +592,16 @@ final class Swapper {
      * or a quarter of swap_timeout, which the waiting calls are bounded by); a store that cannot
      * answer yet is served all the same, and its calls fail or recover on their own.
      */
-    private static void warm(SessionStore built, long budgetMillis) {
-        CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+    /** Warms the store; says how it went ("connected and warmed", or why not), for the log line. */
+    private static String warm(SessionStore built, long budgetMillis) {
+        CompletableFuture<String> done = CompletableFuture.supplyAsync(() -> {
             try {
                 built.getSessionCount();
                 built.sessionExists("sessionstore-warm-up");
-            } catch (RuntimeException ignored) {
+                return "connected and warmed";
+            } catch (RuntimeException e) {
                 // served anyway: see above
+                return "warm-up could not reach the backend (" + Redaction.printable(String.valueOf(e.getMessage())) + ")";
             }
         }, r -> {
             Thread t = new Thread(r, "sessionstore-warm-up");
@@ -604,11 +609,14 @@ final class Swapper {
             t.start();
         });
         try {
-            done.get(budgetMillis, TimeUnit.MILLISECONDS);
+            return done.get(budgetMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // served anyway
+            return "warm-up interrupted";
+        } catch (ExecutionException e) {
+            return "warm-up failed";
+        } catch (TimeoutException e) {
+            return "warm-up still waiting for the backend";
         }
     }
 
@@ -675,7 +683,7 @@ final class Swapper {
         failedCandidate = -1;
         LOG.log(Level.INFO, "session store ''{0}'' active, from {1} {2} (created in {3} ms{4})", next.type(),
                 next.candidate().bundleSymbolicName(), next.candidate().bundleVersion(), createdIn / 1_000_000,
-                warmedIn < 0 ? "" : ", connected and warmed in " + warmedIn / 1_000_000 + " ms");
+                warmedIn < 0 ? "" : ", " + warmedHow + " in " + warmedIn / 1_000_000 + " ms");
         return m;
     }
 

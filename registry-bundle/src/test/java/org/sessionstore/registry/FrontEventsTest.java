@@ -42,7 +42,7 @@ class FrontEventsTest {
         front.deleteSession("never-there");
         awaitSize(got, 3);
         assertEquals(List.of(Events.SWITCHED, Events.ADDED, Events.DELETED), got.stream().map(Posted::topic).toList());
-        assertEquals(Map.of("store.type", "tiny", "previous.type", "memory"), got.get(0).properties());
+        assertEquals(Map.of("store.type", "tiny"), got.get(0).properties(), "nothing served before: no previous.type");
         assertEquals(Map.of("store.type", "tiny", "sub", "eve-sub"), got.get(1).properties());
         for (Posted p : got) {
             String all = p.properties().toString();
@@ -73,6 +73,55 @@ class FrontEventsTest {
         front.deleteSession("x");
         awaitSize(got, 3);
         assertEquals(List.of(Events.SWITCHED + " tiny", Events.UNAVAILABLE + " tiny", Events.AVAILABLE + " tiny"), got);
+    }
+
+    /** Found in review: racing calls could post UNAVAILABLE twice, or AVAILABLE before the UNAVAILABLE it ends. */
+    @Test
+    void racingCallsTellEachOutageOnceAndInOrder() throws Exception {
+        StoreFront front = new StoreFront();
+        List<String> got = new CopyOnWriteArrayList<>();
+        front.events.postTo((t, p) -> got.add(t), "org/sessionstore/store/*");
+        AtomicBoolean broken = new AtomicBoolean();
+        front.serve(new TinyStore(Map.of()) {
+            @Override
+            public boolean deleteSession(String id) {
+                if (broken.get()) {
+                    throw new StoreUnavailableException("tiny is down");
+                }
+                return false;
+            }
+        }, "tiny", Duration.ofSeconds(1));
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> callers = new java.util.ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread c = new Thread(() -> {
+                while (!stop.get()) {
+                    try {
+                        front.deleteSession("x");
+                    } catch (StoreUnavailableException expected) {
+                        // down
+                    }
+                }
+            });
+            callers.add(c);
+            c.start();
+        }
+        for (int flip = 0; flip < 40; flip++) {
+            broken.set(!broken.get());
+            Thread.sleep(5);
+        }
+        broken.set(false);
+        Thread.sleep(20);
+        stop.set(true);
+        for (Thread c : callers) {
+            c.join();
+        }
+        Thread.sleep(200); // the publishing thread hands over what is queued
+        List<String> outages = got.subList(1, got.size()); // after SWITCHED
+        assertFalse(outages.isEmpty());
+        for (int i = 0; i < outages.size(); i++) {
+            assertEquals(i % 2 == 0 ? Events.UNAVAILABLE : Events.AVAILABLE, outages.get(i), "at " + i + ": " + outages);
+        }
     }
 
     @Test
