@@ -20,6 +20,21 @@ public final class Ids {
     }
 
     /**
+     * Returns {@code sub} if it can name a subject to revoke: not null, not blank.
+     *
+     * @param sub the subject
+     * @return {@code sub}
+     * @throws IllegalArgumentException if it is null or blank
+     * @since 1.3
+     */
+    public static String requireSubject(String sub) {
+        if (sub == null || sub.isBlank()) {
+            throw new IllegalArgumentException("subject must not be null or blank");
+        }
+        return sub;
+    }
+
+    /**
      * Returns {@code value} if it is a valid id.
      *
      * @param value the id to check

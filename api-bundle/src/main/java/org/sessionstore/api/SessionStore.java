@@ -62,9 +62,7 @@ public interface SessionStore extends AutoCloseable {
      * @since 1.3
      */
     default int deleteSessionsBySubject(String sub) {
-        if (sub == null || sub.isBlank()) {
-            throw new IllegalArgumentException("subject must not be null or blank");
-        }
+        Ids.requireSubject(sub);
         throw new UnsupportedOperationException("the " + getClass().getSimpleName() + " backend cannot remove sessions"
                 + " by subject (it was written before API 1.3); delete them one by one, or upgrade the backend");
     }

@@ -152,13 +152,7 @@ public final class JdbcReport {
     }
 
     private static Session[] sessions(String prefix, int n) {
-        Session[] s = new Session[n];
-        Instant now = Instant.now();
-        for (int i = 0; i < n; i++) {
-            s[i] = new Session(prefix + i, "user" + i + "@example.com", "sub-" + i, now, now.plusSeconds(3600),
-                    "x".repeat(300), "y".repeat(120), "v".repeat(20));
-        }
-        return s;
+        return org.sessionstore.benchmarks.Samples.sessions(prefix, n);
     }
 
     /** {@code calls} calls over {@value #THREADS} threads; the seconds they took. */

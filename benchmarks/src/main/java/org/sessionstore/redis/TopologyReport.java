@@ -134,15 +134,7 @@ public final class TopologyReport {
     }
 
     private static Session[] sessions(String prefix, int n) {
-        Session[] s = new Session[n];
-        Instant now = Instant.now();
-        String token = "x".repeat(300);
-        String idToken = "y".repeat(120);
-        for (int i = 0; i < n; i++) {
-            s[i] = new Session(prefix + i, "user" + i + "@example.com", "sub-" + i, now, now.plusSeconds(3600), token,
-                    idToken, "v".repeat(20));
-        }
-        return s;
+        return org.sessionstore.benchmarks.Samples.sessions(prefix, n);
     }
 
     /** {@code calls} calls over {@value #THREADS} threads; the seconds they took. */

@@ -345,9 +345,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public int deleteSessionsBySubject(String sub) {
-        if (sub == null || sub.isBlank()) {
-            throw new IllegalArgumentException("subject must not be null or blank");
-        }
+        Ids.requireSubject(sub);
         long now = clock.millis();
         return sql("revoking the sessions of a subject", c -> {
             try (PreparedStatement p = c.prepareStatement(schema.deleteBySubject)) {

@@ -137,9 +137,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
 
     @Override
     public int deleteSessionsBySubject(String sub) {
-        if (sub == null || sub.isBlank()) {
-            throw new IllegalArgumentException("subject must not be null or blank");
-        }
+        Ids.requireSubject(sub);
         ensureOpen();
         Set<String> ids = bySubject.get(sub);
         if (ids == null) {

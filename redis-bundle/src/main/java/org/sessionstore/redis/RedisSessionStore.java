@@ -504,9 +504,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
      */
     @Override
     public int deleteSessionsBySubject(String sub) {
-        if (sub == null || sub.isBlank()) {
-            throw new IllegalArgumentException("subject must not be null or blank");
-        }
+        Ids.requireSubject(sub);
         String subject = layout.subjectKey(sub);
         long now = clock.millis();
         List<String> ids = redis("reading the sessions of a subject", subject,

@@ -22,6 +22,19 @@ class FrontEventsTest {
     record Posted(String topic, Map<String, Object> properties) {
     }
 
+    /** A store whose delete fails as unavailable while {@code broken} holds. */
+    private static TinyStore downWhile(AtomicBoolean broken) {
+        return new TinyStore(Map.of()) {
+            @Override
+            public boolean deleteSession(String id) {
+                if (broken.get()) {
+                    throw new StoreUnavailableException("tiny is down");
+                }
+                return false;
+            }
+        };
+    }
+
     /** Events are handed over by the publishing thread: wait until {@code n} arrived. */
     private static void awaitSize(List<?> got, int n) {
         long deadline = System.nanoTime() + 5_000_000_000L;
@@ -56,15 +69,7 @@ class FrontEventsTest {
         List<String> got = new CopyOnWriteArrayList<>();
         front.events.postTo((t, p) -> got.add(t + " " + p.get("store.type")), "org/sessionstore/store/*");
         AtomicBoolean broken = new AtomicBoolean(true);
-        front.serve(new TinyStore(Map.of()) {
-            @Override
-            public boolean deleteSession(String id) {
-                if (broken.get()) {
-                    throw new StoreUnavailableException("tiny is down");
-                }
-                return false;
-            }
-        }, "tiny", Duration.ofSeconds(1));
+        front.serve(downWhile(broken), "tiny", Duration.ofSeconds(1));
         for (int i = 0; i < 3; i++) {
             assertThrows(StoreUnavailableException.class, () -> front.deleteSession("x"));
         }
@@ -82,15 +87,7 @@ class FrontEventsTest {
         List<String> got = new CopyOnWriteArrayList<>();
         front.events.postTo((t, p) -> got.add(t), "org/sessionstore/store/*");
         AtomicBoolean broken = new AtomicBoolean();
-        front.serve(new TinyStore(Map.of()) {
-            @Override
-            public boolean deleteSession(String id) {
-                if (broken.get()) {
-                    throw new StoreUnavailableException("tiny is down");
-                }
-                return false;
-            }
-        }, "tiny", Duration.ofSeconds(1));
+        front.serve(downWhile(broken), "tiny", Duration.ofSeconds(1));
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> callers = new java.util.ArrayList<>();
         for (int t = 0; t < 8; t++) {

@@ -128,9 +128,7 @@ public final class FileSessionStore implements SessionStore {
      */
     @Override
     public int deleteSessionsBySubject(String sub) {
-        if (sub == null || sub.isBlank()) {
-            throw new IllegalArgumentException("subject must not be null or blank");
-        }
+        Ids.requireSubject(sub);
         open();
         int removed = 0;
         for (Path f : list(sessions)) {
