@@ -125,6 +125,29 @@ public interface SessionStore extends AutoCloseable {
     Optional<StateEntry> validateAndRemoveState(String state, String userAgent);
 
     /**
+     * Consumes a state like {@link #validateAndRemoveState(String, String)}, and tells the one case
+     * that is worth an alarm: the state was there and fresh, this call took it, but the User-Agent
+     * differed (the state is gone all the same). Then {@code onMismatch} runs once, on the calling
+     * thread, before this returns empty; it runs neither for an absent or expired state nor when the
+     * entry is returned. The registry uses it to post its {@code org/sessionstore/state/REJECTED}
+     * event.
+     *
+     * <p>A backend should implement this one and let the two-argument method call it with a no-op.
+     * The default, for backends written before API 1.4, consumes through the two-argument method
+     * and never runs {@code onMismatch}: such a backend cannot tell a mismatch from an absent state.
+     *
+     * @param state the state value
+     * @param userAgent the User-Agent of the browser finishing the login
+     * @param onMismatch what to run when the state was taken but its User-Agent differed (not null)
+     * @return the entry if it existed, had not expired and the User-Agent matches; else empty
+     * @since 1.4
+     */
+    default Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
+        Ids.requireNonNull(onMismatch, "onMismatch");
+        return validateAndRemoveState(state, userAgent);
+    }
+
+    /**
      * Removes states older than {@code maxAge} [CleanExpiredStates].
      *
      * @param maxAge the greatest age kept (positive)

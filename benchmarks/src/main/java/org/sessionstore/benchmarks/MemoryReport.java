@@ -62,6 +62,14 @@ public final class MemoryReport {
             System.out.printf("get  %d thread%s  front %8.2f  direct %8.2f  ratio %.2f%n", threads, threads == 1 ? " " : "s",
                     front, direct, front / direct);
         }
+        System.out.println("== Events: an add through the published store with every event wanted (a handler counts them)"
+                + " vs with none wanted ==");
+        for (int threads : new int[] {1, 2}) {
+            double heard = score.get("frontAddHeard@" + threads);
+            double quiet = score.get("frontAdd@" + threads);
+            System.out.printf("add  %d thread%s  heard %8.2f  quiet %8.2f  ratio %.2f%n", threads, threads == 1 ? " " : "s",
+                    heard, quiet, heard / quiet);
+        }
         double indexed = score.get("indexedClean");
         double scan = score.get("fullScanClean");
         System.out.println("== cleanExpired: 10,000 expired among 1,000,000 (ms per call; ratio = scan / indexed) ==");

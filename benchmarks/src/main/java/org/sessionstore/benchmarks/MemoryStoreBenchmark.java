@@ -28,7 +28,8 @@ import org.sessionstore.registry.Fronts;
  * the same work (a lookup by id; a put of a session by id) in the same run. Thread counts are set
  * by the runner ({@link org.sessionstore.benchmarks.MemoryReport}).
  * The store is built as the registry builds it, by the backend's public factory; {@code frontGet}
- * is the same get through the published service (the registry's front and encryption layer).
+ * is the same get through the published service (the registry's front and encryption layer);
+ * {@code frontAdd} and {@code frontAddHeard} are adds through it without and with an event subscriber.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -43,6 +44,9 @@ public class MemoryStoreBenchmark {
     SessionStore store;
     /** The same store as consumers get it: the registry's front and its encryption layer (no key). */
     SessionStore published;
+    /** The same again, with every event wanted and handed to a handler that counts them. */
+    SessionStore heard;
+    final java.util.concurrent.atomic.LongAdder delivered = new java.util.concurrent.atomic.LongAdder();
     ConcurrentHashMap<String, Session> map;
     String[] ids;
     Session[] sessions;
@@ -51,6 +55,7 @@ public class MemoryStoreBenchmark {
     public void fill() {
         store = new MemoryStoreFactory().create(Map.of("max_sessions", Integer.toString(2 * SESSIONS)));
         published = Fronts.published(store, "memory");
+        heard = Fronts.publishedAndHeard(store, "memory", (topic, properties) -> delivered.increment());
         map = new ConcurrentHashMap<>();
         ids = new String[SESSIONS];
         sessions = new Session[SESSIONS];
@@ -68,6 +73,7 @@ public class MemoryStoreBenchmark {
 
     @TearDown
     public void close() {
+        System.out.printf("%n(events delivered to the counting handler: %,d)%n", delivered.sum());
         store.close();
     }
 
@@ -89,6 +95,17 @@ public class MemoryStoreBenchmark {
     @Benchmark
     public void storeAdd() {
         store.addSession(sessions[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+    }
+
+    @Benchmark
+    public void frontAdd() {
+        published.addSession(sessions[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+    }
+
+    /** frontAdd with a subscriber: what posting an event costs the call. */
+    @Benchmark
+    public void frontAddHeard() {
+        heard.addSession(sessions[ThreadLocalRandom.current().nextInt(SESSIONS)]);
     }
 
     @Benchmark

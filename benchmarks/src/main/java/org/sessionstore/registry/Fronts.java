@@ -21,4 +21,17 @@ public final class Fronts {
         front.serve(Swapper.withEncryption(backend, null), type, Duration.ofSeconds(10));
         return front;
     }
+
+    /**
+     * The same, with every event wanted, as if a handler subscribed to {@code org/sessionstore/*}:
+     * the calls hand their events over and the publishing thread builds each event's properties
+     * and gives them to {@code deliver} (in place of Event Admin).
+     */
+    public static SessionStore publishedAndHeard(SessionStore backend, String type,
+            java.util.function.BiConsumer<String, java.util.Map<String, Object>> deliver) {
+        StoreFront front = new StoreFront();
+        front.events.postTo(deliver::accept, "org/sessionstore/*");
+        front.serve(Swapper.withEncryption(backend, null), type, Duration.ofSeconds(10));
+        return front;
+    }
 }

@@ -56,6 +56,8 @@ public class EventsIT extends StoreTestSupport {
             assertEquals(1, store.deleteSessionsBySubject("eve-sub"));
             store.addStateEntry("st-secret", "ua", "https://app/r", "http://up", "verifier");
             assertTrue(store.validateAndRemoveState("st-secret", "ua").isPresent());
+            store.addStateEntry("st-secret-2", "Mozilla/5.0", "https://app/r", "http://up", "verifier");
+            assertTrue(store.validateAndRemoveState("st-secret-2", "curl/8.0").isEmpty());
             Thread.sleep(400);
             assertEquals(1, store.cleanExpired());
             configure("memory", "max_sessions", "12345");
@@ -64,11 +66,15 @@ public class EventsIT extends StoreTestSupport {
             await("every event", Duration.ofSeconds(10), () -> topics(got).containsAll(List.of(
                     "org/sessionstore/session/ADDED", "org/sessionstore/session/DELETED",
                     "org/sessionstore/session/REVOKED", "org/sessionstore/state/CONSUMED",
+                    "org/sessionstore/state/REJECTED",
                     "org/sessionstore/session/EXPIRED", "org/sessionstore/store/SWITCHED")));
             Event revoked = got.stream().filter(e -> e.getTopic().endsWith("/REVOKED")).findFirst().orElseThrow();
             assertEquals("eve-sub", revoked.getProperty("sub"));
             assertEquals(1, revoked.getProperty("count"));
             assertEquals("memory", revoked.getProperty("store.type"));
+            Event rejected = got.stream().filter(e -> e.getTopic().endsWith("/REJECTED")).findFirst().orElseThrow();
+            assertEquals("User-Agent mismatch", rejected.getProperty("reason"));
+            assertEquals(1, got.stream().filter(e -> e.getTopic().endsWith("/REJECTED")).count());
             Event expired = got.stream().filter(e -> e.getTopic().endsWith("/EXPIRED")).findFirst().orElseThrow();
             assertEquals(1, expired.getProperty("count"));
             Event switched = got.stream().filter(e -> e.getTopic().endsWith("/SWITCHED")).findFirst().orElseThrow();

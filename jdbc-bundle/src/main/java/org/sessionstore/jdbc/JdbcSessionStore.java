@@ -440,8 +440,16 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
+        return validateAndRemoveState(state, userAgent, NO_OP);
+    }
+
+    private static final Runnable NO_OP = () -> { };
+
+    @Override
+    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
         Ids.require(state, "state");
         Ids.requireNonNull(userAgent, "userAgent");
+        Ids.requireNonNull(onMismatch, "onMismatch");
         long now = clock.millis();
         Optional<StateEntry> taken = sql("consuming a state", c -> {
             try (PreparedStatement p = c.prepareStatement(schema.consumeState)) {
@@ -452,8 +460,14 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
             }
         });
         // consumed whatever the outcome: too old, or another browser, it is gone all the same
-        return taken.filter(e -> e.createdAt().toEpochMilli() + config.stateTtl().toMillis() >= now
-                && e.userAgent().equals(userAgent));
+        if (taken.isEmpty() || taken.get().createdAt().toEpochMilli() + config.stateTtl().toMillis() < now) {
+            return Optional.empty();
+        }
+        if (!taken.get().userAgent().equals(userAgent)) {
+            onMismatch.run();
+            return Optional.empty();
+        }
+        return taken;
     }
 
     private static StateEntry state(ResultSet r) throws SQLException {

@@ -267,10 +267,18 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
+        return validateAndRemoveState(state, userAgent, NO_OP);
+    }
+
+    private static final Runnable NO_OP = () -> { };
+
+    @Override
+    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
         Ids.require(state, "state");
         Ids.requireNonNull(userAgent, "userAgent");
+        Ids.requireNonNull(onMismatch, "onMismatch");
         ensureOpen();
-        return states.consume(state, userAgent);
+        return states.consume(state, userAgent, onMismatch);
     }
 
     @Override

@@ -59,13 +59,16 @@ final class StateTable {
         return copy.stream().filter(e -> e.createdAt().isAfter(cutoff));
     }
 
-    Optional<StateEntry> consume(String state, String userAgent) {
+    Optional<StateEntry> consume(String state, String userAgent, Runnable onMismatch) {
         StateEntry e;
         synchronized (this) {
             e = entries.remove(state);
         }
-        if (e == null || !e.userAgent().equals(userAgent)
-                || !e.createdAt().plus(config.stateTtl()).isAfter(clock.instant())) {
+        if (e == null || !e.createdAt().plus(config.stateTtl()).isAfter(clock.instant())) {
+            return Optional.empty();
+        }
+        if (!e.userAgent().equals(userAgent)) {
+            onMismatch.run();
             return Optional.empty();
         }
         return Optional.of(e);

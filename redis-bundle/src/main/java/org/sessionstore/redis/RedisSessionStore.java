@@ -722,8 +722,16 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
+        return validateAndRemoveState(state, userAgent, NO_OP);
+    }
+
+    private static final Runnable NO_OP = () -> { };
+
+    @Override
+    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
         Ids.require(state, "state");
         Ids.requireNonNull(userAgent, "userAgent");
+        Ids.requireNonNull(onMismatch, "onMismatch");
         // GETDEL alone is the one step that decides who gets the state; the ZREM beside it only tidies the index
         // with min_replicas_ack, the consumption itself is confirmed by replicas before the state is
         // handed out: a primary that fails right after cannot be replaced by one that still has it
@@ -739,8 +747,14 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         } catch (UnreadableRecord bad) {
             return unreadable(stateKey(state), bad); // consumed all the same: a state gets one try
         }
-        boolean fresh = e.createdAt().plus(config.stateTtl()).toEpochMilli() > clock.millis();
-        return fresh && e.userAgent().equals(userAgent) ? Optional.of(e) : Optional.empty();
+        if (e.createdAt().plus(config.stateTtl()).toEpochMilli() <= clock.millis()) {
+            return Optional.empty(); // too old: consumed all the same
+        }
+        if (!e.userAgent().equals(userAgent)) {
+            onMismatch.run();
+            return Optional.empty();
+        }
+        return Optional.of(e);
     }
 
     @Override

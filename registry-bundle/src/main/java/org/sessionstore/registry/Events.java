@@ -1,16 +1,21 @@
 package org.sessionstore.registry;
 
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * The registry's OSGi Event Admin events, posted when an Event Admin is there and some
- * {@code EventHandler} subscribes to the topic; otherwise a call pays one volatile read. A call
- * only offers the event to a bounded queue; one daemon thread hands them to Event Admin, in order.
- * Topics and properties (never a token, a session id or a state):
+ * {@code EventHandler} subscribes to the topic; otherwise a call pays one volatile read. Topics
+ * and properties (never a token, a session id or a state):
  *
  * <ul>
  * <li>{@value #ADDED}: {@code store.type}, {@code sub} (if the session has one)</li>
@@ -18,12 +23,22 @@ import org.osgi.util.tracker.ServiceTracker;
  * <li>{@value #REVOKED}: {@code store.type}, {@code sub}, {@code count}</li>
  * <li>{@value #EXPIRED}: {@code store.type}, {@code count} (cleaning, by housekeeping or {@code clean})</li>
  * <li>{@value #CONSUMED}: {@code store.type} (a state was validated and taken)</li>
+ * <li>{@value #REJECTED}: {@code store.type}, {@code reason} (a state was taken but its User-Agent
+ * differed: the callback was refused, the state is gone)</li>
  * <li>{@value #SWITCHED}: {@code store.type}, {@code previous.type}</li>
  * <li>{@value #UNAVAILABLE}: {@code store.type}, {@code reason} (the first failed call)</li>
  * <li>{@value #AVAILABLE}: {@code store.type} (the first call that succeeds after that)</li>
  * </ul>
  *
- * The registry imports {@code org.osgi.service.event} optionally and never names its types here:
+ * <p>What a call pays, with a subscriber: one small object and one compare-and-set on a bounded
+ * ring; no lock, no map, no system call while events keep coming (the publishing thread is only
+ * woken by a call after it has been idle for a while). One daemon thread builds the properties and
+ * hands the events to Event Admin in order with {@code sendEvent}: each event is delivered before
+ * the next is taken, so a slow handler backs up into the ring, which is bounded (a full ring drops
+ * the event, counts it and says so in the log every 10 s), never into an unbounded queue. The
+ * asynchrony is this thread's: the call never waits for a handler.
+ *
+ * <p>The registry imports {@code org.osgi.service.event} optionally and never names its types here:
  * only {@link EventAdminPoster} does, loaded once an Event Admin service is found.
  */
 final class Events {
@@ -33,14 +48,25 @@ final class Events {
     static final String REVOKED = "org/sessionstore/session/REVOKED";
     static final String EXPIRED = "org/sessionstore/session/EXPIRED";
     static final String CONSUMED = "org/sessionstore/state/CONSUMED";
+    static final String REJECTED = "org/sessionstore/state/REJECTED";
     static final String SWITCHED = "org/sessionstore/store/SWITCHED";
     static final String UNAVAILABLE = "org/sessionstore/store/UNAVAILABLE";
     static final String AVAILABLE = "org/sessionstore/store/AVAILABLE";
-    static final String[] TOPICS = {ADDED, DELETED, REVOKED, EXPIRED, CONSUMED, SWITCHED, UNAVAILABLE, AVAILABLE};
+    static final String[] TOPICS = {ADDED, DELETED, REVOKED, EXPIRED, CONSUMED, REJECTED, SWITCHED, UNAVAILABLE,
+        AVAILABLE};
+    static final int I_ADDED = 0;
+    static final int I_DELETED = 1;
+    static final int I_REVOKED = 2;
+    static final int I_EXPIRED = 3;
+    static final int I_CONSUMED = 4;
+    static final int I_REJECTED = 5;
+    static final int I_SWITCHED = 6;
+    static final int I_UNAVAILABLE = 7;
+    static final int I_AVAILABLE = 8;
 
     static final System.Logger LOG = System.getLogger("org.sessionstore.registry");
 
-    /** Posts one event. */
+    /** Delivers one event. */
     interface Poster {
         void post(String topic, Map<String, Object> properties);
     }
@@ -49,8 +75,8 @@ final class Events {
     /** Per topic of {@link #TOPICS}: whether some handler subscribes to it. */
     private volatile boolean[] wanted = new boolean[TOPICS.length];
     /** The Event Admins and the handlers' topics, as the trackers saw them (a tracker's own set lags its callbacks). */
-    private final Map<ServiceReference<Object>, Object> adminsSeen = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<ServiceReference<Object>, Object> handlersSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<ServiceReference<Object>, Object> adminsSeen = new ConcurrentHashMap<>();
+    private final Map<ServiceReference<Object>, Object> handlersSeen = new ConcurrentHashMap<>();
     private ServiceTracker<Object, Object> admins;
     private ServiceTracker<Object, Object> handlers;
 
@@ -80,14 +106,14 @@ final class Events {
                     null) {
                 @Override
                 public Object addingService(ServiceReference<Object> ref) {
-                    handlersSeen.put(ref, ref.getProperty("event.topics") == null ? "" : ref.getProperty("event.topics"));
+                    handlersSeen.put(ref, topicsOf(ref));
                     topicsChanged();
                     return ref;
                 }
 
                 @Override
                 public void modifiedService(ServiceReference<Object> ref, Object service) {
-                    handlersSeen.put(ref, ref.getProperty("event.topics") == null ? "" : ref.getProperty("event.topics"));
+                    handlersSeen.put(ref, topicsOf(ref));
                     topicsChanged();
                 }
 
@@ -97,12 +123,17 @@ final class Events {
                     topicsChanged();
                 }
             };
-        } catch (org.osgi.framework.InvalidSyntaxException e) {
+        } catch (InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }
         admins.open(true);
         handlers.open(true);
         topicsChanged();
+    }
+
+    private static Object topicsOf(ServiceReference<Object> ref) {
+        Object topics = ref.getProperty("event.topics");
+        return topics == null ? "" : topics;
     }
 
     void close() {
@@ -119,11 +150,9 @@ final class Events {
             t = publisher;
             publisher = null;
         }
-        queue.clear();
         if (t != null) {
-            // a marker wakes it even if an interrupt is swallowed inside Event Admin
-            queue.offer(STOP);
-            t.interrupt();
+            LockSupport.unpark(t);
+            t.interrupt(); // if it is inside a handler that waits
             try {
                 t.join(1_000);
             } catch (InterruptedException e) {
@@ -187,97 +216,222 @@ final class Events {
         return poster != null && wanted[i];
     }
 
-    /** Events waiting for the publishing thread; a full queue drops (and counts) rather than slow a call. */
-    static final int QUEUE = 16_384;
-    private final java.util.concurrent.ArrayBlockingQueue<Object[]> queue = new java.util.concurrent.ArrayBlockingQueue<>(QUEUE);
-    private final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
-    private volatile Thread publisher;
+    // --- what the calls post: each builds one small record; the properties are made on the publishing thread
 
-    /**
-     * Hands the event to the publishing thread if wanted: the calling thread only offers it to a
-     * bounded queue (Event Admin's own {@code postEvent} costs a call several times a memory add).
-     * Never throws, never waits: with the queue full the event is dropped and counted.
-     */
-    void post(int topic, Map<String, Object> properties) {
+    void added(String type, String sub) {
+        offer(I_ADDED, type, sub, null, 0);
+    }
+
+    void deleted(String type) {
+        offer(I_DELETED, type, null, null, 0);
+    }
+
+    void revoked(String type, String sub, int count) {
+        offer(I_REVOKED, type, sub, null, count);
+    }
+
+    void expired(String type, int count) {
+        offer(I_EXPIRED, type, null, null, count);
+    }
+
+    void consumed(String type) {
+        offer(I_CONSUMED, type, null, null, 0);
+    }
+
+    void rejected(String type) {
+        offer(I_REJECTED, type, null, "User-Agent mismatch", 0);
+    }
+
+    void switched(String type, String previous) {
+        offer(I_SWITCHED, type, null, previous, 0);
+    }
+
+    void unavailable(String type, String reason) {
+        offer(I_UNAVAILABLE, type, null, reason, 0);
+    }
+
+    void available(String type) {
+        offer(I_AVAILABLE, type, null, null, 0);
+    }
+
+    /** One event as a call hands it over: the topic's number and its few values. */
+    private record Pending(int topic, String type, String sub, String text, int count) {
+    }
+
+    /** The event's properties, as documented in the class comment (small immutable maps: little garbage). */
+    static Map<String, Object> properties(int topic, String type, String sub, String text, int count) {
+        return switch (topic) {
+            case I_ADDED -> sub == null ? Map.of("store.type", type) : Map.of("store.type", type, "sub", sub);
+            case I_REVOKED -> Map.of("store.type", type, "sub", sub, "count", count);
+            case I_EXPIRED -> Map.of("store.type", type, "count", count);
+            case I_REJECTED, I_UNAVAILABLE -> Map.of("store.type", type, "reason", text);
+            case I_SWITCHED -> text == null ? Map.of("store.type", type) : Map.of("store.type", type, "previous.type", text);
+            default -> Map.of("store.type", type);
+        };
+    }
+
+    /** Events waiting for the publishing thread (a power of two); a full ring drops rather than slow a call. */
+    static final int RING = 16_384;
+    private final Ring ring = new Ring(RING);
+    private final LongAdder dropped = new LongAdder();
+    private volatile Thread publisher;
+    private volatile boolean closed;
+    /** Set by the publishing thread before it parks with no deadline: only then does a call wake it. */
+    private volatile boolean asleep;
+
+    /** Never throws, never waits, never takes a lock (but once, to start the publishing thread). */
+    private void offer(int topic, String type, String sub, String text, int count) {
         if (poster == null || !wanted[topic]) {
             return;
         }
-        if (!queue.offer(new Object[] {TOPICS[topic], properties})) {
+        if (!ring.offer(new Pending(topic, type, sub, text, count))) {
             dropped.increment();
             return;
         }
-        if (publisher == null && !closed) {
-            startPublisher();
+        Thread t = publisher;
+        if (t == null) {
+            if (!closed) {
+                startPublisher();
+            }
+        } else if (asleep) {
+            LockSupport.unpark(t);
         }
     }
 
-    /** Tells the publishing thread to end (it is never blocked waiting for anything else). */
-    private static final Object[] STOP = new Object[0];
-    private volatile boolean closed;
-
-    /** Events dropped because the queue was full. */
+    /** Events dropped because the ring was full. */
     long dropped() {
         return dropped.sum();
     }
+
+    /** An idle publisher naps this long before it looks again, this many times, then sleeps until woken. */
+    private static final long NAP_NANOS = 1_000_000;
+    private static final int NAPS = 20;
 
     private synchronized void startPublisher() {
         if (publisher != null || closed) {
             return;
         }
-        Thread t = new Thread(() -> {
-            long reportedDrops = 0;
-            long reportedAt = 0;
-            while (true) {
-                Object[] e;
-                try {
-                    e = queue.take();
-                } catch (InterruptedException stop) {
-                    return;
-                }
-                if (e == STOP) {
-                    return;
-                }
-                Poster p = poster;
-                if (p != null) {
-                    try {
-                        @SuppressWarnings("unchecked")
-                        Map<String, Object> props = (Map<String, Object>) e[1];
-                        p.post((String) e[0], props);
-                    } catch (RuntimeException | LinkageError failed) {
-                        // an event must never fail anything
-                        LOG.log(System.Logger.Level.DEBUG, "posting {0} failed: {1}", e[0], failed);
-                    }
-                }
-                long drops = dropped.sum();
-                long now = System.nanoTime();
-                if (drops > reportedDrops && now - reportedAt > 10_000_000_000L) {
-                    LOG.log(System.Logger.Level.WARNING, "{0} session store events were dropped: they came faster than"
-                            + " Event Admin took them (the queue holds {1})", drops - reportedDrops, QUEUE);
-                    reportedDrops = drops;
-                    reportedAt = now;
-                }
-            }
-        }, "sessionstore-events");
+        Thread t = new Thread(this::publish, "sessionstore-events");
         t.setDaemon(true);
         publisher = t;
         t.start();
     }
 
-    static int index(String topic) {
-        for (int i = 0; i < TOPICS.length; i++) {
-            if (TOPICS[i].equals(topic)) {
-                return i;
+    private void publish() {
+        long reportedDrops = 0;
+        long reportedAt = 0;
+        int naps = 0;
+        while (!closed) {
+            Pending e = ring.poll();
+            if (e == null) {
+                if (naps < NAPS) {
+                    naps++;
+                    LockSupport.parkNanos(this, NAP_NANOS);
+                } else {
+                    asleep = true;
+                    // a call that published before this read sees asleep, or this sees its event (both volatile)
+                    if (ring.isEmpty() && !closed) {
+                        LockSupport.park(this);
+                    }
+                    asleep = false;
+                    naps = 0;
+                }
+                Thread.interrupted(); // close() interrupts; closed is what ends the loop
+                continue;
+            }
+            naps = 0;
+            Poster p = poster;
+            if (p != null) {
+                try {
+                    p.post(TOPICS[e.topic()], properties(e.topic(), e.type(), e.sub(), e.text(), e.count()));
+                } catch (RuntimeException | LinkageError failed) {
+                    // an event must never fail anything
+                    LOG.log(System.Logger.Level.DEBUG, "posting {0} failed: {1}", TOPICS[e.topic()], failed);
+                }
+            }
+            long drops = dropped.sum();
+            if (drops > reportedDrops) {
+                long now = System.nanoTime();
+                if (now - reportedAt > 10_000_000_000L) {
+                    LOG.log(System.Logger.Level.WARNING, "{0} session store events were dropped: they came faster than"
+                            + " the event handlers took them (the queue holds {1})", drops - reportedDrops, RING);
+                    reportedDrops = drops;
+                    reportedAt = now;
+                }
             }
         }
-        throw new IllegalArgumentException(topic);
     }
 
-    static final int I_ADDED = index(ADDED);
-    static final int I_DELETED = index(DELETED);
-    static final int I_REVOKED = index(REVOKED);
-    static final int I_EXPIRED = index(EXPIRED);
-    static final int I_CONSUMED = index(CONSUMED);
-    static final int I_SWITCHED = index(SWITCHED);
-    static final int I_UNAVAILABLE = index(UNAVAILABLE);
-    static final int I_AVAILABLE = index(AVAILABLE);
+    /**
+     * A bounded ring of many producers and one consumer (the publishing thread), laid out so that a
+     * call shares as little as it can with the consumer: a producer claims a slot with one
+     * compare-and-set of the tail and fills it, and reads the consumer's head only once a lap (it
+     * keeps the limit it last saw); the consumer takes filled slots in order and reads the tail only
+     * when it finds an empty slot.
+     */
+    static final class Ring {
+        private final AtomicReferenceArray<Object> slots;
+        private final int mask;
+        private final AtomicLong tail = new AtomicLong();
+        /** The tail a producer may claim up to without reading the head: a hint that only grows. */
+        private volatile long limit;
+        /** Where the consumer takes next; written by the consumer only, kept on a cache line of its own. */
+        private final Head head = new Head();
+
+        /** The consumer's index, padded from whatever the allocator puts next to it. */
+        @SuppressWarnings("unused")
+        private static final class Head {
+            long p1, p2, p3, p4, p5, p6, p7;
+            volatile long value;
+            long q1, q2, q3, q4, q5, q6, q7;
+        }
+
+        Ring(int capacity) {
+            if (Integer.bitCount(capacity) != 1) {
+                throw new IllegalArgumentException("capacity must be a power of two: " + capacity);
+            }
+            slots = new AtomicReferenceArray<>(capacity);
+            mask = capacity - 1;
+            limit = capacity;
+        }
+
+        boolean offer(Object e) {
+            long t;
+            do {
+                t = tail.get();
+                if (t >= limit) {
+                    long l = head.value + slots.length();
+                    if (t >= l) {
+                        return false;
+                    }
+                    limit = l; // racing producers may write an older l: a lower hint only costs a re-read
+                }
+            } while (!tail.compareAndSet(t, t + 1));
+            slots.setRelease((int) (t & mask), e);
+            return true;
+        }
+
+        /** The next element, or null if none is claimed; one consumer only. */
+        @SuppressWarnings("unchecked")
+        <T> T poll() {
+            long h = head.value;
+            int i = (int) (h & mask);
+            Object e = slots.getAcquire(i);
+            if (e == null) {
+                if (h == tail.get()) {
+                    return null;
+                }
+                while ((e = slots.getAcquire(i)) == null) {
+                    Thread.onSpinWait(); // claimed, being filled
+                }
+            }
+            slots.setRelease(i, null);
+            head.value = h + 1;
+            return (T) e;
+        }
+
+        boolean isEmpty() {
+            return head.value == tail.get();
+        }
+    }
 }

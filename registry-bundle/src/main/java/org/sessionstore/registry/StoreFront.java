@@ -1,7 +1,6 @@
 package org.sessionstore.registry;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
@@ -9,6 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
+import org.sessionstore.api.Ids;
 import org.sessionstore.api.Redaction;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
@@ -50,8 +50,7 @@ final class StoreFront implements SessionStore {
             synchronized (downLock) {
                 if (!down) {
                     down = true;
-                    events.post(Events.I_UNAVAILABLE, Map.of("store.type", type, "reason",
-                            Redaction.printable(String.valueOf(e.getMessage()))));
+                    events.unavailable(type, Redaction.printable(String.valueOf(e.getMessage())));
                 }
             }
         }
@@ -63,7 +62,7 @@ final class StoreFront implements SessionStore {
             synchronized (downLock) {
                 if (down) {
                     down = false;
-                    events.post(Events.I_AVAILABLE, Map.of("store.type", type));
+                    events.available(type);
                 }
             }
         }
@@ -123,8 +122,7 @@ final class StoreFront implements SessionStore {
             }
             String previous = lastServedType;
             lastServedType = nextType;
-            events.post(Events.I_SWITCHED, previous == null ? Map.of("store.type", nextType)
-                    : Map.of("store.type", nextType, "previous.type", previous));
+            events.switched(nextType, previous);
         }
         return drain(old);
     }
@@ -241,10 +239,7 @@ final class StoreFront implements SessionStore {
             s.addSession(session);
             return null;
         });
-        if (events.wants(Events.I_ADDED)) {
-            events.post(Events.I_ADDED, session.sub() == null ? Map.of("store.type", type)
-                    : Map.of("store.type", type, "sub", session.sub()));
-        }
+        events.added(type, session.sub());
     }
 
     /**
@@ -309,8 +304,8 @@ final class StoreFront implements SessionStore {
     @Override
     public boolean deleteSession(String id) {
         boolean deleted = call(s -> s.deleteSession(id));
-        if (deleted && events.wants(Events.I_DELETED)) {
-            events.post(Events.I_DELETED, Map.of("store.type", type));
+        if (deleted) {
+            events.deleted(type);
         }
         return deleted;
     }
@@ -318,9 +313,7 @@ final class StoreFront implements SessionStore {
     @Override
     public int deleteSessionsBySubject(String sub) {
         int n = call(s -> s.deleteSessionsBySubject(sub));
-        if (events.wants(Events.I_REVOKED)) {
-            events.post(Events.I_REVOKED, Map.of("store.type", type, "sub", sub, "count", n));
-        }
+        events.revoked(type, sub, n);
         return n;
     }
 
@@ -333,8 +326,8 @@ final class StoreFront implements SessionStore {
 
     /** Posts EXPIRED for sessions removed by cleaning (here or by the housekeeping). */
     void expired(int n) {
-        if (n > 0 && events.wants(Events.I_EXPIRED)) {
-            events.post(Events.I_EXPIRED, Map.of("store.type", type, "count", n));
+        if (n > 0) {
+            events.expired(type, n);
         }
     }
 
@@ -362,11 +355,26 @@ final class StoreFront implements SessionStore {
         });
     }
 
+    private static final Runnable NO_OP = () -> { };
+
+    /** Run by a backend that took a state whose User-Agent differed (API 1.4; older backends never run it). */
+    private final Runnable rejected = () -> events.rejected(type);
+
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
-        Optional<StateEntry> e = call(s -> s.validateAndRemoveState(state, userAgent));
-        if (e.isPresent() && events.wants(Events.I_CONSUMED)) {
-            events.post(Events.I_CONSUMED, Map.of("store.type", type));
+        return validateAndRemoveState(state, userAgent, NO_OP);
+    }
+
+    @Override
+    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
+        Ids.requireNonNull(onMismatch, "onMismatch");
+        Runnable told = onMismatch == NO_OP ? rejected : () -> {
+            rejected.run();
+            onMismatch.run();
+        };
+        Optional<StateEntry> e = call(s -> s.validateAndRemoveState(state, userAgent, told));
+        if (e.isPresent()) {
+            events.consumed(type);
         }
         return e;
     }

@@ -63,6 +63,26 @@ class FrontEventsTest {
         }
     }
 
+    /** A state taken with another browser's User-Agent: REJECTED, once, to the front's and the caller's listener. */
+    @Test
+    void aStateTakenWithAnotherUserAgentIsRejectedOnce() {
+        StoreFront front = new StoreFront();
+        List<Posted> got = new CopyOnWriteArrayList<>();
+        front.events.postTo((t, p) -> got.add(new Posted(t, p)), "org/sessionstore/state/*");
+        front.serve(new org.sessionstore.memory.MemoryStoreFactory().create(Map.of()), "memory", Duration.ofSeconds(1));
+        front.addStateEntry("st-secret", "Mozilla/5.0", "https://app/x", "http://up", "verifier-secret");
+        java.util.concurrent.atomic.AtomicInteger callerTold = new java.util.concurrent.atomic.AtomicInteger();
+        assertTrue(front.validateAndRemoveState("st-secret", "curl/8.0", callerTold::incrementAndGet).isEmpty());
+        assertTrue(front.validateAndRemoveState("st-secret", "Mozilla/5.0").isEmpty(), "gone after one try");
+        assertTrue(front.validateAndRemoveState("never-there", "curl/8.0").isEmpty());
+        front.addStateEntry("st-2", "ua", "r", "u", "v");
+        assertTrue(front.validateAndRemoveState("st-2", "ua").isPresent());
+        awaitSize(got, 2);
+        assertEquals(List.of(new Posted(Events.REJECTED, Map.of("store.type", "memory", "reason", "User-Agent mismatch")),
+                new Posted(Events.CONSUMED, Map.of("store.type", "memory"))), got);
+        assertEquals(1, callerTold.get());
+    }
+
     @Test
     void unavailableOnceThenAvailableOnce() {
         StoreFront front = new StoreFront();

@@ -256,6 +256,39 @@ public abstract class SessionStoreContract {
         assertEquals(Optional.empty(), store.validateAndRemoveState("st1", "Mozilla/5.0"));
     }
 
+    /** Whether the store under test tells a User-Agent mismatch (API 1.4); older backends keep the default. */
+    private boolean tellsMismatches() {
+        try {
+            return store.getClass().getMethod("validateAndRemoveState", String.class, String.class, Runnable.class)
+                    .getDeclaringClass() != SessionStore.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * A mismatch is told once, to the one caller that took the state; a match, an unknown state and
+     * an expired one are not mismatches. A backend that keeps the API's default never tells.
+     */
+    @Test
+    void aUserAgentMismatchIsToldOnceAndNothingElseIs() {
+        AtomicInteger told = new AtomicInteger();
+        Runnable tell = told::incrementAndGet;
+        store.addStateEntry("st1", "Mozilla/5.0", "r", "u", "v");
+        assertEquals(Optional.empty(), store.validateAndRemoveState("st1", "curl/8.0", tell));
+        assertEquals(tellsMismatches() ? 1 : 0, told.get(), "onMismatch runs for a state taken with another User-Agent");
+        assertEquals(Optional.empty(), store.validateAndRemoveState("st1", "Mozilla/5.0", tell), "the state is gone");
+        assertEquals(Optional.empty(), store.validateAndRemoveState("st1", "curl/8.0", tell));
+        assertEquals(Optional.empty(), store.validateAndRemoveState("never", "curl/8.0", tell));
+        store.addStateEntry("st2", "ua", "r", "u", "v");
+        assertTrue(store.validateAndRemoveState("st2", "ua", tell).isPresent());
+        store.addStateEntry("st3", "ua", "r", "u", "v");
+        clock.advance(stateTtl().plusSeconds(1));
+        assertEquals(Optional.empty(), store.validateAndRemoveState("st3", "other", tell), "an expired state");
+        assertEquals(tellsMismatches() ? 1 : 0, told.get(), "absent, expired or matching states are not mismatches");
+        assertThrows(IllegalArgumentException.class, () -> store.validateAndRemoveState("st9", "ua", null));
+    }
+
     @Test
     void unknownStateIsEmpty() {
         assertEquals(Optional.empty(), store.validateAndRemoveState("never", "ua"));
@@ -316,12 +349,33 @@ public abstract class SessionStoreContract {
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void exactlyOneOfSixteenRacingCallersGetsTheState() throws Exception {
+        int[] winnersPerRound = race("ua");
+        for (int r = 0; r < winnersPerRound.length; r++) {
+            assertEquals(1, winnersPerRound[r], "winners in round " + r);
+        }
+    }
+
+    /** Sixteen callers with the wrong User-Agent race for each state: one of them takes it and is told. */
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void exactlyOneOfSixteenRacingCallersIsToldOfAMismatch() throws Exception {
+        int[] toldPerRound = race("another-browser");
+        for (int r = 0; r < toldPerRound.length; r++) {
+            assertEquals(tellsMismatches() ? 1 : 0, toldPerRound[r], "mismatches told in round " + r);
+        }
+    }
+
+    /**
+     * Sixteen threads, half on {@link #store} and half on its peer, race for the state of each
+     * round ("ua" its User-Agent) with {@code userAgent}; per round, how many got the entry plus
+     * how many were told of a mismatch.
+     */
+    private int[] race(String userAgent) throws Exception {
         SessionStore peer = track(newPeerStore(store, clock));
         int threads = 16;
         int rounds = raceRounds();
-        AtomicInteger winners = new AtomicInteger();
         ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-        int[] winnersPerRound = new int[rounds];
+        int[] perRound = new int[rounds];
         CyclicBarrier start = new CyclicBarrier(threads);
         CyclicBarrier end = new CyclicBarrier(threads);
         // thread 0 adds the state of each round before the race starts
@@ -336,11 +390,17 @@ public abstract class SessionStoreContract {
                             store.addStateEntry("race-" + r, "ua", "r", "u", "v");
                         }
                         start.await(60, TimeUnit.SECONDS);
-                        if (mine.validateAndRemoveState("race-" + r, "ua").isPresent()) {
-                            synchronized (winnersPerRound) {
-                                winnersPerRound[r]++;
+                        int round = r;
+                        Runnable told = () -> {
+                            synchronized (perRound) {
+                                perRound[round]++;
                             }
-                            winners.incrementAndGet();
+                        };
+                        String state = "race-" + r;
+                        // the two-argument call as most callers make it; the three-argument one to hear mismatches
+                        if ((userAgent.equals("ua") ? mine.validateAndRemoveState(state, userAgent)
+                                : mine.validateAndRemoveState(state, userAgent, told)).isPresent()) {
+                            told.run();
                         }
                         end.await(60, TimeUnit.SECONDS);
                     }
@@ -355,10 +415,7 @@ public abstract class SessionStoreContract {
             th.join();
         }
         assertEquals(List.of(), List.copyOf(problems));
-        for (int r = 0; r < rounds; r++) {
-            assertEquals(1, winnersPerRound[r], "winners in round " + r);
-        }
-        assertEquals(rounds, winners.get());
+        return perRound;
     }
 
     /** Real threads add, read and delete distinct sessions at once; nothing is lost or mixed up. */

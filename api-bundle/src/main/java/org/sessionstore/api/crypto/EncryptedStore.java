@@ -200,6 +200,11 @@ public class EncryptedStore implements SessionStore {
     }
 
     @Override
+    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
+        return backend.validateAndRemoveState(state, userAgent, onMismatch).map(this::open);
+    }
+
+    @Override
     public int cleanExpiredStates(Duration maxAge) {
         return backend.cleanExpiredStates(maxAge);
     }

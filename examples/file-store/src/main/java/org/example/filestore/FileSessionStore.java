@@ -200,9 +200,15 @@ public final class FileSessionStore implements SessionStore {
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
+        return validateAndRemoveState(state, userAgent, () -> { });
+    }
+
+    @Override
+    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
         Ids.require(state, "state");
-        if (userAgent == null) {
-            throw new IllegalArgumentException("userAgent must not be null (it may be empty)");
+        if (userAgent == null || onMismatch == null) {
+            throw new IllegalArgumentException((userAgent == null ? "userAgent" : "onMismatch")
+                    + " must not be null (a User-Agent may be empty)");
         }
         open();
         // the one step that decides: only one caller can move the file away
@@ -222,8 +228,12 @@ public final class FileSessionStore implements SessionStore {
         StateEntry e = new StateEntry(p.getProperty("state"), Instant.ofEpochMilli(Long.parseLong(p.getProperty("created_at"))),
                 p.getProperty("user_agent", ""), p.getProperty("request_url"), p.getProperty("upstream_url"),
                 p.getProperty("code_verifier"));
-        if (clock.instant().isAfter(e.createdAt().plus(stateTtl)) || !e.userAgent().equals(userAgent)) {
-            return Optional.empty(); // too old, or another browser: consumed all the same
+        if (clock.instant().isAfter(e.createdAt().plus(stateTtl))) {
+            return Optional.empty(); // too old: consumed all the same
+        }
+        if (!e.userAgent().equals(userAgent)) {
+            onMismatch.run(); // another browser: consumed all the same, and worth an alarm
+            return Optional.empty();
         }
         return Optional.of(e);
     }
