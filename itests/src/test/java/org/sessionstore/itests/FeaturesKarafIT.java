@@ -136,5 +136,12 @@ public class FeaturesKarafIT {
         assertTrue(keys, keys.matches("(?s).*table_prefix +sessionstore_ .*"));
         assertTrue(keys, keys.matches("(?s).*cluster_nodes +\\(none\\) .*"));
 
+        // the Felix Health Check, as a feature
+        String hc = poll("feature:install session-store-healthcheck", out -> !out.contains("Command not found"));
+        assertTrue(hc, !hc.contains("rror"));
+        String services = poll("service:list org.apache.felix.hc.api.HealthCheck", out -> out.contains("sessionstore"));
+        assertTrue(services, services.matches("(?s).*hc\\.tags = \\[?sessionstore\\]?.*"));
+        String health = run("sessionstore:health");
+        assertTrue(health, health.matches("(?s).*OK redis ACTIVE, probe [0-9.]+ ms.*"));
     }
 }
