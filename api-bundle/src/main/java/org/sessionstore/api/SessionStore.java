@@ -129,8 +129,10 @@ public interface SessionStore extends AutoCloseable {
      * that is worth an alarm: the state was there and fresh, this call took it, but the User-Agent
      * differed (the state is gone all the same). Then {@code onMismatch} runs once, on the calling
      * thread, before this returns empty; it runs neither for an absent or expired state nor when the
-     * entry is returned. The registry uses it to post its {@code org/sessionstore/state/REJECTED}
-     * event.
+     * entry is returned. The state is consumed whatever {@code onMismatch} does; what it throws
+     * reaches the caller (the published store runs it after the backend call, so it is never taken
+     * for the backend's failure). The registry uses it to post its
+     * {@code org/sessionstore/state/REJECTED} event.
      *
      * <p>A backend should implement this one and let the two-argument method call it with a no-op.
      * The default, for backends written before API 1.4, consumes through the two-argument method

@@ -14,7 +14,7 @@ import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * The registry's OSGi Event Admin events, posted when an Event Admin is there and some
- * {@code EventHandler} subscribes to the topic; otherwise a call pays one volatile read. Topics
+ * {@code EventHandler} subscribes to the topic; otherwise a call pays two or three volatile reads. Topics
  * and properties (never a token, a session id or a state):
  *
  * <ul>
@@ -31,8 +31,8 @@ import org.osgi.util.tracker.ServiceTracker;
  * </ul>
  *
  * <p>What a call pays, with a subscriber: one small object and one compare-and-set on a bounded
- * ring; no lock, no map, no system call while events keep coming (the publishing thread is only
- * woken by a call after it has been idle for a while). One daemon thread builds the properties and
+ * ring; no lock, no map, no system call while events come less than 2 ms apart (the publishing
+ * thread is woken by a call only after it has been idle for 2 ms). One daemon thread builds the properties and
  * hands the events to Event Admin in order with {@code sendEvent}: each event is delivered before
  * the next is taken, so a slow handler backs up into the ring, which is bounded (a full ring drops
  * the event, counts it and says so in the log every 10 s), never into an unbounded queue. The
@@ -157,6 +157,11 @@ final class Events {
                 t.join(1_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) {
+                LOG.log(System.Logger.Level.WARNING, "the session store events thread is still inside an event handler"
+                        + " 1 s after the registry stopped (a handler that ignores interrupts); it ends when the handler"
+                        + " returns, and holds the old registry's classes until then");
             }
         }
     }
@@ -303,9 +308,13 @@ final class Events {
         return dropped.sum();
     }
 
-    /** An idle publisher naps this long before it looks again, this many times, then sleeps until woken. */
+    /**
+     * An idle publisher naps this long before it looks again, this many times, then sleeps until a
+     * call wakes it: events closer than 2 ms apart cost no wake-up (no system call on the call's
+     * thread), and a publisher with little to do wakes at most every millisecond for 2 ms after an event.
+     */
     private static final long NAP_NANOS = 1_000_000;
-    private static final int NAPS = 20;
+    private static final int NAPS = 2;
 
     private synchronized void startPublisher() {
         if (publisher != null || closed) {
@@ -318,46 +327,63 @@ final class Events {
     }
 
     private void publish() {
-        long reportedDrops = 0;
-        long reportedAt = 0;
-        int naps = 0;
-        while (!closed) {
-            Pending e = ring.poll();
-            if (e == null) {
-                if (naps < NAPS) {
-                    naps++;
-                    LockSupport.parkNanos(this, NAP_NANOS);
-                } else {
-                    asleep = true;
-                    // a call that published before this read sees asleep, or this sees its event (both volatile)
-                    if (ring.isEmpty() && !closed) {
-                        LockSupport.park(this);
+        try {
+            int naps = 0;
+            while (!closed) {
+                Pending e = ring.poll();
+                if (e == null) {
+                    reportDrops();
+                    if (naps < NAPS) {
+                        naps++;
+                        LockSupport.parkNanos(this, NAP_NANOS);
+                    } else {
+                        asleep = true;
+                        // a call that published before this read sees asleep, or this sees its event (both volatile)
+                        if (ring.isEmpty() && !closed) {
+                            LockSupport.park(this);
+                        }
+                        asleep = false;
+                        naps = 0;
                     }
-                    asleep = false;
-                    naps = 0;
+                    Thread.interrupted(); // close() interrupts; closed is what ends the loop
+                    continue;
                 }
-                Thread.interrupted(); // close() interrupts; closed is what ends the loop
-                continue;
+                naps = 0;
+                Poster p = poster;
+                if (p != null) {
+                    try {
+                        p.post(TOPICS[e.topic()], properties(e.topic(), e.type(), e.sub(), e.text(), e.count()));
+                    } catch (VirtualMachineError fatal) {
+                        throw fatal;
+                    } catch (Throwable failed) {
+                        // an event must never fail anything, nor end this thread (a handler's AssertionError included)
+                        LOG.log(System.Logger.Level.DEBUG, "posting {0} failed: {1}", TOPICS[e.topic()], failed);
+                    }
+                }
+                reportDrops();
             }
-            naps = 0;
-            Poster p = poster;
-            if (p != null) {
-                try {
-                    p.post(TOPICS[e.topic()], properties(e.topic(), e.type(), e.sub(), e.text(), e.count()));
-                } catch (RuntimeException | LinkageError failed) {
-                    // an event must never fail anything
-                    LOG.log(System.Logger.Level.DEBUG, "posting {0} failed: {1}", TOPICS[e.topic()], failed);
+        } finally {
+            synchronized (this) {
+                if (publisher == Thread.currentThread()) {
+                    publisher = null; // ended by an error: the next event starts another
                 }
             }
-            long drops = dropped.sum();
-            if (drops > reportedDrops) {
-                long now = System.nanoTime();
-                if (now - reportedAt > 10_000_000_000L) {
-                    LOG.log(System.Logger.Level.WARNING, "{0} session store events were dropped: they came faster than"
-                            + " the event handlers took them (the queue holds {1})", drops - reportedDrops, RING);
-                    reportedDrops = drops;
-                    reportedAt = now;
-                }
+        }
+    }
+
+    private long reportedDrops;
+    private long reportedAt;
+
+    /** Says in the log, at most every 10 s, how many events were dropped since it last said. Publishing thread only. */
+    private void reportDrops() {
+        long drops = dropped.sum();
+        if (drops > reportedDrops) {
+            long now = System.nanoTime();
+            if (reportedAt == 0 || now - reportedAt > 10_000_000_000L) {
+                LOG.log(System.Logger.Level.WARNING, "{0} session store events were dropped: they came faster than"
+                        + " the event handlers took them (the queue holds {1})", drops - reportedDrops, RING);
+                reportedDrops = drops;
+                reportedAt = now;
             }
         }
     }
@@ -373,7 +399,10 @@ final class Events {
         private final AtomicReferenceArray<Object> slots;
         private final int mask;
         private final AtomicLong tail = new AtomicLong();
-        /** The tail a producer may claim up to without reading the head: a hint that only grows. */
+        /**
+         * The tail a producer may claim up to without reading the head: a hint, never above the real
+         * limit (racing producers may lower it, which only costs a re-read of the head).
+         */
         private volatile long limit;
         /** Where the consumer takes next; written by the consumer only, kept on a cache line of its own. */
         private final Head head = new Head();

@@ -368,13 +368,22 @@ final class StoreFront implements SessionStore {
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
         Ids.requireNonNull(onMismatch, "onMismatch");
-        Runnable told = onMismatch == NO_OP ? rejected : () -> {
-            rejected.run();
-            onMismatch.run();
-        };
-        Optional<StateEntry> e = call(s -> s.validateAndRemoveState(state, userAgent, told));
+        if (onMismatch == NO_OP) {
+            Optional<StateEntry> e = call(s -> s.validateAndRemoveState(state, userAgent, rejected));
+            if (e.isPresent()) {
+                events.consumed(type);
+            }
+            return e;
+        }
+        // the caller's callback runs after the backend call, so nothing it throws is taken for the
+        // backend's (a StoreUnavailableException of its own must not look like an outage)
+        boolean[] mismatched = new boolean[1];
+        Optional<StateEntry> e = call(s -> s.validateAndRemoveState(state, userAgent, () -> mismatched[0] = true));
         if (e.isPresent()) {
             events.consumed(type);
+        } else if (mismatched[0]) {
+            rejected.run();
+            onMismatch.run();
         }
         return e;
     }

@@ -83,6 +83,50 @@ class FrontEventsTest {
         assertEquals(1, callerTold.get());
     }
 
+    /** Found in review: a caller's callback that throws reached the backend call and was taken for an outage. */
+    @Test
+    void aCallbackThatThrowsIsTheCallersNotAnOutage() {
+        StoreFront front = new StoreFront();
+        List<String> got = new CopyOnWriteArrayList<>();
+        front.events.postTo((t, p) -> got.add(t), "org/sessionstore/*");
+        front.serve(new org.sessionstore.memory.MemoryStoreFactory().create(Map.of()), "memory", Duration.ofSeconds(1));
+        front.addStateEntry("st", "Mozilla/5.0", "r", "u", "v");
+        StoreUnavailableException own = assertThrows(StoreUnavailableException.class,
+                () -> front.validateAndRemoveState("st", "curl/8.0", () -> {
+                    throw new StoreUnavailableException("refuse login");
+                }));
+        assertEquals("refuse login", own.getMessage());
+        assertTrue(front.validateAndRemoveState("st", "Mozilla/5.0").isEmpty(), "consumed all the same");
+        awaitSize(got, 2);
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        assertEquals(List.of(Events.SWITCHED, Events.REJECTED), got, "one REJECTED, no UNAVAILABLE");
+    }
+
+    /** Found in review: an Error from a handler ended the publishing thread, and every later event was dropped. */
+    @Test
+    void aHandlerThatThrowsAnErrorDoesNotEndTheEvents() {
+        StoreFront front = new StoreFront();
+        List<String> got = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        front.events.postTo((t, p) -> {
+            if (thrown.compareAndSet(false, true)) {
+                throw new AssertionError("a handler's failed assertion");
+            }
+            got.add(t);
+        }, "org/sessionstore/session/*");
+        front.serve(new TinyStore(Map.of()), "tiny", Duration.ofSeconds(1));
+        Instant now = Instant.now();
+        for (int i = 0; i < 100; i++) {
+            front.addSession(new Session("s" + i, "eve", "eve", now, now.plusSeconds(60), null, null, null));
+        }
+        awaitSize(got, 99);
+        assertEquals(99, got.size(), "every event after the failing one was delivered");
+    }
+
     @Test
     void unavailableOnceThenAvailableOnce() {
         StoreFront front = new StoreFront();
