@@ -440,10 +440,8 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
-        return validateAndRemoveState(state, userAgent, NO_OP);
+        return validateAndRemoveState(state, userAgent, () -> { });
     }
-
-    private static final Runnable NO_OP = () -> { };
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
@@ -500,32 +498,29 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Stream<Session> liveSessions() {
-        long now = clock.millis();
-        List<Session> all = sql("listing sessions", c -> {
-            List<Session> out = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement(schema.liveSessions)) {
-                p.setLong(1, now);
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.add(session(r));
-                    }
-                }
-            }
-            return out;
-        });
-        return all.stream();
+        return rows("listing sessions", schema.liveSessions, clock.millis(), JdbcSessionStore::session);
     }
 
     @Override
     public Stream<StateEntry> liveStates() {
-        long from = clock.millis() - config.stateTtl().toMillis();
-        List<StateEntry> all = sql("listing states", c -> {
-            List<StateEntry> out = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement(schema.liveStates)) {
-                p.setLong(1, from);
+        return rows("listing states", schema.liveStates, clock.millis() - config.stateTtl().toMillis(),
+                JdbcSessionStore::state);
+    }
+
+    /** Reads one row into a value. */
+    private interface Row<T> {
+        T read(ResultSet r) throws SQLException;
+    }
+
+    /** Every row of {@code query}, whose one parameter is {@code bound}, read into a list first (the connection goes back at once). */
+    private <T> Stream<T> rows(String what, String query, long bound, Row<T> row) {
+        List<T> all = sql(what, c -> {
+            List<T> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement(query)) {
+                p.setLong(1, bound);
                 try (ResultSet r = p.executeQuery()) {
                     while (r.next()) {
-                        out.add(state(r));
+                        out.add(row.read(r));
                     }
                 }
             }

@@ -267,10 +267,8 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
-        return validateAndRemoveState(state, userAgent, NO_OP);
+        return validateAndRemoveState(state, userAgent, () -> { });
     }
-
-    private static final Runnable NO_OP = () -> { };
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {

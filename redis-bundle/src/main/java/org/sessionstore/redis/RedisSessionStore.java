@@ -574,30 +574,34 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
      */
     @Override
     public int cleanExpired() {
-        long now = clock.millis();
+        return cleanEachIndex(layout.sessionIndexes(), Script.CLEAN_SESSIONS, clock.millis(), "cleaning expired sessions",
+                "reconciling the session index");
+    }
+
+    /**
+     * Cleans below {@code cutoff} and reconciles each of {@code indexes}: one (one server), or one per
+     * bucket (cluster), each bucket's prefix its index's name. On one server the first failure ends
+     * the work; in a cluster the other buckets go on (a bucket whose slot is being moved must not stop
+     * them) and the first failure is thrown at the end.
+     */
+    private int cleanEachIndex(List<String> indexes, Script script, long cutoff, String cleaning, String reconciling) {
         int removed = 0;
-        // one index (one server), or one per bucket (cluster): each bucket's prefix is its index's name
         StoreException failed = null;
-        for (String index : layout.sessionIndexes()) {
+        for (String index : indexes) {
             try {
-                removed += cleanInBatches(Script.CLEAN_SESSIONS, index, index, now, "cleaning expired sessions");
-                reconcile(index, index, "reconciling the session index");
+                removed += cleanInBatches(script, index, index, cutoff, cleaning);
+                reconcile(index, index, reconciling);
             } catch (StoreException e) {
-                failed = eachBucket(failed, e); // a bucket whose slot is being moved: the others are still cleaned
+                if (!layout.cluster()) {
+                    throw e;
+                }
+                failed = failed != null ? failed : e;
             }
         }
         if (failed != null) {
             throw failed;
         }
         return removed;
-    }
-
-    /** On one server, the first failure ends the work; in a cluster the other buckets go on, and it is thrown at the end. */
-    private StoreException eachBucket(StoreException first, StoreException e) {
-        if (!layout.cluster()) {
-            throw e;
-        }
-        return first != null ? first : e;
     }
 
     /** Drops index entries whose key is gone, in bounded batches; returns how many. */
@@ -722,10 +726,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
-        return validateAndRemoveState(state, userAgent, NO_OP);
+        return validateAndRemoveState(state, userAgent, () -> { });
     }
-
-    private static final Runnable NO_OP = () -> { };
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
@@ -765,21 +767,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         }
         // older than maxAge, and in any case past state_ttl
         long age = Math.min(maxAge.toMillis(), config.stateTtl().toMillis());
-        long cutoff = clock.millis() - age;
-        int removed = 0;
-        StoreException failed = null;
-        for (String index : layout.stateIndexes()) {
-            try {
-                removed += cleanInBatches(Script.CLEAN_STATES, index, index, cutoff, "cleaning old states");
-                reconcile(index, index, "reconciling the state index");
-            } catch (StoreException e) {
-                failed = eachBucket(failed, e);
-            }
-        }
-        if (failed != null) {
-            throw failed;
-        }
-        return removed;
+        return cleanEachIndex(layout.stateIndexes(), Script.CLEAN_STATES, clock.millis() - age, "cleaning old states",
+                "reconciling the state index");
     }
 
     @Override

@@ -355,34 +355,25 @@ final class StoreFront implements SessionStore {
         });
     }
 
-    private static final Runnable NO_OP = () -> { };
-
-    /** Run by a backend that took a state whose User-Agent differed (API 1.4; older backends never run it). */
-    private final Runnable rejected = () -> events.rejected(type);
-
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
-        return validateAndRemoveState(state, userAgent, NO_OP);
+        return validateAndRemoveState(state, userAgent, () -> { });
     }
 
+    /**
+     * The backend tells a User-Agent mismatch (API 1.4; older backends never do): then REJECTED is
+     * posted and the caller's {@code onMismatch} runs, after the backend call, so nothing it throws
+     * is taken for the backend's (a StoreUnavailableException of its own must not look like an outage).
+     */
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
         Ids.requireNonNull(onMismatch, "onMismatch");
-        if (onMismatch == NO_OP) {
-            Optional<StateEntry> e = call(s -> s.validateAndRemoveState(state, userAgent, rejected));
-            if (e.isPresent()) {
-                events.consumed(type);
-            }
-            return e;
-        }
-        // the caller's callback runs after the backend call, so nothing it throws is taken for the
-        // backend's (a StoreUnavailableException of its own must not look like an outage)
         boolean[] mismatched = new boolean[1];
         Optional<StateEntry> e = call(s -> s.validateAndRemoveState(state, userAgent, () -> mismatched[0] = true));
         if (e.isPresent()) {
             events.consumed(type);
         } else if (mismatched[0]) {
-            rejected.run();
+            events.rejected(type);
             onMismatch.run();
         }
         return e;
