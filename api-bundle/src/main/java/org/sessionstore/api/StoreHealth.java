@@ -53,11 +53,12 @@ public final class StoreHealth {
         String what = s.type() + " " + s.state();
         switch (s.state()) {
             case WAITING:
-                return new Result(Status.WARN, "WARN " + what + ": no bundle provides type '" + s.type()
-                        + "' now; calls wait for one", -1);
+                // the status says why it waits: no bundle yet, a backend being built, a migration
+                return new Result(Status.WARN, "WARN " + what + ": " + (s.detail() != null ? oneLine(s.detail())
+                        : "no bundle provides type '" + s.type() + "' now; calls wait for one"), -1);
             case FAILED:
-                return new Result(Status.CRITICAL, "CRITICAL " + what + ": its configuration was refused; see"
-                        + " sessionstore:info", -1);
+                return new Result(Status.CRITICAL, "CRITICAL " + what + ": " + (s.detail() != null ? oneLine(s.detail())
+                        : "its configuration was refused") + "; see sessionstore:info", -1);
             default:
                 break;
         }
@@ -70,8 +71,8 @@ public final class StoreHealth {
         double ms = (System.nanoTime() - started) / 1e6;
         String probe = String.format(java.util.Locale.ROOT, "probe %.1f ms", ms);
         if (s.state() == StoreStatus.State.PENDING) {
-            return new Result(Status.WARN, "WARN " + what + ": type '" + s.type() + "' is not available yet, the store"
-                    + " before it serves; " + probe, ms);
+            return new Result(Status.WARN, "WARN " + what + ": " + (s.detail() != null ? oneLine(s.detail())
+                    : "type '" + s.type() + "' is not available yet, the store before it serves") + "; " + probe, ms);
         }
         if (ms > SLOW_MILLIS) {
             return new Result(Status.WARN, "WARN " + what + ": slow backend, " + probe + " (over " + SLOW_MILLIS + " ms)", ms);

@@ -14,6 +14,8 @@ final class MockStore implements SessionStore {
 
     static volatile Map<String, ?> lastConfig;
 
+    volatile boolean closed;
+
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
     MockStore(Map<String, ?> config) {
@@ -71,5 +73,6 @@ final class MockStore implements SessionStore {
 
     @Override
     public void close() {
+        closed = true;
     }
 }

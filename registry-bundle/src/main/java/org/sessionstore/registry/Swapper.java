@@ -150,13 +150,15 @@ final class Swapper {
     // how long kept entries wait, and how soon a failure is retried (shortened by tests)
     Duration keptAtLeast = KEPT_AT_LEAST;
     Duration retryAfter = RETRY_AFTER;
+    Duration leastBuild = BackendBuild.LEAST;
     /** Set while {@code use} is applied: the new backend must answer before it serves. */
     private boolean probeNext;
-    /** How long the last store built took to create and to warm (-1: not warmed), for the log. */
-    private long createdIn;
-    private long warmedIn = -1;
-    /** How the last warm-up ended, for the log line: "connected and warmed", or why not. */
-    private String warmedHow = "";
+    /** What is being built now (read by status from any thread), or null. */
+    private volatile BackendBuild.InProgress building;
+    /** Why the configured backend could not take over last (for a PENDING status), or null. */
+    private String takeOverFailure;
+    /** Set by shutdown before its task is queued: a build in progress gives up at once. */
+    private volatile boolean stopping;
     private volatile boolean stopped;
 
     private volatile StoreStatus snapshot = new StoreStatus("memory", State.WAITING, Map.of(), null,
@@ -207,8 +209,10 @@ final class Swapper {
             try {
                 Migration m = apply(s);
                 return () -> result.complete(m);
-            } catch (RuntimeException e) {
-                return () -> result.completeExceptionally(e);
+            } catch (Throwable e) {
+                // an Error too: the caller hears of it, never waits for ever
+                RuntimeException why = e instanceof RuntimeException r ? r : new StoreException(describe(e), e);
+                return () -> result.completeExceptionally(why);
             }
         });
         return result;
@@ -281,7 +285,7 @@ final class Swapper {
                 reconcile(false);
             } catch (Refused r) {
                 refused(source, r.cause);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 // recorded as the failure by reconcile
             }
             return () -> done.complete(null);
@@ -301,6 +305,7 @@ final class Swapper {
             return null;
         }
         CompletableFuture<KeptEntries> done = new CompletableFuture<>();
+        stopping = true;
         try {
             run(() -> {
                 stopped = true;
@@ -312,7 +317,7 @@ final class Swapper {
                 if (handOver && last != null && Migrator.inProcess(left)) {
                     try {
                         entries = KeptEntries.of(last.type(), (TransferableStore) left);
-                    } catch (RuntimeException | LinkageError e) {
+                    } catch (Throwable e) {
                         LOG.log(Level.ERROR, "the entries of the " + last.type() + " store could not be read: "
                                 + Redaction.printable(String.valueOf(e)));
                     }
@@ -537,31 +542,27 @@ final class Swapper {
             throw new Refused(new StoreConfigException("type", "the current store cannot be migrated (it is "
                     + (serving == null ? "not serving" : "not able to list its entries") + "); switch without --migrate"));
         }
-        SessionStore built;
         Map<String, Object> config = effective(settings);
-        long began = System.nanoTime();
+        BackendBuild.Built built;
+        building = new BackendBuild.InProgress(settings.type(), c.bundleSymbolicName() + " " + c.bundleVersion(),
+                System.nanoTime(), BackendBuild.deadline(settings.swapTimeout(), leastBuild));
+        publish();
         try {
-            built = c.factory().create(config);
-            createdIn = System.nanoTime() - began;
-            warmedIn = -1;
-            built = withEncryption(built, settings.encryption());
-            if (probeNext) {
-                probe(built, settings.type());
-            } else if (!Migrator.inProcess(built)) {
-                long warming = System.nanoTime();
-                warmedHow = warm(built, Math.min(WARM_UP_MILLIS, settings.swapTimeout().toMillis() / 4));
-                warmedIn = System.nanoTime() - warming;
-            }
+            built = BackendBuild.run(c, config, settings.encryption(), probeNext, BackendBuild.deadline(settings.swapTimeout(), leastBuild),
+                    () -> stopping);
         } catch (RuntimeException e) {
-            rememberFailure(c, settings);
+            rememberFailure(c, settings, e);
             if (serving != null || kept != null || tentative || probeNext) {
                 throw new Refused(e);
             }
-            failWith("the " + settings.type() + " store rejected its configuration: " + e.getMessage(),
+            failWith(e instanceof StoreConfigException ? "the " + settings.type() + " store rejected its configuration: "
+                    + e.getMessage() : describe(e),
                     e instanceof StoreConfigException sc ? sc.key() : null);
             throw e;
+        } finally {
+            building = null;
         }
-        return swapTo(new Backend(settings.type(), built, c, settings, config), fromServing);
+        return swapTo(new Backend(settings.type(), built.store(), c, settings, config), fromServing, built);
     }
 
     /**
@@ -585,59 +586,10 @@ final class Swapper {
     }
 
     /**
-     * Lets a remote store connect and load its code on one thread before the waiting calls rush in
-     * (measured on a redis upgrade under 16 threads: the first call served ~130 ms after the new
-     * factory came without this, ~90 ms with it, as 16 threads no longer load the same classes and
-     * open the same connections at once). For at most {@code budgetMillis} ({@link #WARM_UP_MILLIS},
-     * or a quarter of swap_timeout, which the waiting calls are bounded by); a store that cannot
-     * answer yet is served all the same, and its calls fail or recover on their own.
-     */
-    /** Warms the store; says how it went ("connected and warmed", or why not), for the log line. */
-    private static String warm(SessionStore built, long budgetMillis) {
-        CompletableFuture<String> done = CompletableFuture.supplyAsync(() -> {
-            try {
-                built.getSessionCount();
-                built.sessionExists("sessionstore-warm-up");
-                return "connected and warmed";
-            } catch (RuntimeException e) {
-                // served anyway: see above
-                return "warm-up could not reach the backend (" + Redaction.printable(String.valueOf(e.getMessage())) + ")";
-            }
-        }, r -> {
-            Thread t = new Thread(r, "sessionstore-warm-up");
-            t.setDaemon(true);
-            t.start();
-        });
-        try {
-            return done.get(budgetMillis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "warm-up interrupted";
-        } catch (ExecutionException e) {
-            return "warm-up failed";
-        } catch (TimeoutException e) {
-            return "warm-up still waiting for the backend";
-        }
-    }
-
-    static final long WARM_UP_MILLIS = 200;
-
-    /** A store {@code use} switches to must answer first: a wrong password or address is refused, not served. */
-    private static void probe(SessionStore built, String type) {
-        try {
-            built.getSessionCount();
-        } catch (RuntimeException e) {
-            close(built);
-            throw new org.sessionstore.api.StoreUnavailableException("the new " + type + " store does not answer, so it"
-                    + " is not used: " + e.getMessage());
-        }
-    }
-
-    /**
      * Serves {@code next}, migrating into it first from the serving store ({@code fromServing})
      * or from the kept entries of one whose bundle left; closes what it replaces.
      */
-    private Migration swapTo(Backend next, boolean fromServing) {
+    private Migration swapTo(Backend next, boolean fromServing, BackendBuild.Built built) {
         Backend replaced = serving;
         TransferableStore from = fromServing ? (TransferableStore) replaced.store() : kept;
         Migration m = NOTHING_MIGRATED;
@@ -653,13 +605,14 @@ final class Swapper {
             publish();
             try {
                 m = Migrator.copy(next.type(), from, next.store());
-            } catch (RuntimeException | LinkageError e) {
+            } catch (Throwable e) {
+                // whatever the stores threw (an Error too): the attempt ends here, what served serves again
                 migrating = null;
                 close(next.store());
-                rememberFailure(next.candidate(), next.settings());
                 StoreException why = new StoreException("migrating the live entries of the "
                         + (fromServing ? replaced.type() : kept.type()) + " store into the new " + next.type()
-                        + " store failed, so it does not serve: " + e.getMessage());
+                        + " store failed, so it does not serve: " + describe(e));
+                rememberFailure(next.candidate(), next.settings(), why);
                 if (fromServing) {
                     front.serve(replaced.store(), replaced.type(), desired.swapTimeout());
                 }
@@ -681,28 +634,37 @@ final class Swapper {
         lastServed = null;
         failure = null;
         failedCandidate = -1;
+        takeOverFailure = null;
         LOG.log(Level.INFO, "session store ''{0}'' active, from {1} {2} (created in {3} ms{4})", next.type(),
-                next.candidate().bundleSymbolicName(), next.candidate().bundleVersion(), createdIn / 1_000_000,
-                warmedIn < 0 ? "" : ", " + warmedHow + " in " + warmedIn / 1_000_000 + " ms");
+                next.candidate().bundleSymbolicName(), next.candidate().bundleVersion(), built.createdNanos() / 1_000_000,
+                built.warmedNanos() < 0 ? "" : ", " + built.warmedHow() + " in " + built.warmedNanos() / 1_000_000 + " ms");
         return m;
     }
 
-    /** Remembers what failed, so events do not retry it at once, and tries it again after {@link #RETRY_AFTER}. */
-    private void rememberFailure(Candidate c, RegistrySettings settings) {
+    /**
+     * Remembers what failed (so events do not retry it at once, and a PENDING status says why) and
+     * tries it again after {@link #RETRY_AFTER}; a retry that fails for the same reason is not
+     * logged again.
+     */
+    private void rememberFailure(Candidate c, RegistrySettings settings, RuntimeException why) {
         failedCandidate = c.serviceId();
         failedSettings = settings;
         failedEffective = effective(settings);
+        takeOverFailure = Redaction.printable(String.valueOf(why.getMessage()));
         if (!retryScheduled && !tentative && !probeNext) {
             retryScheduled = true;
             thread.schedule(() -> run(() -> {
                 retryScheduled = false;
                 if (failedCandidate != -1) {
                     failedCandidate = -1;
+                    String before = takeOverFailure;
                     try {
                         reconcile(false);
                         refusal = null;
                     } catch (Refused r) {
-                        refused(source, r.cause);
+                        if (!String.valueOf(r.cause.getMessage()).equals(before)) {
+                            refused(source, r.cause);
+                        }
                     } catch (RuntimeException e) {
                         // recorded as the failure
                     }
@@ -710,6 +672,14 @@ final class Swapper {
                 return null;
             }), retryAfter.toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** A throwable in one line: its message, or its class and message for an Error. */
+    static String describe(Throwable e) {
+        if (e instanceof RuntimeException && e.getMessage() != null) {
+            return e.getMessage();
+        }
+        return e.getClass().getName() + (e.getMessage() == null ? "" : ": " + Redaction.printable(e.getMessage()));
     }
 
     /** The served backend's bundle left: calls wait; an in-process store is kept for a successor. */
@@ -722,7 +692,7 @@ final class Swapper {
             // read now, while the leaving bundle's classes are still there; the store itself can go
             try {
                 keep(KeptEntries.of(left.type(), (TransferableStore) store));
-            } catch (RuntimeException | LinkageError e) {
+            } catch (Throwable e) {
                 LOG.log(Level.ERROR, "the entries of the withdrawn ''{0}'' store could not be read, so they are lost: {1}",
                         left.type(), Redaction.printable(String.valueOf(e)));
             }
@@ -758,13 +728,13 @@ final class Swapper {
         serving = null;
     }
 
-    private static void close(SessionStore store) {
+    static void close(SessionStore store) {
         if (store == null) {
             return;
         }
         try {
             store.close();
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
             LOG.log(Level.WARNING, "closing a session store failed: " + Redaction.printable(String.valueOf(e)));
         }
     }
@@ -789,13 +759,15 @@ final class Swapper {
                 detail = failure;
             } else if (serving == null) {
                 state = State.WAITING;
-                detail = "waiting for a bundle that provides store.type=" + desired.type()
+                detail = "no bundle provides type '" + desired.type() + "' now; calls wait for one (store.type="
+                        + desired.type() + ")"
                         + (kept != null ? "; the entries of the withdrawn " + kept.type() + " store are kept for it" : "");
             } else if (!serving.type().equals(desired.type())) {
                 state = State.PENDING;
                 detail = factories.chosen(desired.type()).isPresent()
-                        ? "configured type '" + desired.type() + "' could not take over (see below; tried again every "
-                                + Durations.format(RETRY_AFTER) + "); the " + serving.type() + " store keeps serving"
+                        ? "configured type '" + desired.type() + "' could not take over" + (takeOverFailure == null ? ""
+                                : ": " + takeOverFailure) + "; tried again every " + Durations.format(retryAfter) + "; the "
+                                + serving.type() + " store keeps serving"
                         : "configured type '" + desired.type() + "' is pending: no bundle provides store.type="
                                 + desired.type() + " (available: " + String.join(", ", factories.typeNames()) + "); the "
                                 + serving.type() + " store keeps serving until one arrives, then its entries are migrated";
@@ -819,9 +791,16 @@ final class Swapper {
         onChange.accept(this);
     }
 
-    /** What the store is doing now; never blocks. */
+    /** What the store is doing now; never blocks. While a backend is being built, the detail says so, and for how long. */
     StoreStatus status() {
-        return snapshot;
+        StoreStatus s = snapshot;
+        BackendBuild.InProgress b = building;
+        if (b == null) {
+            return s;
+        }
+        // nothing serves yet: the build is all there is to say (not "waiting for a bundle")
+        String detail = s.state() == State.WAITING || s.detail() == null ? b.describe() : b.describe() + "; " + s.detail();
+        return new StoreStatus(s.type(), s.state(), s.settings(), s.provider(), detail, s.source());
     }
 
     /** Whether the configuration found at start has been applied or refused. */

@@ -368,6 +368,85 @@ class SwapperTest {
         assertTrue(r.front.sessionExists("kept"));
     }
 
+    @Test
+    void aFactoryThatThrowsAnErrorIsRetriedAndNeverWedgesTheRegistry() throws Exception {
+        r.swapper.retryAfter = Duration.ofMillis(200);
+        int[] calls = {0};
+        boolean[] fixed = {false};
+        r.offer("memory", 1, TinyStore.factory());
+        r.configure(Map.of());
+        r.front.addSession(session("kept"));
+        java.util.function.Supplier<StoreFactory> broken = () -> config -> {
+            calls[0]++;
+            if (!fixed[0]) {
+                throw new NoClassDefFoundError("com/example/Driver");
+            }
+            return new TinyStore(config);
+        };
+        r.offer("broken", 2, broken.get());
+        StoreException e = assertThrows(StoreException.class, () -> r.use(Map.of("type", "broken"), false));
+        assertTrue(e.getMessage().contains("the broken factory of bundle test.broken 1.0.0 failed to build its store:"
+                + " java.lang.NoClassDefFoundError: com/example/Driver"), e.getMessage());
+        assertEquals("memory", r.status().type());
+        // configured while no bundle provides it; then a bundle whose create throws arrives
+        r.withdraw(2);
+        r.configure(Map.of("type", "broken"));
+        r.offer("broken", 3, broken.get());
+        assertEquals(State.PENDING, r.status().state());
+        assertTrue(r.status().detail().contains("could not take over: the broken factory"), r.status().detail());
+        assertTrue(r.front.sessionExists("kept"));
+        int before = calls[0];
+        Fixture.await("retried", Duration.ofSeconds(5), () -> calls[0] > before);
+        fixed[0] = true;
+        Fixture.await("taken over once it builds", Duration.ofSeconds(5), () -> r.status().state() == State.ACTIVE);
+        assertEquals("broken", r.status().type());
+    }
+
+    @Test
+    void aFactoryThatHangsIsGivenUpAfterSwapTimeoutAndNotCalledAgainUntilItReturns() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        TinyStore[] late = new TinyStore[1];
+        int[] calls = {0};
+        r.swapper.leastBuild = Duration.ofMillis(100);
+        r.offer("memory", 1, TinyStore.factory());
+        r.configure(Map.of("swap_timeout", "300ms"));
+        r.offer("hang", 2, config -> {
+            calls[0]++;
+            try {
+                release.await();
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+            }
+            return late[0] = new TinyStore(config);
+        });
+        CompletableFuture<Migration> use = r.swapper.submit(Swapper.Submission.fromShell(Map.of("type", "hang",
+                "swap_timeout", "300ms"), false));
+        Fixture.await("building shown", Duration.ofSeconds(2), () -> r.status().detail() != null
+                && r.status().detail().startsWith("building the hang store (test.hang 1.0.0) for "));
+        java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> use.get(3, TimeUnit.SECONDS));
+        assertTrue(failed.getCause().getMessage().contains("did not finish building its store within 300ms (swap_timeout"),
+                failed.getCause().getMessage());
+        StoreException again = assertThrows(StoreException.class, () -> r.use(Map.of("type", "hang"), false));
+        assertTrue(again.getMessage().contains("is still in its create"), again.getMessage());
+        assertEquals(1, calls[0], "not called again while the first create hangs");
+        release.countDown();
+        Fixture.await("the late store closed", Duration.ofSeconds(2), () -> late[0] != null && late[0].closed);
+        assertEquals(State.ACTIVE, r.status().state());
+        assertEquals("memory", r.status().type());
+    }
+
+    @Test
+    void aFactoryThatReturnsNullIsRefusedAsSuch() {
+        r.offer("memory", 1, TinyStore.factory());
+        r.configure(Map.of());
+        r.offer("nil", 2, config -> null);
+        StoreException e = assertThrows(StoreException.class, () -> r.use(Map.of("type", "nil"), false));
+        assertTrue(e.getMessage().contains("returned no store (null) from create"), e.getMessage());
+        r.front.addSession(session("still"));
+        assertTrue(r.front.sessionExists("still"));
+    }
+
     /**
      * After an update and refresh, the old bundle's class loader is gone: a store that has not
      * loaded a class yet cannot any more. Its entries are read while its bundle is still stopping.
