@@ -23,6 +23,11 @@ import java.util.stream.Stream;
  * {@code -Dsessionstore.secrets}) is restricted itself only if the launcher created it; an
  * existing one is left as it is, with a warning if others can read it. On a file system without
  * POSIX permissions it does nothing.
+ *
+ * <p>It changes only a mode that is wrong, and walks a folder only when it appears: a chmod
+ * raises an event on the parent folder itself, so changing a mode that is already right, or
+ * walking again on every event, would feed on its own events and keep a core busy for ever (it
+ * did: 35 CPU-seconds in 30 s of an idle process). An idle process makes no event here.
  */
 final class DataPermissions {
 
@@ -31,6 +36,8 @@ final class DataPermissions {
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
 
     private final WatchService watcher;
+    /** The folders registered with the watcher (only the watcher's thread adds, after the first walk). */
+    private final Set<Path> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private DataPermissions(WatchService watcher) {
         this.watcher = watcher;
@@ -94,13 +101,22 @@ final class DataPermissions {
                 return;
             }
             if (Files.isDirectory(p)) {
-                Files.setPosixFilePermissions(p, DIR);
-                p.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+                setIfWrong(p, DIR);
+                if (registered.add(p)) {
+                    p.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+                }
             } else if (Files.isRegularFile(p)) {
-                Files.setPosixFilePermissions(p, FILE);
+                setIfWrong(p, FILE);
             }
         } catch (IOException | RuntimeException gone) {
             // removed meanwhile, or not ours to change
+        }
+    }
+
+    /** Changes the mode only if it differs: a chmod is itself an event on the parent folder. */
+    private static void setIfWrong(Path p, Set<PosixFilePermission> wanted) throws IOException {
+        if (!Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).equals(wanted)) {
+            Files.setPosixFilePermissions(p, wanted);
         }
     }
 
@@ -116,14 +132,16 @@ final class DataPermissions {
             for (WatchEvent<?> e : key.pollEvents()) {
                 if (e.context() instanceof Path name) {
                     Path p = dir.resolve(name);
-                    if (Files.isDirectory(p)) {
-                        walk(p); // files made in it before it was registered too
+                    if (Files.isDirectory(p) && !registered.contains(p)) {
+                        walk(p); // a new folder: files made in it before it was registered too
                     } else {
-                        restrictOne(p);
+                        restrictOne(p); // a mode that is right is left alone
                     }
                 }
             }
-            key.reset();
+            if (!key.reset()) {
+                registered.remove(dir); // the folder is gone; one made again under that name is walked anew
+            }
         }
     }
 }

@@ -109,6 +109,11 @@ final class RunningJar implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The process id. */
+    long pid() {
+        return process.pid();
+    }
+
     String out() {
         return out.toString();
     }
