@@ -113,6 +113,35 @@ public interface SessionStore extends AutoCloseable {
     void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier);
 
     /**
+     * Stores a new one-time state like {@link #addStateEntry(String, String, String, String, String)},
+     * on behalf of a named client (the address the login came from, say), so that a flood from one
+     * client cannot crowd out other users' logins: a store that supports it keeps at most
+     * {@code max_states_per_client} pending states per client and drops that client's oldest
+     * state to make room, never another client's. States of every client still share the store's
+     * own bound, where the oldest go first.
+     *
+     * <p>The default, for backends written before API 1.5, ignores {@code client}.
+     *
+     * @param state the state value
+     * @param userAgent the browser's User-Agent (not null, may be empty)
+     * @param requestUrl the URL the user asked for
+     * @param upstreamUrl the upstream URL
+     * @param codeVerifier the PKCE code verifier
+     * @param client who asked (an address, a network), or null when unknown: then only the store's
+     *        own bound applies
+     * @throws IllegalArgumentException if {@code state} is not a valid id, {@code userAgent} is null,
+     *         or {@code client} is blank or holds a control character
+     * @since 1.5
+     */
+    default void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
+            String client) {
+        if (client != null) {
+            Ids.require(client, "client");
+        }
+        addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier);
+    }
+
+    /**
      * Consumes a state [ValidateAndRemoveState]. Atomic: of any number of concurrent callers, on
      * any number of nodes sharing the backend, exactly one gets the entry. The first attempt
      * consumes the state whatever its outcome: on a User-Agent mismatch this returns empty and the
@@ -181,6 +210,23 @@ public interface SessionStore extends AutoCloseable {
      */
     default java.util.Map<String, String> details() {
         return java.util.Map.of();
+    }
+
+    /**
+     * How many stored records this store found unreadable since it was made (a corrupt value, a
+     * ciphertext no key decrypts, a token in clear while encryption is on, contradictory expiry
+     * columns, control characters in an id, a value of another layout). Each such record is treated
+     * as absent, named once in a log line by its key (never its content), skipped by a migration
+     * and counted here; {@code sessionstore:info} shows the count and a migration reports how many
+     * it skipped.
+     *
+     * <p>The default, for backends written before API 1.5, says 0.
+     *
+     * @return the count so far
+     * @since 1.5
+     */
+    default long unreadableRecords() {
+        return 0;
     }
 
     /**

@@ -74,10 +74,13 @@ public final class StoreHealth {
             return new Result(Status.WARN, "WARN " + what + ": " + (s.detail() != null ? oneLine(s.detail())
                     : "type '" + s.type() + "' is not available yet, the store before it serves") + "; " + probe, ms);
         }
+        // what the registry is doing meanwhile (building another backend, a refused configuration), if anything
+        String also = s.detail() == null ? "" : "; " + oneLine(s.detail());
         if (ms > SLOW_MILLIS) {
-            return new Result(Status.WARN, "WARN " + what + ": slow backend, " + probe + " (over " + SLOW_MILLIS + " ms)", ms);
+            return new Result(Status.WARN, "WARN " + what + ": slow backend, " + probe + " (over " + SLOW_MILLIS + " ms)"
+                    + also, ms);
         }
-        return new Result(Status.OK, "OK " + what + ", " + probe, ms);
+        return new Result(Status.OK, "OK " + what + ", " + probe + also, ms);
     }
 
     private static String oneLine(String m) {

@@ -74,15 +74,8 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         this.pool = new GenericObjectPool<>(new BasePooledObjectFactory<>() {
             @Override
             public Connection create() throws SQLException {
-                Connection c = dataSource.getConnection();
-                try (Statement s = c.createStatement()) {
-                    c.setAutoCommit(true);
-                    s.execute("SET statement_timeout = " + config.timeout().toMillis());
-                } catch (SQLException e) {
-                    c.close();
-                    throw e;
-                }
-                return c;
+                // within the deadline of the call that needs it (a connect or a login that hangs is given up)
+                return Connect.within(dataSource, config.timeout().toMillis(), CALL_DEADLINE.get());
             }
 
             @Override
@@ -96,7 +89,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
             }
         }, pc);
         try {
-            ensureSchema();
+            ensureSchema(System.nanoTime() + config.timeout().toNanos());
         } catch (StoreUnavailableException down) {
             // the database is down at start: the store is made anyway and the first call that
             // reaches it creates the tables (as the redis store is made while Redis is down)
@@ -108,14 +101,23 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         T run(Connection c) throws SQLException;
     }
 
+    /** The deadline (System.nanoTime) of the call running on this thread, for a connection made for it. */
+    private static final ThreadLocal<Long> CALL_DEADLINE = new ThreadLocal<>();
+
+    /**
+     * Runs one call: one deadline, {@code timeout} from now, bounds all of it (waiting for the
+     * tables, for a pooled connection, connecting and logging in, the statement, and the one retry
+     * on a new connection), as in the redis store.
+     */
     private <T> T sql(String what, Work<T> work) {
         if (closed) {
             throw new StoreUnavailableException("the jdbc session store is closed; use the store the registry publishes");
         }
+        long deadline = System.nanoTime() + config.timeout().toNanos();
         if (!ready) {
-            ensureSchema();
+            ensureSchema(deadline);
         }
-        return onConnection(what, work);
+        return onConnection(what, work, deadline);
     }
 
     /**
@@ -124,17 +126,16 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
      * a new connection if half the timeout is left: after a database restart the pool's old
      * connections fail no call.
      */
-    private <T> T onConnection(String what, Work<T> work) {
-        long started = System.nanoTime();
+    private <T> T onConnection(String what, Work<T> work, long deadline) {
         try {
-            return onConnectionOnce(what, work);
+            return onConnectionOnce(what, work, deadline);
         } catch (ConnectionLost lost) {
             pool.clear(); // the other idle connections are most likely dead too
-            if (System.nanoTime() - started > config.timeout().toNanos() / 2) {
-                throw lost.failure;
+            if (deadline - System.nanoTime() < config.timeout().toNanos() / 4) {
+                throw lost.failure; // too little time left for a new connection and the statement
             }
             try {
-                return onConnectionOnce(what, work);
+                return onConnectionOnce(what, work, deadline);
             } catch (ConnectionLost again) {
                 throw again.failure;
             }
@@ -152,19 +153,31 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         }
     }
 
-    private <T> T onConnectionOnce(String what, Work<T> work) {
+    private <T> T onConnectionOnce(String what, Work<T> work, long deadline) {
         Connection c;
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new StoreUnavailableException("postgresql at " + config.where() + " is unavailable for " + what
+                    + ": no answer within the timeout (" + org.sessionstore.api.config.Durations.format(config.timeout()) + ")");
+        }
+        CALL_DEADLINE.set(deadline);
         try {
-            c = pool.borrowObject(config.timeout());
+            c = pool.borrowObject(Duration.ofNanos(left));
         } catch (NoSuchElementException busy) {
             throw new StoreUnavailableException("postgresql at " + config.where() + " is unavailable for " + what
                     + ": all " + config.poolSize() + " connections (pool_size) stayed busy for the whole timeout ("
                     + org.sessionstore.api.config.Durations.format(config.timeout()) + ")");
         } catch (Exception e) {
             throw unavailable(what, e);
+        } finally {
+            CALL_DEADLINE.remove();
         }
         boolean broken = false;
         try {
+            // a hard bound on every read of the socket in this call; the server's statement_timeout
+            // cancels a slow statement before it, keeping the connection
+            long ms = Math.max(1, (deadline - System.nanoTime()) / 1_000_000) + 100;
+            c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, ms));
             return work.run(c);
         } catch (SQLException e) {
             broken = connectionLost(e);
@@ -204,9 +217,9 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
      * longer than {@code timeout} (a database that accepts connections but never answers must not
      * make callers queue one connect timeout after another).
      */
-    private void ensureSchema() {
+    private void ensureSchema(long deadline) {
         try {
-            if (!schemaLock.tryLock(config.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (!schemaLock.tryLock(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
                 throw new StoreUnavailableException("postgresql at " + config.where() + " is unavailable: another call"
                         + " is still creating or checking the tables (timeout "
                         + org.sessionstore.api.config.Durations.format(config.timeout()) + ")");
@@ -222,7 +235,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
             onConnection("creating its tables", c -> {
                 schema.ensure(c);
                 return null;
-            });
+            }, deadline);
             ready = true;
         } finally {
             schemaLock.unlock();
@@ -236,13 +249,24 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                 || e instanceof java.sql.SQLRecoverableException || e instanceof java.sql.SQLNonTransientConnectionException;
     }
 
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private StoreUnavailableException unavailable(String what, Exception e) {
         if (e instanceof Schema.SchemaException s) {
             return new StoreUnavailableException("postgresql at " + config.where() + ": " + s.getMessage());
         }
         String state = e instanceof SQLException s ? s.getSQLState() : null;
         String reason;
-        if ("57014".equals(state)) {
+        if (timedOut(e)) {
+            reason = "no answer within the timeout";
+        } else if ("57014".equals(state)) {
             reason = "no answer within the timeout (statement_timeout "
                     + org.sessionstore.api.config.Durations.format(config.timeout()) + ")";
         } else if ("28P01".equals(state) || "28000".equals(state)) {
@@ -315,18 +339,58 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                 p.setString(1, id);
                 p.setLong(2, now);
                 try (ResultSet r = p.executeQuery()) {
-                    return r.next() ? Optional.of(session(r)) : Optional.<Session>empty();
+                    return r.next() ? Optional.ofNullable(readable(r, now)) : Optional.<Session>empty();
                 }
             }
         });
     }
 
-    private static Session session(ResultSet r) throws SQLException {
+    /**
+     * The session of a row, or null if it has ended or cannot be read: a row whose {@code keep_until}
+     * lies after its {@code expires_at} (this store never writes one) or whose id is not a valid
+     * session id is reported once by its id and counted, never returned.
+     */
+    private Session readable(ResultSet r, long now) throws SQLException {
+        String id = r.getString("id");
+        long expires = r.getLong("expires_at");
+        if (r.getLong("keep_until") > expires) {
+            return unreadable("session", id, "its keep_until lies after its expires_at, which this store never writes");
+        }
+        if (expires <= now) {
+            return null;
+        }
         long issued = r.getLong("issued_at");
         Instant issuedAt = r.wasNull() ? null : Instant.ofEpochMilli(issued);
-        return new Session(r.getString("id"), r.getString("username"), r.getString("sub"),
-                issuedAt, Instant.ofEpochMilli(r.getLong("expires_at")),
-                r.getString("access_token"), r.getString("id_token"), r.getString("code_verifier"));
+        try {
+            return new Session(id, r.getString("username"), r.getString("sub"), issuedAt, Instant.ofEpochMilli(expires),
+                    r.getString("access_token"), r.getString("id_token"), r.getString("code_verifier"));
+        } catch (IllegalArgumentException e) {
+            return unreadable("session", id, "its id is not a valid session id");
+        }
+    }
+
+    /** Rows already reported (bounded), so a bad row is logged once, not on every read. */
+    private final java.util.Set<String> reported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.LongAdder unreadable = new java.util.concurrent.atomic.LongAdder();
+
+    /** Reports a row that cannot be read (once, by its key, never its content), counts it; it is treated as absent. */
+    private <T> T unreadable(String what, String key, String why) {
+        unreadable.increment();
+        String shown = org.sessionstore.api.Redaction.printable(String.valueOf(key));
+        if (reported.add(what + shown)) {
+            if (reported.size() > 10_000) {
+                reported.clear();
+            }
+            System.getLogger("org.sessionstore.jdbc").log(System.Logger.Level.WARNING, "the " + what + " row '" + shown
+                    + "' in " + config.tablePrefix() + what + "s at " + config.where() + " cannot be read (" + why
+                    + "); it is treated as absent: delete the row, or fix it");
+        }
+        return null;
+    }
+
+    @Override
+    public long unreadableRecords() {
+        return unreadable.sum();
     }
 
     @Override
@@ -405,7 +469,15 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                 p.setString(1, id);
                 p.setLong(2, now);
                 try (ResultSet r = p.executeQuery()) {
-                    return r.next();
+                    if (!r.next()) {
+                        return false;
+                    }
+                    long expires = r.getLong("expires_at");
+                    if (r.getLong("keep_until") > expires) {
+                        return unreadable("session", id, "its keep_until lies after its expires_at, which this store"
+                                + " never writes") != null;
+                    }
+                    return expires > now;
                 }
             }
         });
@@ -453,7 +525,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
             try (PreparedStatement p = c.prepareStatement(schema.consumeState)) {
                 p.setString(1, state);
                 try (ResultSet r = p.executeQuery()) {
-                    return r.next() ? Optional.of(state(r)) : Optional.<StateEntry>empty();
+                    return r.next() ? Optional.ofNullable(readableState(r)) : Optional.<StateEntry>empty();
                 }
             }
         });
@@ -468,10 +540,15 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         return taken;
     }
 
-    private static StateEntry state(ResultSet r) throws SQLException {
-        return new StateEntry(r.getString("state"), Instant.ofEpochMilli(r.getLong("created_at")),
-                r.getString("user_agent"), r.getString("request_url"), r.getString("upstream_url"),
-                r.getString("code_verifier"));
+    /** The state of a row, or null (reported, counted) if its state is not a valid one. */
+    private StateEntry readableState(ResultSet r) throws SQLException {
+        String state = r.getString("state");
+        try {
+            return new StateEntry(state, Instant.ofEpochMilli(r.getLong("created_at")), r.getString("user_agent"),
+                    r.getString("request_url"), r.getString("upstream_url"), r.getString("code_verifier"));
+        } catch (IllegalArgumentException e) {
+            return unreadable("state", state, "its state is not a valid state");
+        }
     }
 
     @Override
@@ -498,13 +575,14 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Stream<Session> liveSessions() {
-        return rows("listing sessions", schema.liveSessions, clock.millis(), JdbcSessionStore::session);
+        long now = clock.millis();
+        return rows("listing sessions", schema.liveSessions, now, r -> readable(r, now));
     }
 
     @Override
     public Stream<StateEntry> liveStates() {
         return rows("listing states", schema.liveStates, clock.millis() - config.stateTtl().toMillis(),
-                JdbcSessionStore::state);
+                this::readableState);
     }
 
     /** Reads one row into a value. */
@@ -520,7 +598,10 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                 p.setLong(1, bound);
                 try (ResultSet r = p.executeQuery()) {
                     while (r.next()) {
-                        out.add(row.read(r));
+                        T t = row.read(r);
+                        if (t != null) { // null: ended, or unreadable (reported)
+                            out.add(t);
+                        }
                     }
                 }
             }

@@ -56,7 +56,7 @@ final class Schema {
         this.p = prefix;
         String sessions = p + "sessions";
         String states = p + "states";
-        String columns = "id, username, sub, issued_at, expires_at, access_token, id_token, code_verifier";
+        String columns = "id, username, sub, issued_at, expires_at, keep_until, access_token, id_token, code_verifier";
         upsertSession = "INSERT INTO " + sessions + " (id, username, sub, issued_at, expires_at, keep_until, access_token,"
                 + " id_token, code_verifier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
                 + " username = EXCLUDED.username, sub = EXCLUDED.sub, issued_at = EXCLUDED.issued_at,"
@@ -64,7 +64,7 @@ final class Schema {
                 + " access_token = EXCLUDED.access_token, id_token = EXCLUDED.id_token,"
                 + " code_verifier = EXCLUDED.code_verifier";
         selectSession = "SELECT " + columns + " FROM " + sessions + " WHERE id = ? AND keep_until > ?";
-        existsSession = "SELECT 1 FROM " + sessions + " WHERE id = ? AND keep_until > ?";
+        existsSession = "SELECT id, expires_at, keep_until FROM " + sessions + " WHERE id = ? AND keep_until > ?";
         deleteSession = "DELETE FROM " + sessions + " WHERE id = ?";
         deleteSessionReturning = "DELETE FROM " + sessions + " WHERE id = ? RETURNING keep_until";
         deleteBySubject = "WITH gone AS (DELETE FROM " + sessions + " WHERE sub = ? RETURNING keep_until)"

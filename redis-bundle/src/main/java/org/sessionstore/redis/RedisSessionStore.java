@@ -62,6 +62,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     private volatile boolean closed;
     /** Keys already reported as unreadable (bounded), so a bad record is logged once, not on every read. */
     private final Set<String> reportedUnreadable = ConcurrentHashMap.newKeySet();
+    /** Unreadable records met, for {@link #unreadableRecords()}. */
+    private final java.util.concurrent.atomic.LongAdder unreadableCount = new java.util.concurrent.atomic.LongAdder();
 
     RedisSessionStore(RedisConfig config, Clock clock) {
         this.config = config;
@@ -346,11 +348,26 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             // the server is up but cannot serve yet (loading its data, failing over, moving slots): it will recover
             return unavailable(what, e);
         }
+        if (m.startsWith("WRONGTYPE")) {
+            return new WrongType("redis at " + config.addr() + " refused " + what + ": " + Redaction.printable(m));
+        }
         if (e instanceof JedisDataException) {
             return new StoreException("redis at " + config.addr() + " refused " + what + ": " + Redaction.printable(m));
         }
         return unavailable(what, e);
     }
+
+    /** A key holds a value of another type than this store writes there: a read treats it as an unreadable record. */
+    static final class WrongType extends StoreException {
+        private static final long serialVersionUID = 1L;
+
+        WrongType(String message) {
+            super(message);
+        }
+    }
+
+    private static final UnreadableRecord OTHER_TYPE = new UnreadableRecord("it holds a value of another type than this"
+            + " store writes there");
 
     private StoreUnavailableException unavailable(String what, JedisException e) {
         String why = reason(e);
@@ -409,6 +426,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
      * so one bad value neither fails every read of it nor hides what is wrong.
      */
     private <T> Optional<T> unreadable(String key, UnreadableRecord why) {
+        unreadableCount.increment();
         if (reportedUnreadable.add(key)) {
             if (reportedUnreadable.size() > 10_000) {
                 reportedUnreadable.clear();
@@ -469,7 +487,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     public Optional<Session> getSession(String id) {
         Ids.require(id, "session id");
         String key = sessionKey(id);
-        Map<String, String> hash = batched("reading a session", key, p -> p.hgetAll(key));
+        Map<String, String> hash;
+        try {
+            hash = batched("reading a session", key, p -> p.hgetAll(key));
+        } catch (WrongType e) {
+            return unreadable(key, OTHER_TYPE);
+        }
         if (hash.isEmpty()) {
             return Optional.empty();
         }
@@ -643,7 +666,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         Ids.require(id, "session id");
         Session.requireField(field);
         String key = sessionKey(id);
-        List<String> values = batched("reading a session field", key, p -> p.hmget(key, field, "expires_at", "v"));
+        List<String> values;
+        try {
+            values = batched("reading a session field", key, p -> p.hmget(key, field, "expires_at", "v"));
+        } catch (WrongType e) {
+            return unreadable(key, OTHER_TYPE);
+        }
         if (values.get(1) == null && values.get(0) == null) {
             return Optional.empty();
         }
@@ -699,7 +727,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     public boolean sessionExists(String id) {
         Ids.require(id, "session id");
         String key = sessionKey(id);
-        List<String> values = batched("checking a session", key, p -> p.hmget(key, "expires_at", "v"));
+        List<String> values;
+        try {
+            values = batched("checking a session", key, p -> p.hmget(key, "expires_at", "v"));
+        } catch (WrongType e) {
+            return unreadable(key, OTHER_TYPE).isPresent();
+        }
         if (values.get(0) == null) {
             return false;
         }
@@ -739,7 +772,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         // handed out: a primary that fails right after cannot be replaced by one that still has it
         String key = stateKey(state);
         String index = layout.stateIndex(state);
-        String raw = batched("consuming a state", key, p -> p.getDel(key), index, state, true);
+        String raw;
+        try {
+            raw = batched("consuming a state", key, p -> p.getDel(key), index, state, true);
+        } catch (WrongType e) {
+            return unreadable(key, OTHER_TYPE);
+        }
         if (raw == null) {
             return Optional.empty();
         }
@@ -769,6 +807,11 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         long age = Math.min(maxAge.toMillis(), config.stateTtl().toMillis());
         return cleanEachIndex(layout.stateIndexes(), Script.CLEAN_STATES, clock.millis() - age, "cleaning old states",
                 "reconciling the state index");
+    }
+
+    @Override
+    public long unreadableRecords() {
+        return unreadableCount.sum();
     }
 
     @Override
@@ -813,7 +856,13 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                     List<Session> sessions = new ArrayList<>();
                     read.forEach((id, h) -> {
                         String key = index + id;
-                        Map<String, String> hash = h != null ? h : redis("listing sessions", key, k -> k.hgetAll(key));
+                        Map<String, String> hash;
+                        try {
+                            hash = h != null ? h : redis("listing sessions", key, k -> k.hgetAll(key));
+                        } catch (WrongType e) {
+                            unreadable(key, OTHER_TYPE);
+                            return;
+                        }
                         if (!hash.isEmpty()) {
                             try {
                                 sessions.add(SessionHash.session(id, hash));
@@ -858,7 +907,13 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             });
             read.forEach((st, value) -> {
                 String key = index + st;
-                String v = value != null ? value : redis("listing states", key, k -> k.get(key));
+                String v;
+                try {
+                    v = value != null ? value : redis("listing states", key, k -> k.get(key));
+                } catch (WrongType e) {
+                    unreadable(key, OTHER_TYPE);
+                    return;
+                }
                 if (v != null && !v.isEmpty()) {
                     try {
                         all.add(StateJson.read(st, v));

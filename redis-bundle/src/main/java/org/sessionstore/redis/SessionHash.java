@@ -74,10 +74,15 @@ final class SessionHash {
     static Session session(String id, Map<String, String> f) {
         checkVersion(f.get("v"));
         String issued = f.get("issued_at");
-        return new Session(id, f.get("username"), f.get("sub"),
-                issued == null ? null : Instant.ofEpochMilli(millis(issued, "issued_at")),
-                Instant.ofEpochMilli(expiresAt(f.get("expires_at"))),
-                f.get("access_token"), f.get("id_token"), f.get("code_verifier"));
+        Instant issuedAt = issued == null ? null : Instant.ofEpochMilli(millis(issued, "issued_at"));
+        Instant expiresAt = Instant.ofEpochMilli(expiresAt(f.get("expires_at")));
+        try {
+            return new Session(id, f.get("username"), f.get("sub"), issuedAt, expiresAt,
+                    f.get("access_token"), f.get("id_token"), f.get("code_verifier"));
+        } catch (IllegalArgumentException e) {
+            // an id planted in an index with a control character, say: never the value in the message
+            throw new UnreadableRecord("its id is not a valid session id");
+        }
     }
 
     /**

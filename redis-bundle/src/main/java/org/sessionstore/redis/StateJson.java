@@ -81,7 +81,11 @@ final class StateJson {
         if (created == null || userAgent == null) {
             throw new UnreadableRecord("it lacks " + (created == null ? "created_at" : "user_agent"));
         }
-        return new StateEntry(state, Instant.ofEpochMilli(created), userAgent, requestUrl, upstreamUrl, codeVerifier);
+        try {
+            return new StateEntry(state, Instant.ofEpochMilli(created), userAgent, requestUrl, upstreamUrl, codeVerifier);
+        } catch (IllegalArgumentException e) {
+            throw new UnreadableRecord("its state is not a valid state");
+        }
     }
 
     private static long number(JsonParser p, JsonToken t, String field) throws IOException {

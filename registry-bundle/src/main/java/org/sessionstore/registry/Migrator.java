@@ -81,8 +81,15 @@ final class Migrator {
         }
     }
 
+    /**
+     * Copies every live entry of {@code source} into {@code to}. Records the source cannot read are
+     * skipped by the source's listing (each logged once by its key); how many is the growth of its
+     * {@link SessionStore#unreadableRecords()} count meanwhile (calls that write wait during a
+     * migration; a read of such a record that runs meanwhile is counted with them).
+     */
     static Migration copy(String type, TransferableStore source, SessionStore to) {
         long start = System.nanoTime();
+        long unreadableBefore = unreadable(source);
         AtomicLong sessions = new AtomicLong();
         AtomicLong states = new AtomicLong();
         copySessions(source, to, sessions);
@@ -96,6 +103,15 @@ final class Migrator {
                 states.incrementAndGet();
             });
         }
-        return new Migration(type, sessions.get(), states.get(), Duration.ofNanos(System.nanoTime() - start));
+        return new Migration(type, sessions.get(), states.get(), Duration.ofNanos(System.nanoTime() - start),
+                Math.max(0, unreadable(source) - unreadableBefore));
+    }
+
+    private static long unreadable(TransferableStore source) {
+        try {
+            return source instanceof SessionStore s ? s.unreadableRecords() : 0;
+        } catch (RuntimeException | LinkageError e) {
+            return 0; // a count it cannot give is no reason to fail the copy
+        }
     }
 }

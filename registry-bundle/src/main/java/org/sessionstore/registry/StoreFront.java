@@ -356,6 +356,20 @@ final class StoreFront implements SessionStore {
     }
 
     @Override
+    public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl,
+            String codeVerifier, String client) {
+        call(s -> {
+            s.addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier, client);
+            return null;
+        });
+    }
+
+    @Override
+    public long unreadableRecords() {
+        return read(SessionStore::unreadableRecords);
+    }
+
+    @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
         return validateAndRemoveState(state, userAgent, () -> { });
     }

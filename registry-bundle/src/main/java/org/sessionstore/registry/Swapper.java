@@ -546,7 +546,6 @@ final class Swapper {
         BackendBuild.Built built;
         building = new BackendBuild.InProgress(settings.type(), c.bundleSymbolicName() + " " + c.bundleVersion(),
                 System.nanoTime(), BackendBuild.deadline(settings.swapTimeout(), leastBuild));
-        publish();
         try {
             built = BackendBuild.run(c, config, settings.encryption(), probeNext, BackendBuild.deadline(settings.swapTimeout(), leastBuild),
                     () -> stopping);
@@ -623,6 +622,10 @@ final class Swapper {
             if (m.sessions() + m.states() > 0) {
                 LOG.log(Level.INFO, "migrated {0} sessions and {1} states into the new ''{2}'' store in {3} ms",
                         m.sessions(), m.states(), next.type(), m.took().toMillis());
+            }
+            if (m.skipped() > 0) {
+                LOG.log(Level.WARNING, "the migration into the new ''{0}'' store skipped {1} records the old store could"
+                        + " not read (each named above by its key)", next.type(), m.skipped());
             }
         }
         close(front.serve(next.store(), next.type(), desired.swapTimeout()));
@@ -791,16 +794,22 @@ final class Swapper {
         onChange.accept(this);
     }
 
-    /** What the store is doing now; never blocks. While a backend is being built, the detail says so, and for how long. */
+    /**
+     * What the store is doing now; never blocks. The snapshot is what the last finished task left;
+     * while a backend is being built, the detail says which and for how long (what serves keeps
+     * serving, and is shown; with nothing serving, the type being built is the one waited for).
+     */
     StoreStatus status() {
         StoreStatus s = snapshot;
         BackendBuild.InProgress b = building;
         if (b == null) {
             return s;
         }
-        // nothing serves yet: the build is all there is to say (not "waiting for a bundle")
-        String detail = s.state() == State.WAITING || s.detail() == null ? b.describe() : b.describe() + "; " + s.detail();
-        return new StoreStatus(s.type(), s.state(), s.settings(), s.provider(), detail, s.source());
+        if (s.provider() == null) {
+            return new StoreStatus(b.type(), State.WAITING, s.settings(), null, b.describe(), s.source());
+        }
+        return new StoreStatus(s.type(), s.state(), s.settings(), s.provider(), s.detail() == null ? b.describe()
+                : b.describe() + "; " + s.detail(), s.source());
     }
 
     /** Whether the configuration found at start has been applied or refused. */

@@ -23,8 +23,10 @@ import org.sessionstore.api.TransferableStore;
  *
  * <p>A record with a token no key decrypts is reported once (naming the session or state and the
  * key id) and treated as absent by every read but {@link #getSessionCount()}, which counts what the
- * backend holds. Values stored before encryption was turned on read as they are. With no current
- * key (only {@code encryption_keys_old}, or no key at all) nothing is encrypted and stored
+ * backend holds; {@link #unreadableRecords()} counts them. While a current key is set a token in
+ * clear is not trusted (planted, or stored before encryption was turned on): such a record is
+ * unreadable too ({@code use --migrate} with the key re-writes a store's values sealed). With no
+ * current key (only {@code encryption_keys_old}, or no key at all) nothing is encrypted and stored
  * ciphertext still decrypts with the old keys, or reads as absent, never as a token.
  *
  * @since 1.0
@@ -38,6 +40,7 @@ public class EncryptedStore implements SessionStore {
     /** The cipher. */
     protected final TokenCipher cipher;
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.LongAdder unreadable = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param backend the store that keeps the ciphertext
@@ -69,8 +72,10 @@ public class EncryptedStore implements SessionStore {
     }
 
     Session seal(Session s) {
-        if (!cipher.encrypts() || s.accessToken() == null && s.idToken() == null && s.codeVerifier() == null) {
-            return s;
+        if (s.accessToken() == null && s.idToken() == null && s.codeVerifier() == null || !cipher.encrypts()
+                && !TokenCipher.marked(s.accessToken()) && !TokenCipher.marked(s.idToken())
+                && !TokenCipher.marked(s.codeVerifier())) {
+            return s; // nothing to seal, or to mark (in clear, a value that looks like a format is marked)
         }
         return new Session(s.id(), s.username(), s.sub(), s.issuedAt(), s.expiresAt(),
                 cipher.encrypt(s.accessToken(), context(s, "access_token")), cipher.encrypt(s.idToken(), context(s, "id_token")),
@@ -79,9 +84,12 @@ public class EncryptedStore implements SessionStore {
 
     /** The session with its tokens decrypted, or null (reported) if one does not decrypt. */
     Session open(Session s) {
-        if (!TokenCipher.sealed(s.accessToken()) && !TokenCipher.sealed(s.idToken())
-                && !TokenCipher.sealed(s.codeVerifier())) {
-            return s; // nothing to decrypt: no copy
+        if (!cipher.encrypts() && !TokenCipher.marked(s.accessToken()) && !TokenCipher.marked(s.idToken())
+                && !TokenCipher.marked(s.codeVerifier())) {
+            return s; // nothing to decrypt or unmark: no copy
+        }
+        if (cipher.encrypts() && s.accessToken() == null && s.idToken() == null && s.codeVerifier() == null) {
+            return s;
         }
         try {
             return new Session(s.id(), s.username(), s.sub(), s.issuedAt(), s.expiresAt(),
@@ -99,7 +107,7 @@ public class EncryptedStore implements SessionStore {
     }
 
     StateEntry seal(StateEntry e) {
-        if (!cipher.encrypts() || e.codeVerifier() == null) {
+        if (e.codeVerifier() == null || !cipher.encrypts() && !TokenCipher.marked(e.codeVerifier())) {
             return e;
         }
         return new StateEntry(e.state(), e.createdAt(), e.userAgent(), e.requestUrl(), e.upstreamUrl(),
@@ -107,7 +115,7 @@ public class EncryptedStore implements SessionStore {
     }
 
     StateEntry open(StateEntry e) {
-        if (!TokenCipher.sealed(e.codeVerifier())) {
+        if (e.codeVerifier() == null || !cipher.encrypts() && !TokenCipher.marked(e.codeVerifier())) {
             return e;
         }
         try {
@@ -120,6 +128,7 @@ public class EncryptedStore implements SessionStore {
     }
 
     private void report(String what, UndecryptableException e) {
+        unreadable.increment();
         if (reported.add(what + e.keyId())) {
             if (reported.size() > 10_000) {
                 reported.clear();
@@ -161,6 +170,9 @@ public class EncryptedStore implements SessionStore {
             return backend.getField(id, field);
         }
         Optional<String> stored = backend.getField(id, field);
+        if (stored.isPresent() && !cipher.encrypts() && !TokenCipher.marked(stored.get())) {
+            return stored;
+        }
         try {
             return stored.map(v -> cipher.decrypt(v, "session:" + id + ":" + field));
         } catch (UndecryptableException e) {
@@ -172,6 +184,12 @@ public class EncryptedStore implements SessionStore {
     @Override
     public long getSessionCount() {
         return backend.getSessionCount();
+    }
+
+    /** The backend's unreadable records and the ones found here (a token no key decrypts, or in clear while a key is set). */
+    @Override
+    public long unreadableRecords() {
+        return unreadable.sum() + backend.unreadableRecords();
     }
 
     @Override
@@ -192,6 +210,13 @@ public class EncryptedStore implements SessionStore {
     public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier) {
         backend.addStateEntry(state, userAgent, requestUrl, upstreamUrl,
                 state == null ? codeVerifier : cipher.encrypt(codeVerifier, stateContext(state)));
+    }
+
+    @Override
+    public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
+            String client) {
+        backend.addStateEntry(state, userAgent, requestUrl, upstreamUrl,
+                state == null ? codeVerifier : cipher.encrypt(codeVerifier, stateContext(state)), client);
     }
 
     @Override

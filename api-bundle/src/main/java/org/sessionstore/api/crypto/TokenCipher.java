@@ -11,14 +11,22 @@ import javax.crypto.spec.GCMParameterSpec;
 /**
  * Encrypts one value with AES-256-GCM: {@code enc1:KEYID:BASE64(nonce || ciphertext || tag)},
  * a fresh 12-byte nonce each time. The context (which record, which field) is authenticated
- * with it, so a ciphertext moved to another session or field does not decrypt. A value without
- * the {@code enc1:} prefix was stored before encryption was turned on and reads as it is.
+ * with it, so a ciphertext moved to another session or field does not decrypt.
+ *
+ * <p>Integrity: while a current key is set, every stored value must be such a ciphertext; a value
+ * in clear (planted, or stored before encryption was turned on) is refused as undecryptable, never
+ * returned as if it had been sealed. With no current key (encryption off, or being turned off with
+ * only {@code encryption_keys_old}), values are written in clear; one that could be taken for a
+ * stored format (it starts with {@code enc1:} or {@code clr:}) is written as {@code clr:} and the
+ * value, and read back as the value, so no token is ever misread as a ciphertext.
  *
  * @since 1.0
  */
 public final class TokenCipher {
 
     static final String PREFIX = "enc1:";
+    /** Marks a value written in clear that starts like a stored format. */
+    static final String CLEAR = "clr:";
     private static final int NONCE = 12;
     private static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -46,8 +54,12 @@ public final class TokenCipher {
      * @return the ciphertext, or null for null
      */
     public String encrypt(String plain, String context) {
-        if (plain == null || keys.current() == null) {
-            return plain; // no current key: decrypt-only, values are written as they are
+        if (plain == null) {
+            return null;
+        }
+        if (keys.current() == null) {
+            // no current key: decrypt-only, values are written in clear (marked if they look like a format)
+            return plain.startsWith(PREFIX) || plain.startsWith(CLEAR) ? CLEAR + plain : plain;
         }
         try {
             byte[] nonce = new byte[NONCE];
@@ -66,14 +78,23 @@ public final class TokenCipher {
     }
 
     /**
-     * @param stored a ciphertext, a value stored before encryption was on, or null
+     * @param stored a ciphertext, a value stored in clear, or null
      * @param context the context it was encrypted with
      * @return the value
-     * @throws UndecryptableException if it is a ciphertext no key decrypts (its key id is named)
+     * @throws UndecryptableException if it is a ciphertext no key decrypts (its key id is named), a
+     *         malformed one, or a value in clear while a current key is set; never the value itself
      */
     public String decrypt(String stored, String context) {
-        if (stored == null || !stored.startsWith(PREFIX)) {
-            return stored;
+        if (stored == null) {
+            return null;
+        }
+        if (!stored.startsWith(PREFIX)) {
+            if (keys.current() != null) {
+                throw new UndecryptableException("none", "it is stored in clear while encryption_key is set, so it is not"
+                        + " trusted (planted, or stored before encryption was turned on: migrate such values with"
+                        + " sessionstore:use --migrate, see docs/security.md)");
+            }
+            return stored.startsWith(CLEAR) ? stored.substring(CLEAR.length()) : stored;
         }
         int colon = stored.indexOf(':', PREFIX.length());
         String keyId = colon < 0 || colon - PREFIX.length() > 16 ? "?"
@@ -83,13 +104,24 @@ public final class TokenCipher {
             throw new UndecryptableException(keyId, "it was encrypted with key id " + keyId
                     + ", which neither encryption_key nor encryption_keys_old holds (they hold " + keys.ids() + ")");
         }
+        byte[] all;
         try {
-            byte[] all = DECODER.decode(stored.substring(colon + 1));
+            all = DECODER.decode(stored.substring(colon + 1));
+        } catch (IllegalArgumentException e) {
+            all = null;
+        }
+        if (all == null || all.length < NONCE + TAG_BITS / 8) {
+            // too short to hold a nonce and a tag: a cipher would fail on it with a provider's own exception
+            throw new UndecryptableException(keyId, "its ciphertext (key id " + keyId + ") is malformed: "
+                    + (all == null ? "not base64" : "too short to be one"));
+        }
+        try {
             Cipher c = CIPHER.get();
             c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, all, 0, NONCE));
             c.updateAAD(TokenKeys.utf8(context));
             return new String(c.doFinal(all, NONCE, all.length - NONCE), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
+            // whatever the provider throws (a ProviderException too): one record's problem, named by its key id
             throw new UndecryptableException(keyId, "its ciphertext (key id " + keyId
                     + ") does not authenticate: it was altered, or belongs to another record or field");
         }
@@ -101,6 +133,16 @@ public final class TokenCipher {
      */
     public static boolean sealed(String stored) {
         return stored != null && stored.startsWith(PREFIX);
+    }
+
+    /**
+     * @param stored a stored value, or null
+     * @return whether it is in a stored format (a ciphertext, or a clear value marked as such):
+     *         reading it needs {@link #decrypt}
+     * @since 1.5
+     */
+    public static boolean marked(String stored) {
+        return stored != null && (stored.startsWith(PREFIX) || stored.startsWith(CLEAR));
     }
 
     /** @return whether values are encrypted (a current key is set) */

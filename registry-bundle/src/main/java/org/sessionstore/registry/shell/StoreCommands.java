@@ -113,6 +113,15 @@ public class StoreCommands {
                 count = "unavailable: " + Redaction.printable(e.getMessage());
             }
             rows.put("sessions", count);
+            try {
+                long bad = store().unreadableRecords();
+                if (bad > 0) {
+                    rows.put("unreadable", bad + " records found unreadable and treated as absent (each named once in"
+                            + " the log by its key)");
+                }
+            } catch (RuntimeException e) {
+                // shown as the count's failure above
+            }
         }
         s.settings().forEach(rows::put);
         if (registry instanceof SessionStoreRegistry r) {
@@ -161,6 +170,8 @@ public class StoreCommands {
         StoreStatus s = registry.status();
         String copied = m.sessions() + m.states() > 0 || migrate
                 ? String.format("; copied %d sessions and %d states in %d ms", m.sessions(), m.states(), m.took().toMillis())
+                        + (m.skipped() > 0 ? String.format("; skipped %d records the old store could not read (see the log)",
+                                m.skipped()) : "")
                 : "";
         String lasts = registry instanceof SessionStoreRegistry r ? r.fileSettingTheConfiguration()
                 .map(f -> System.lineSeparator() + "note: " + f + " sets this configuration at every start, so this change"
