@@ -86,7 +86,7 @@ public final class Launcher {
                 .toAbsolutePath().normalize();
         DataPermissions.create(secrets);
 
-        writeDeployWatcher(etc, deploy);
+        writing(etc, "-Dsessionstore.etc", () -> writeDeployWatcher(etc, deploy));
 
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, data.resolve("felix-cache").toString());
@@ -121,12 +121,13 @@ public final class Launcher {
         }
 
         Framework framework = new FrameworkFactory().newFramework(props);
-        framework.init();
+        writing(data.resolve("felix-cache"), "-Dsessionstore.data", framework::init);
         // what ConfigAdmin saves (a password given in clear to 'use', say) is this user's only; after
         // init, as it cleans the framework cache
         DataPermissions.restrict(data.resolve("config"), data.resolve("felix-cache"), data.resolve("system"));
         BundleContext context = framework.getBundleContext();
-        List<Bundle> bundles = installPackedBundles(context, data.resolve("system"));
+        List<Bundle> bundles = new ArrayList<>();
+        writing(data, "-Dsessionstore.data", () -> bundles.addAll(installPackedBundles(context, data.resolve("system"))));
         framework.start();
         java.util.Set<String> shipped = new java.util.HashSet<>();
         java.util.Set<Long> shippedIds = new java.util.HashSet<>();
@@ -211,6 +212,29 @@ public final class Launcher {
             case "org.apache.felix.fileinstall" -> 2;
             default -> 3;
         };
+    }
+
+    /** A step that writes under a folder. */
+    private interface Writing {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs a step that writes under {@code where}; a failure (a full disk, a folder that cannot be
+     * written) names the folder, the cause and what to do, in one line.
+     */
+    private static void writing(Path where, String property, Writing step) throws IOException {
+        try {
+            step.run();
+        } catch (Exception e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String why = root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
+            throw new IOException("cannot write under " + where + ": " + why + "; free space there (df -h " + where
+                    + ") or give another folder with " + property + "=DIR", e);
+        }
     }
 
     private static Path folder(String property, Path fallback) throws IOException {

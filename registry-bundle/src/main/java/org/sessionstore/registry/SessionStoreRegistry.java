@@ -492,7 +492,11 @@ public class SessionStoreRegistry implements StoreRegistry {
             }
             c.update(next);
         } catch (IOException | RuntimeException e) {
-            throw new StoreException("saving the configuration failed: " + e.getMessage(), e);
+            BundleContext ctx = context;
+            String dir = ctx == null ? null : ctx.getProperty("felix.cm.dir");
+            throw new StoreException("saving it to ConfigAdmin" + (dir == null ? "" : " (" + dir + ")") + " failed: "
+                    + Redaction.printable(String.valueOf(e.getMessage())) + (e.getCause() instanceof IOException io
+                            && io != e ? " (" + Redaction.printable(String.valueOf(io.getMessage())) + ")" : ""), e);
         }
     }
 

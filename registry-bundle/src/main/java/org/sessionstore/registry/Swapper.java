@@ -49,6 +49,9 @@ final class Swapper {
 
     private static final Logger LOG = System.getLogger("org.sessionstore.registry");
     private static final Migration NOTHING_MIGRATED = new Migration("", 0, 0, Duration.ZERO);
+    /** Nothing to save before what is configured takes effect. */
+    private static final Runnable NO_COMMIT = () -> {
+    };
     /** The least time the entries of a store whose bundle left wait for a successor (swap_timeout if longer). */
     static final Duration KEPT_AT_LEAST = Duration.ofMinutes(5);
     /** How soon a backend that could not be built or migrated into is tried again. */
@@ -282,7 +285,7 @@ final class Swapper {
         CompletableFuture<Void> done = new CompletableFuture<>();
         run(() -> {
             try {
-                reconcile(false);
+                reconcile(false, NO_COMMIT);
             } catch (Refused r) {
                 refused(source, r.cause);
             } catch (Throwable e) {
@@ -416,7 +419,9 @@ final class Swapper {
         Migration m;
         try {
             probeNext = s.immediate();
-            m = reconcile(s.migrate());
+            // saved just before it takes effect: a configuration that cannot be saved changes nothing
+            Map<String, Object> toSave = written;
+            m = reconcile(s.migrate(), s.persist() ? () -> save(toSave) : NO_COMMIT);
         } catch (Refused r) {
             desired = before;
             source = sourceBefore;
@@ -434,9 +439,6 @@ final class Swapper {
             desiredWritten = written;
         }
         warnIfClearSecret(written, s.source());
-        if (s.persist()) {
-            persist(written);
-        }
         if (!next.equals(before) && source != ConfigSource.DEFAULTS) {
             LOG.log(Level.INFO, "session store configured from {0}: {1}", source, next);
         }
@@ -470,12 +472,19 @@ final class Swapper {
         }
     }
 
-    private void persist(Map<String, Object> written) {
+    /**
+     * Saves a configuration from the shell or the YAML as PID sessionstore, just before it takes
+     * effect; one that cannot be saved (a full disk) is refused, and what runs stays as it was, so
+     * a restart never silently reverts an answer that said it was applied.
+     *
+     * @throws Refused naming why it could not be saved
+     */
+    private void save(Map<String, Object> written) {
         try {
             persister.accept(written);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "the session store configuration is in effect but could not be saved to ConfigAdmin: "
-                    + Redaction.printable(e.getMessage()));
+            throw new Refused(new StoreException("the configuration could not be saved, so it is not applied and the"
+                    + " running store is unchanged: " + Redaction.printable(String.valueOf(e.getMessage()))));
         }
     }
 
@@ -486,7 +495,7 @@ final class Swapper {
      * @throws Refused if the configured backend cannot be built or migrated into while another
      *         store serves or is kept (which then stays)
      */
-    private Migration reconcile(boolean migrate) {
+    private Migration reconcile(boolean migrate, Runnable commit) {
         if (desired == null || stopped) {
             return NOTHING_MIGRATED;
         }
@@ -499,16 +508,18 @@ final class Swapper {
                 throw new Refused(new StoreConfigException("type", "no bundle provides store.type=" + desired.type()
                         + " now, so nothing can be migrated to it; install it first or switch without --migrate"));
             }
+            commit.run();
             return keepServingWhilePending();
         }
         if (serving != null && serving.candidate().serviceId() == chosen.serviceId()
                 && serving.candidate().factory() == chosen.factory() && serving.settings().sameBackend(desired)
                 && serving.effective().equals(effective(desired)) && !migrate) {
+            commit.run();
             front.retime(desired.swapTimeout());
             serving = new Backend(serving.type(), serving.store(), serving.candidate(), desired, serving.effective());
             return NOTHING_MIGRATED;
         }
-        return build(chosen, desired, migrate);
+        return build(chosen, desired, migrate, commit);
     }
 
     /** The configured type is not there: the store that served keeps serving (back from an upgrade if need be). */
@@ -517,7 +528,7 @@ final class Swapper {
             Candidate back = factories.chosen(lastServed.type()).orElse(null);
             if (back != null) {
                 try {
-                    return build(back, lastServed, false);
+                    return build(back, lastServed, false, NO_COMMIT);
                 } catch (RuntimeException e) {
                     // it cannot serve again; wait for the configured type
                 }
@@ -532,8 +543,8 @@ final class Swapper {
         return NOTHING_MIGRATED;
     }
 
-    /** Builds a backend with {@code settings} from {@code c} and swaps it in. */
-    private Migration build(Candidate c, RegistrySettings settings, boolean migrate) {
+    /** Builds a backend with {@code settings} from {@code c} and swaps it in ({@code commit} just before it serves). */
+    private Migration build(Candidate c, RegistrySettings settings, boolean migrate, Runnable commit) {
         if (c.serviceId() == failedCandidate && settings.equals(failedSettings) && effective(settings).equals(failedEffective)) {
             return NOTHING_MIGRATED; // it failed with this factory and these settings already
         }
@@ -561,7 +572,7 @@ final class Swapper {
         } finally {
             building = null;
         }
-        return swapTo(new Backend(settings.type(), built.store(), c, settings, config), fromServing, built);
+        return swapTo(new Backend(settings.type(), built.store(), c, settings, config), fromServing, built, commit);
     }
 
     /**
@@ -588,7 +599,7 @@ final class Swapper {
      * Serves {@code next}, migrating into it first from the serving store ({@code fromServing})
      * or from the kept entries of one whose bundle left; closes what it replaces.
      */
-    private Migration swapTo(Backend next, boolean fromServing, BackendBuild.Built built) {
+    private Migration swapTo(Backend next, boolean fromServing, BackendBuild.Built built, Runnable commit) {
         Backend replaced = serving;
         TransferableStore from = fromServing ? (TransferableStore) replaced.store() : kept;
         Migration m = NOTHING_MIGRATED;
@@ -628,6 +639,15 @@ final class Swapper {
                         + " not read (each named above by its key)", next.type(), m.skipped());
             }
         }
+        try {
+            commit.run();
+        } catch (Refused notSaved) {
+            close(next.store());
+            if (fromServing) {
+                front.serve(replaced.store(), replaced.type(), desired.swapTimeout());
+            }
+            throw notSaved;
+        }
         close(front.serve(next.store(), next.type(), desired.swapTimeout()));
         if (fromServing) {
             close(replaced.store());
@@ -662,7 +682,7 @@ final class Swapper {
                     failedCandidate = -1;
                     String before = takeOverFailure;
                     try {
-                        reconcile(false);
+                        reconcile(false, NO_COMMIT);
                         refusal = null;
                     } catch (Refused r) {
                         if (!String.valueOf(r.cause.getMessage()).equals(before)) {

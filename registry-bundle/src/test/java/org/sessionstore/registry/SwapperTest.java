@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -521,6 +522,37 @@ class SwapperTest {
                 "service.pid", "sessionstore"));
         assertSame(serving, r.backend());
         assertEquals("sessionstore:use", r.status().source());
+    }
+
+    /** Found in review: use on a full data/ said it was applied, and a restart silently reverted it. */
+    @Test
+    void useWhoseConfigurationCannotBeSavedFailsAndChangesNothing() {
+        boolean[] full = {true};
+        r.swapper.persistTo(p -> {
+            if (full[0]) {
+                throw new StoreException("saving it to ConfigAdmin (/srv/data/config) failed: No space left on device");
+            }
+            r.persisted.add(p);
+        });
+        r.offer("memory", 1, config -> new InProcessStore(config));
+        r.configure(Map.of("swap_timeout", "3s"));
+        r.front.addSession(session("kept"));
+        InProcessStore running = (InProcessStore) r.backend();
+        for (Map<String, String> use : List.of(Map.of("type", "memory", "limit", "5"), Map.of("type", "memory",
+                "swap_timeout", "4s"))) {
+            StoreException e = assertThrows(StoreException.class, () -> r.use(use, false));
+            assertTrue(e.getMessage().contains("the configuration could not be saved, so it is not applied and the running"
+                    + " store is unchanged: saving it to ConfigAdmin (/srv/data/config) failed: No space left on device"),
+                    e.getMessage());
+            assertSame(running, r.backend());
+            assertEquals("3s", r.status().settings().get("swap_timeout"));
+            assertEquals(null, r.status().settings().get("limit"));
+            assertTrue(r.front.sessionExists("kept"));
+        }
+        full[0] = false;
+        r.use(Map.of("type", "memory", "limit", "5"), false);
+        assertEquals("5", r.status().settings().get("limit"));
+        assertTrue(r.front.sessionExists("kept"), "migrated once it could be saved");
     }
 
     @Test
