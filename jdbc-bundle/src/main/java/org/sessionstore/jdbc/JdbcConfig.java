@@ -15,7 +15,7 @@ import org.sessionstore.api.config.StoreConfig;
  * {@code ttl}, {@code state_ttl}.
  */
 record JdbcConfig(String url, String user, String password, String tablePrefix, int poolSize, Duration timeout,
-        Duration ttl, Duration stateTtl) {
+        Duration ttl, Duration stateTtl, long maxStatesPerClient) {
 
     static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/sessionstore";
     static final String DEFAULT_TABLE_PREFIX = "sessionstore_";
@@ -23,9 +23,10 @@ record JdbcConfig(String url, String user, String password, String tablePrefix, 
     static final String DEFAULT_TIMEOUT = "2s";
     static final String DEFAULT_TTL = "24h";
     static final String DEFAULT_STATE_TTL = "10m";
+    static final long DEFAULT_MAX_STATES_PER_CLIENT = 1_000;
 
     static final List<String> KEYS = List.of("url", "user", "password", "table_prefix", "pool_size", "timeout", "ttl",
-            "state_ttl");
+            "state_ttl", "max_states_per_client");
 
     /** A table prefix is part of SQL identifiers: lower-case letters, digits and underscores only. */
     private static final Pattern PREFIX = Pattern.compile("[a-z_][a-z0-9_]{0,39}");
@@ -62,7 +63,8 @@ record JdbcConfig(String url, String user, String password, String tablePrefix, 
                 (int) c.number("pool_size", DEFAULT_POOL_SIZE, 1, 1_024),
                 c.duration("timeout", Durations.parse(DEFAULT_TIMEOUT), Duration.ofMillis(100), Duration.ofMinutes(5)),
                 c.duration("ttl", Durations.parse(DEFAULT_TTL), Duration.ofSeconds(1), Duration.ofDays(3650)),
-                c.duration("state_ttl", Durations.parse(DEFAULT_STATE_TTL), Duration.ofSeconds(1), Duration.ofDays(1)));
+                c.duration("state_ttl", Durations.parse(DEFAULT_STATE_TTL), Duration.ofSeconds(1), Duration.ofDays(1)),
+                c.number("max_states_per_client", DEFAULT_MAX_STATES_PER_CLIENT, 0, 100_000_000));
     }
 
     /** The URL without its query (the part after {@code ?}), for messages. */
@@ -75,6 +77,7 @@ record JdbcConfig(String url, String user, String password, String tablePrefix, 
     public String toString() {
         return "JdbcConfig[url=" + where() + ", user=" + user + ", password=" + (password == null ? "none" : "***")
                 + ", table_prefix=" + tablePrefix + ", pool_size=" + poolSize + ", timeout=" + Durations.format(timeout)
-                + ", ttl=" + Durations.format(ttl) + ", state_ttl=" + Durations.format(stateTtl) + "]";
+                + ", ttl=" + Durations.format(ttl) + ", state_ttl=" + Durations.format(stateTtl)
+                + ", max_states_per_client=" + maxStatesPerClient + "]";
     }
 }

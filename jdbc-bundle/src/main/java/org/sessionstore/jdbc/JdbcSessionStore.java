@@ -493,6 +493,38 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                 codeVerifier));
     }
 
+    /** The state, and in the same statement the client's oldest beyond {@code max_states_per_client}. */
+    @Override
+    public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
+            String client) {
+        if (client == null || config.maxStatesPerClient() == 0) {
+            if (client != null) {
+                Ids.require(client, "client");
+            }
+            addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier);
+            return;
+        }
+        Ids.require(state, "state");
+        Ids.requireNonNull(userAgent, "userAgent");
+        Ids.require(client, "client");
+        long now = clock.millis();
+        sql("adding a state", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.upsertClientState)) {
+                p.setString(1, state);
+                p.setLong(2, now);
+                p.setString(3, userAgent);
+                text(p, 4, requestUrl);
+                text(p, 5, upstreamUrl);
+                text(p, 6, codeVerifier);
+                p.setString(7, client);
+                p.setString(8, client);
+                p.setLong(9, config.maxStatesPerClient() - 1);
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
     @Override
     public void importState(StateEntry e) {
         Ids.requireNonNull(e, "entry");

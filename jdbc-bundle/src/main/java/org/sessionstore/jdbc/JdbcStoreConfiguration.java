@@ -40,4 +40,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "state_ttl", description = "how long a state can be validated, such as 10m")
     String state__ttl() default JdbcConfig.DEFAULT_STATE_TTL;
+
+    @AttributeDefinition(name = "max_states_per_client", description = "the most pending states of one client (the"
+            + " caller names it, its address say); over it, that client's oldest go (0: no limit)")
+    long max__states__per__client() default JdbcConfig.DEFAULT_MAX_STATES_PER_CLIENT;
 }

@@ -15,9 +15,13 @@ import java.sql.Statement;
  *   index P sessions_keep_until (keep_until)     -- count, clean
  *   index P sessions_sub USING hash (sub)        -- revoke by subject
  * P states (state text primary key, created_at bigint, user_agent text, request_url text,
- *           upstream_url text, code_verifier text)
+ *           upstream_url text, code_verifier text, client text)
  *   index P states_created_at (created_at)       -- clean
+ *   index P states_client (client, created_at)   -- max_states_per_client (layout 2)
  * </pre>
+ *
+ * Layout 1 had no {@code client}; a store of this code upgrades it in place (one added column and
+ * index, under the same lock).
  *
  * Instants are epoch milliseconds. {@code keep_until} is when the row stops counting: the
  * session's end, capped by {@code ttl}. The tables are created at start, inside a transaction that
@@ -27,7 +31,7 @@ import java.sql.Statement;
 final class Schema {
 
     /** The layout this code writes. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     /** The layout in the database is not one this code can use. */
     static final class SchemaException extends SQLException {
@@ -48,6 +52,7 @@ final class Schema {
     final String cleanSessions;
     final String liveSessions;
     final String upsertState;
+    final String upsertClientState;
     final String consumeState;
     final String cleanStates;
     final String liveStates;
@@ -75,6 +80,16 @@ final class Schema {
                 + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (state) DO UPDATE SET created_at = EXCLUDED.created_at,"
                 + " user_agent = EXCLUDED.user_agent, request_url = EXCLUDED.request_url,"
                 + " upstream_url = EXCLUDED.upstream_url, code_verifier = EXCLUDED.code_verifier";
+        // the new state, then the client's states beyond the newest (limit - 1) that were there before
+        // it (one statement: its DELETE sees the table as it was before the INSERT), so the client keeps
+        // at most its limit, the oldest going first
+        upsertClientState = "WITH added AS (INSERT INTO " + states + " (state, created_at, user_agent, request_url,"
+                + " upstream_url, code_verifier, client) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (state) DO UPDATE SET"
+                + " created_at = EXCLUDED.created_at, user_agent = EXCLUDED.user_agent, request_url = EXCLUDED.request_url,"
+                + " upstream_url = EXCLUDED.upstream_url, code_verifier = EXCLUDED.code_verifier, client = EXCLUDED.client"
+                + " RETURNING state) DELETE FROM " + states + " WHERE state IN (SELECT state FROM " + states
+                + " WHERE client = ? AND state NOT IN (SELECT state FROM added) ORDER BY created_at DESC, state DESC"
+                + " OFFSET ?)";
         consumeState = "DELETE FROM " + states + " WHERE state = ? RETURNING state, created_at, user_agent, request_url,"
                 + " upstream_url, code_verifier";
         cleanStates = "DELETE FROM " + states + " WHERE created_at < ?";
@@ -107,6 +122,7 @@ final class Schema {
                         + " or use another table_prefix. Nothing was changed.");
             }
             if (found < 1) {
+                found = 1; // created in layout 1 below, then upgraded like any table of layout 1
                 s.execute("CREATE TABLE IF NOT EXISTS " + p + "sessions (id text PRIMARY KEY, username text,"
                         + " sub text, issued_at bigint, expires_at bigint NOT NULL, keep_until bigint NOT NULL,"
                         + " access_token text, id_token text, code_verifier text)");
@@ -117,9 +133,14 @@ final class Schema {
                 s.execute("CREATE TABLE IF NOT EXISTS " + p + "states (state text PRIMARY KEY, created_at bigint NOT NULL,"
                         + " user_agent text NOT NULL, request_url text, upstream_url text, code_verifier text)");
                 s.execute("CREATE INDEX IF NOT EXISTS " + p + "states_created_at ON " + p + "states (created_at)");
-                s.execute("INSERT INTO " + p + "schema_version (version) VALUES (" + VERSION + ")");
+                s.execute("INSERT INTO " + p + "schema_version (version) VALUES (1)");
             }
-            // a later layout adds its steps here: if (found < 2) { … ; UPDATE … SET version = 2 }
+            if (found < 2) {
+                s.execute("ALTER TABLE " + p + "states ADD COLUMN IF NOT EXISTS client text");
+                s.execute("CREATE INDEX IF NOT EXISTS " + p + "states_client ON " + p + "states (client, created_at)");
+                s.execute("UPDATE " + p + "schema_version SET version = 2");
+            }
+            // a later layout adds its steps here: if (found < 3) { … ; UPDATE … SET version = 3 }
             c.commit();
         } catch (SQLException e) {
             c.rollback();

@@ -33,10 +33,16 @@ class JdbcStoreConformanceTest extends SessionStoreContract {
 
     @Override
     protected SessionStore newStore(MutableClock clock) {
-        JdbcConfig c = JdbcConfig.from(pg.config("table_prefix", "t" + STORES.incrementAndGet() + "_"));
+        JdbcConfig c = JdbcConfig.from(pg.config("table_prefix", "t" + STORES.incrementAndGet() + "_",
+                "max_states_per_client", "50"));
         SessionStore s = new JdbcSessionStore(c, Postgres.dataSource(c), clock);
         configs.put(s, c);
         return s;
+    }
+
+    @Override
+    protected int maxStatesPerClient() {
+        return 50;
     }
 
     @Override

@@ -78,7 +78,7 @@ class JdbcStoreTest {
         }
         try (JdbcSessionStore store = store("table_prefix", "newer_")) {
             StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> store.getSession("x"));
-            assertTrue(e.getMessage().contains("layout version 7, newer than the 1 this jdbc backend knows"), e.getMessage());
+            assertTrue(e.getMessage().contains("layout version 7, newer than the 2 this jdbc backend knows"), e.getMessage());
         }
         try (Connection c = pg.connect(); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_schema = '"

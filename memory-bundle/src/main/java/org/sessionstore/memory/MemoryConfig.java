@@ -9,30 +9,63 @@ import org.sessionstore.api.config.StoreConfig;
 
 /**
  * The memory store's keys. The bounds keep a misconfigured or attacked proxy from eating the
- * heap: a full store refuses new entries instead.
+ * heap: a full store refuses new sessions instead, and drops its oldest states for new ones.
  *
- * @param maxSessions {@code max_sessions}: the most sessions held (default 1,000,000)
- * @param maxStates {@code max_states}: the most pending states held (default 100,000)
+ * <p>The defaults fit the heap the store runs in ({@code -Xmx}): a session with its tokens takes
+ * 2–4 KiB, so {@code max_sessions} defaults to a session per {@value #HEAP_PER_SESSION} bytes of
+ * the heap (at most 1,000,000; 32,768 in a 256 MB heap), and {@code max_states} to a state per
+ * {@value #HEAP_PER_STATE} bytes (at most 100,000), so a flood is refused with
+ * {@link org.sessionstore.api.StoreFullException} long before the heap runs out.
+ *
+ * @param maxSessions {@code max_sessions}: the most sessions held
+ * @param maxStates {@code max_states}: the most pending states held
+ * @param maxStatesPerClient {@code max_states_per_client}: the most pending states of one client (0: no limit)
  * @param stateTtl {@code state_ttl}: how long a state can be validated (default 10m)
  */
-record MemoryConfig(long maxSessions, long maxStates, Duration stateTtl) {
+record MemoryConfig(long maxSessions, long maxStates, long maxStatesPerClient, Duration stateTtl) {
 
-    static final List<String> KEYS = List.of("max_sessions", "max_states", "state_ttl");
+    static final List<String> KEYS = List.of("max_sessions", "max_states", "max_states_per_client", "state_ttl");
 
-    static final long DEFAULT_MAX_SESSIONS = 1_000_000;
-    static final long DEFAULT_MAX_STATES = 100_000;
+    static final long MAX_DEFAULT_SESSIONS = 1_000_000;
+    static final long MAX_DEFAULT_STATES = 100_000;
+    static final long HEAP_PER_SESSION = 8 * 1024;
+    static final long HEAP_PER_STATE = 32 * 1024;
+    static final long DEFAULT_MAX_STATES_PER_CLIENT = 1_000;
     static final String DEFAULT_STATE_TTL_TEXT = "10m";
     static final Duration DEFAULT_STATE_TTL = Durations.parse(DEFAULT_STATE_TTL_TEXT);
 
+    /** The default {@code max_sessions} for this JVM's heap. */
+    static long defaultMaxSessions() {
+        return Math.max(1_000, Math.min(MAX_DEFAULT_SESSIONS, Runtime.getRuntime().maxMemory() / HEAP_PER_SESSION));
+    }
+
+    /** The default {@code max_states} for this JVM's heap. */
+    static long defaultMaxStates() {
+        return Math.max(1_000, Math.min(MAX_DEFAULT_STATES, Runtime.getRuntime().maxMemory() / HEAP_PER_STATE));
+    }
+
     static MemoryConfig defaults() {
-        return new MemoryConfig(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_STATES, DEFAULT_STATE_TTL);
+        return new MemoryConfig(defaultMaxSessions(), defaultMaxStates(), DEFAULT_MAX_STATES_PER_CLIENT, DEFAULT_STATE_TTL);
     }
 
     static MemoryConfig from(Map<String, ?> config) {
         StoreConfig c = StoreConfig.of("memory", config, KEYS);
         return new MemoryConfig(
-                c.number("max_sessions", DEFAULT_MAX_SESSIONS, 1, 100_000_000),
-                c.number("max_states", DEFAULT_MAX_STATES, 1, 100_000_000),
+                c.number("max_sessions", defaultMaxSessions(), 1, 100_000_000),
+                c.number("max_states", defaultMaxStates(), 1, 100_000_000),
+                c.number("max_states_per_client", DEFAULT_MAX_STATES_PER_CLIENT, 0, 100_000_000),
                 c.duration("state_ttl", DEFAULT_STATE_TTL, Duration.ofSeconds(1), Duration.ofDays(1)));
+    }
+
+    /** A sentence if the bounds may not fit this heap (a session needs 2–4 KiB), or null. */
+    String heapWarning() {
+        long heap = Runtime.getRuntime().maxMemory();
+        long need = maxSessions * 2048 + maxStates * 1024;
+        if (need <= heap * 3 / 4) {
+            return null;
+        }
+        return "max_sessions=" + maxSessions + " and max_states=" + maxStates + " may not fit this heap (" + heap / (1024 * 1024)
+                + " MB, -Xmx): a session with its tokens takes 2-4 KiB, so a flood could run the process out of memory"
+                + " before the store refuses it; lower them, or raise -Xmx";
     }
 }

@@ -259,10 +259,19 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     @Override
     public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl,
             String codeVerifier) {
+        addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier, null);
+    }
+
+    @Override
+    public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
+            String client) {
         Ids.require(state, "state");
         Ids.requireNonNull(userAgent, "userAgent");
+        if (client != null) {
+            Ids.require(client, "client");
+        }
         ensureOpen();
-        states.add(state, userAgent, requestUrl, upstreamUrl, codeVerifier);
+        states.add(state, userAgent, requestUrl, upstreamUrl, codeVerifier, client);
     }
 
     @Override
@@ -320,7 +329,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     public void importState(StateEntry entry) {
         Ids.requireNonNull(entry, "entry");
         ensureOpen();
-        states.put(entry);
+        states.put(entry, null);
     }
 
     /** For tests: subjects indexed. */
@@ -336,6 +345,11 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     /** For tests: seconds the index holds. */
     int indexSlots() {
         return expiries.slotCount();
+    }
+
+    /** For tests: the state table. */
+    StateTable states() {
+        return states;
     }
 
     /** For tests: pending states held. */

@@ -12,8 +12,8 @@ import org.sessionstore.api.StoreType;
 
 /**
  * Publishes the {@code memory} backend. Keys (see {@link MemoryStoreConfiguration}):
- * {@code max_sessions} (default 1000000), {@code max_states} (default 100000), {@code state_ttl}
- * (default 10m); any other key is an error. Values under PID {@code sessionstore.memory} are the
+ * {@code max_sessions} and {@code max_states} (defaults derived from the heap, see {@link MemoryConfig}),
+ * {@code max_states_per_client} (default 1000), {@code state_ttl} (default 10m); any other key is an error. Values under PID {@code sessionstore.memory} are the
  * defaults the registry merges under the active configuration; this component takes no
  * configuration itself (so nothing configured ever becomes a property of its service).
  */
@@ -24,6 +24,11 @@ public class MemoryStoreFactory implements StoreFactory {
 
     @Override
     public SessionStore create(Map<String, ?> config) {
-        return new MemorySessionStore(MemoryConfig.from(config), Clock.systemUTC());
+        MemoryConfig c = MemoryConfig.from(config);
+        String tight = c.heapWarning();
+        if (tight != null) {
+            System.getLogger("org.sessionstore.memory").log(System.Logger.Level.WARNING, tight);
+        }
+        return new MemorySessionStore(c, Clock.systemUTC());
     }
 }

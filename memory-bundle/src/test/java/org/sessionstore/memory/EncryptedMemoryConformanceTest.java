@@ -15,6 +15,12 @@ class EncryptedMemoryConformanceTest extends SessionStoreContract {
 
     @Override
     protected SessionStore newStore(MutableClock clock) {
-        return EncryptedStore.of(new MemorySessionStore(MemoryConfig.defaults(), clock), KEYS);
+        return EncryptedStore.of(new MemorySessionStore(MemoryConfig.from(java.util.Map.of("max_states_per_client", 50)),
+                clock), KEYS);
+    }
+
+    @Override
+    protected int maxStatesPerClient() {
+        return 50;
     }
 }

@@ -32,7 +32,7 @@ class MemoryFloodIT {
     void heapStaysFlatUnderAddConsumeAndReAddFloods() {
         long max = Runtime.getRuntime().maxMemory();
         assertTrue(max < 128L << 20, "run with a small -Xmx (see the pom); max heap is " + (max >> 20) + " MB");
-        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(1_000, 10, Duration.ofMinutes(10)),
+        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(1_000, 10, 0, Duration.ofMinutes(10)),
                 Clock.systemUTC());
         long before = usedAfterGc();
 

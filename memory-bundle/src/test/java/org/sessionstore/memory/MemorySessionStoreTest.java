@@ -1,6 +1,7 @@
 package org.sessionstore.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,7 +33,7 @@ class MemorySessionStoreTest {
 
     @Test
     void fullStoreRefusesNewSessionsButAcceptsReplacements() {
-        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(3, 10, Duration.ofMinutes(10)), clock);
+        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(3, 10, 0, Duration.ofMinutes(10)), clock);
         for (int i = 0; i < 3; i++) {
             store.addSession(session("s" + i, Duration.ofHours(1)));
         }
@@ -45,7 +46,7 @@ class MemorySessionStoreTest {
 
     @Test
     void fullStoreMakesRoomByCleaningExpiredSessionsFirst() {
-        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(2, 10, Duration.ofMinutes(10)), clock);
+        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(2, 10, 0, Duration.ofMinutes(10)), clock);
         store.addSession(session("a", Duration.ofMinutes(1)));
         store.addSession(session("b", Duration.ofHours(1)));
         clock.advance(Duration.ofMinutes(2));
@@ -53,15 +54,34 @@ class MemorySessionStoreTest {
         assertTrue(store.sessionExists("c"));
     }
 
+    /** Found in review: a full state table refused every login until the flood's states passed state_ttl. */
     @Test
-    void fullStateTableRefusesNewStates() {
-        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(10, 2, Duration.ofMinutes(10)), clock);
+    void aFullStateTableDropsItsOldestStateForANewOneNeverRefuses() {
+        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(10, 2, 0, Duration.ofMinutes(10)), clock);
         store.addStateEntry("a", "ua", "r", "u", "v");
         store.addStateEntry("b", "ua", "r", "u", "v");
-        StoreFullException e = assertThrows(StoreFullException.class, () -> store.addStateEntry("c", "ua", "r", "u", "v"));
-        assertTrue(e.getMessage().contains("max_states=2"), e.getMessage());
-        clock.advance(Duration.ofMinutes(11));
         store.addStateEntry("c", "ua", "r", "u", "v");
+        assertEquals(2, store.stateCount());
+        assertFalse(store.validateAndRemoveState("a", "ua").isPresent(), "the oldest went");
+        assertTrue(store.validateAndRemoveState("b", "ua").isPresent());
+        assertTrue(store.validateAndRemoveState("c", "ua").isPresent());
+    }
+
+    @Test
+    void aClientAtItsLimitLosesItsOwnOldestStateNeverAnothers() {
+        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(10, 100, 3, Duration.ofMinutes(10)), clock);
+        store.addStateEntry("other", "ua", "r", "u", "v", "10.0.0.2");
+        for (int i = 0; i < 10; i++) {
+            store.addStateEntry("flood" + i, "ua", "r", "u", "v", "10.0.0.66");
+        }
+        assertEquals(4, store.stateCount(), "three of the flooder's, one of the other client's");
+        assertTrue(store.validateAndRemoveState("other", "ua").isPresent());
+        assertFalse(store.validateAndRemoveState("flood6", "ua").isPresent());
+        assertTrue(store.validateAndRemoveState("flood9", "ua").isPresent());
+        store.validateAndRemoveState("flood7", "ua");
+        store.validateAndRemoveState("flood8", "ua");
+        assertEquals(0, store.stateCount());
+        assertEquals(0, store.states().clientCount(), "a client with no pending state is forgotten");
     }
 
     /** Cleaning looks at the expired sessions' index entries only, not at the live sessions. */
@@ -125,7 +145,7 @@ class MemorySessionStoreTest {
     /** Defect: consumed states stayed queued until state_ttl, so add-then-consume rounds exhausted the heap. */
     @Test
     void consumedStatesFreeTheirPlaceAtOnce() {
-        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(10, 10, Duration.ofMinutes(10)), clock);
+        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(10, 10, 0, Duration.ofMinutes(10)), clock);
         for (int i = 0; i < 200_000; i++) {
             store.addStateEntry("st" + i, "ua", "r", "u", "v");
             if (i % 2 == 0) {
@@ -139,7 +159,7 @@ class MemorySessionStoreTest {
 
     @Test
     void cleanExpiredStatesNeverKeepsAStatePastItsLifetime() {
-        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(10, 10, Duration.ofMinutes(10)), clock);
+        MemorySessionStore store = new MemorySessionStore(new MemoryConfig(10, 10, 0, Duration.ofMinutes(10)), clock);
         store.addStateEntry("old", "ua", "r", "u", "v");
         clock.advance(Duration.ofMinutes(11));
         assertEquals(1, store.cleanExpiredStates(Duration.ofHours(1)));
@@ -223,12 +243,13 @@ class MemorySessionStoreTest {
 
     @Test
     void configurationIsCheckedKeyByKey() {
-        assertEquals(new MemoryConfig(5, 7, Duration.ofSeconds(90)),
-                MemoryConfig.from(Map.of("max_sessions", "5", "max_states", 7, "state_ttl", "90s")));
+        assertEquals(new MemoryConfig(5, 7, 0, Duration.ofSeconds(90)),
+                MemoryConfig.from(Map.of("max_sessions", "5", "max_states", 7, "max_states_per_client", "0",
+                        "state_ttl", "90s")));
         assertEquals(MemoryConfig.defaults(), MemoryConfig.from(Map.of()));
         StoreConfigException unknown = assertThrows(StoreConfigException.class,
                 () -> MemoryConfig.from(Map.of("ttl", "1h")));
-        assertEquals("unknown memory store key 'ttl'; known keys: max_sessions, max_states, state_ttl",
+        assertEquals("unknown memory store key 'ttl'; known keys: max_sessions, max_states, max_states_per_client, state_ttl",
                 unknown.getMessage());
         StoreConfigException bad = assertThrows(StoreConfigException.class,
                 () -> MemoryConfig.from(Map.of("max_sessions", "0")));

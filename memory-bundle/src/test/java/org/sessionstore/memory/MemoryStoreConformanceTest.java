@@ -9,6 +9,11 @@ class MemoryStoreConformanceTest extends SessionStoreContract {
 
     @Override
     protected SessionStore newStore(MutableClock clock) {
-        return new MemorySessionStore(MemoryConfig.defaults(), clock);
+        return new MemorySessionStore(MemoryConfig.from(java.util.Map.of("max_states_per_client", 50)), clock);
+    }
+
+    @Override
+    protected int maxStatesPerClient() {
+        return 50;
     }
 }

@@ -89,6 +89,16 @@ final class Layout {
         return prefix + "\u0000sub\u0000" + sub;
     }
 
+    /**
+     * The sorted set of a client's pending states (by creation), for {@code max_states_per_client}:
+     * the state prefix (in a cluster, that of the client's bucket), NUL, {@code client}, NUL, the
+     * client. A state never holds a control character, so this is never a state's key.
+     */
+    String clientKey(String client) {
+        String prefix = cluster ? statePrefix + "{" + TAGS[bucket(client)] + "}" : statePrefix;
+        return prefix + "\u0000client\u0000" + client;
+    }
+
     String stateIndex(String state) {
         return cluster ? statePrefix + "{" + TAGS[bucket(state)] + "}" : statePrefix;
     }

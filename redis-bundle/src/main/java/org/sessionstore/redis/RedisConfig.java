@@ -25,7 +25,7 @@ import org.sessionstore.api.config.StoreConfig;
 record RedisConfig(String host, int port, String username, String password, int db, String sessionPrefix,
         String statePrefix, Duration ttl, Duration stateTtl, Duration timeout, int poolSize, boolean tls, Tls tlsFiles,
         List<Address> sentinels, String masterName, String sentinelUsername, String sentinelPassword,
-        List<Address> clusterNodes, int minReplicasAck) {
+        List<Address> clusterNodes, int minReplicasAck, long maxStates, long maxStatesPerClient) {
 
     /** Where the store finds Redis. */
     enum Mode {
@@ -63,11 +63,13 @@ record RedisConfig(String host, int port, String username, String password, int 
     static final int DEFAULT_POOL_SIZE = 16;
 
     static final int MAX_REPLICAS_ACK = 16;
+    static final long DEFAULT_MAX_STATES = 100_000;
+    static final long DEFAULT_MAX_STATES_PER_CLIENT = 1_000;
 
     static final List<String> KEYS = List.of("addr", "password", "username", "db", "session_prefix", "state_prefix",
             "ttl", "state_ttl", "timeout", "pool_size", "tls", "tls_ca_file", "tls_cert_file", "tls_key_file",
             "tls_verify_hostname", "sentinels", "master_name", "sentinel_username", "sentinel_password", "cluster_nodes",
-            "min_replicas_ack");
+            "min_replicas_ack", "max_states", "max_states_per_client");
 
     /** A host name, an IPv4 address, or an IPv6 address in brackets, then a port: nothing else. */
     private static final Pattern ADDR = Pattern.compile(
@@ -137,7 +139,9 @@ record RedisConfig(String host, int port, String username, String password, int 
                 (int) c.number("pool_size", DEFAULT_POOL_SIZE, 1, 1_024), c.bool("tls", false), tls(c),
                 sentinels, masterName, emptyToNull(c.string("sentinel_username", null)),
                 emptyToNull(c.string("sentinel_password", null)), clusterNodes,
-                (int) c.number("min_replicas_ack", 0, 0, MAX_REPLICAS_ACK));
+                (int) c.number("min_replicas_ack", 0, 0, MAX_REPLICAS_ACK),
+                c.number("max_states", DEFAULT_MAX_STATES, 1, 100_000_000),
+                c.number("max_states_per_client", DEFAULT_MAX_STATES_PER_CLIENT, 0, 100_000_000));
     }
 
     /** Where the store finds Redis. */
@@ -259,7 +263,8 @@ record RedisConfig(String host, int port, String username, String password, int 
                 + ", password=" + (password == null ? null : "***")
                 + ", db=" + db + ", session_prefix=" + sessionPrefix + ", state_prefix=" + statePrefix + ", ttl="
                 + Durations.format(ttl) + ", state_ttl=" + Durations.format(stateTtl) + ", timeout="
-                + Durations.format(timeout) + ", pool_size=" + poolSize + ", tls=" + tls
+                + Durations.format(timeout) + ", pool_size=" + poolSize + ", max_states=" + maxStates
+                + ", max_states_per_client=" + maxStatesPerClient + ", tls=" + tls
                 + (tls ? ", tls_verify_hostname=" + tlsFiles.verifyHostname() : "") + "]";
     }
 }

@@ -52,6 +52,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     static final int CLEAN_BATCH = 1_000;
     private static final System.Logger LOG = System.getLogger("org.sessionstore.redis");
     private static final System.Logger.Level WARNING = System.Logger.Level.WARNING;
+    private static final System.Logger.Level INFO = System.Logger.Level.INFO;
 
     private final RedisConfig config;
     private final Clock clock;
@@ -268,7 +269,73 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         } catch (JedisDataException refused) {
             // NOPERM: see above
         }
+        checkEvictionPolicy(j);
         return null;
+    }
+
+    /** The server's maxmemory-policy once read (on the first connection), for the refusal message; null if unknown. */
+    private volatile String evictionPolicy;
+    private final java.util.concurrent.atomic.AtomicBoolean policyChecked = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The policies under which states can never push sessions out: see the README, "maxmemory". */
+    static final Set<String> GOOD_POLICIES = Set.of("volatile-ttl", "noeviction");
+
+    /**
+     * Reads the server's eviction policy once ({@code INFO memory}) and warns when, with a
+     * {@code maxmemory} set, it is one under which sessions in use can be evicted before states:
+     * {@code volatile-ttl} evicts the keys closest to their end first (states, then sessions about
+     * to end), {@code noeviction} refuses writes instead; an {@code allkeys-*} policy can evict an
+     * index, and {@code volatile-lru}/{@code -lfu}/{@code -random} evict sessions in use.
+     */
+    private void checkEvictionPolicy(Jedis j) {
+        if (!policyChecked.compareAndSet(false, true)) {
+            return;
+        }
+        String info;
+        try {
+            info = j.info("memory");
+        } catch (JedisDataException refused) {
+            LOG.log(INFO, "redis at {0}: the eviction policy cannot be checked (INFO is not allowed for this user; add"
+                    + " +info to its ACL to have it checked)", config.addr());
+            return;
+        }
+        String policy = null;
+        long maxmemory = 0;
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("maxmemory_policy:")) {
+                policy = line.substring("maxmemory_policy:".length()).trim();
+            } else if (line.startsWith("maxmemory:")) {
+                try {
+                    maxmemory = Long.parseLong(line.substring("maxmemory:".length()).trim());
+                } catch (NumberFormatException ignored) {
+                    // left at 0
+                }
+            }
+        }
+        evictionPolicy = policy;
+        if (policy != null && maxmemory > 0 && !GOOD_POLICIES.contains(policy)) {
+            LOG.log(WARNING, "redis at {0} runs maxmemory-policy {1} with maxmemory {2} bytes: when memory runs out, "
+                    + (policy.startsWith("allkeys") ? "it may evict the store's indexes (counting and cleaning then miss"
+                            + " entries)" : "it may evict sessions in use before states")
+                    + "; use volatile-ttl (states and sessions closest to their end go first) or noeviction (new"
+                    + " entries are refused instead)", config.addr(), Redaction.printable(policy), maxmemory);
+        }
+    }
+
+    /** Why Redis refused a write for want of memory, in words that fit its policy. */
+    private String outOfMemory() {
+        String p = evictionPolicy;
+        if (p == null) {
+            return "maxmemory reached and nothing could be evicted";
+        }
+        if (p.equals("noeviction")) {
+            return "maxmemory reached, and its policy noeviction evicts nothing";
+        }
+        if (p.startsWith("volatile")) {
+            return "maxmemory reached, and its policy " + Redaction.printable(p) + " evicts only keys with a TTL, of"
+                    + " which none is left: what fills it are keys without one";
+        }
+        return "maxmemory reached, and its policy " + Redaction.printable(p) + " found nothing it could evict";
     }
 
     private <T> T once(Node node, Function<Jedis, T> op, long deadline, boolean asking) {
@@ -334,9 +401,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         }
         String m = e.getMessage() == null ? "" : e.getMessage();
         if (m.startsWith("OOM")) {
-            return new StoreFullException("redis at " + config.addr() + " is out of memory (maxmemory reached, and its"
-                    + " policy evicts nothing), so " + what + " was refused and nothing was written; raise maxmemory, choose"
-                    + " an eviction policy such as volatile-ttl, or remove data");
+            return new StoreFullException("redis at " + config.addr() + " is out of memory (" + outOfMemory() + "), so "
+                    + what + " was refused and nothing was written; raise maxmemory, or remove data");
         }
         if (e instanceof Batcher.NotReplicated) {
             return new StoreUnavailableException("redis at " + config.addr() + ": " + what + " reached the primary, but "
@@ -747,14 +813,51 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     @Override
     public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl,
             String codeVerifier) {
+        addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier, null);
+    }
+
+    /**
+     * One script writes the state and its index entry, drops what expired, and keeps the index at
+     * {@code max_states} (in a cluster, each bucket at its share) and the client's own set at
+     * {@code max_states_per_client}, the oldest going first: a flood of states never grows memory
+     * beyond those bounds, so it cannot push sessions out under any eviction policy. In a cluster
+     * the client's set lies in another slot: it is written in a step of its own, which returns the
+     * states it pushed out, and those are removed where they lie.
+     */
+    @Override
+    public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
+            String client) {
         Ids.require(state, "state");
         Ids.requireNonNull(userAgent, "userAgent");
+        if (client != null) {
+            Ids.require(client, "client");
+        }
         long now = clock.millis();
         String value = StateJson.write(new StateEntry(state, Instant.ofEpochMilli(now), userAgent, requestUrl,
                 upstreamUrl, codeVerifier));
-        List<String> keys = List.of(stateKey(state), layout.stateIndex(state));
-        List<String> args = List.of(state, value, Long.toString(config.stateTtl().toMillis()), Long.toString(now));
+        String index = layout.stateIndex(state);
+        boolean perClient = client != null && config.maxStatesPerClient() > 0;
+        List<String> keys = perClient && !layout.cluster() ? List.of(stateKey(state), index, layout.clientKey(client))
+                : List.of(stateKey(state), index);
+        long pttl = config.stateTtl().toMillis();
+        long cap = layout.cluster() ? (config.maxStates() + Layout.CLUSTER_BUCKETS - 1) / Layout.CLUSTER_BUCKETS
+                : config.maxStates();
+        List<String> args = List.of(state, value, Long.toString(pttl), Long.toString(now), Long.toString(cap),
+                Long.toString(config.maxStatesPerClient()), index);
         batchedScript("adding a state", Script.ADD_STATE, keys, args);
+        if (perClient && layout.cluster()) {
+            Object out = batchedScript("adding a state", Script.ADD_CLIENT_STATE, List.of(layout.clientKey(client)),
+                    List.of(state, Long.toString(now), Long.toString(pttl), Long.toString(config.maxStatesPerClient())));
+            if (out instanceof List<?> pushedOut) {
+                for (Object o : pushedOut) {
+                    String old = o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8)
+                            : String.valueOf(o);
+                    String oldKey = stateKey(old);
+                    batched("dropping a client's oldest state", oldKey, p -> p.unlink(oldKey), layout.stateIndex(old), old,
+                            true);
+                }
+            }
+        }
     }
 
     @Override
@@ -936,7 +1039,10 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         }
         List<String> keys = List.of(stateKey(entry.state()), layout.stateIndex(entry.state()));
         // ADD_STATE trims index entries older than (createdAt - pttl); with the remaining pttl that keeps live ones
-        List<String> args = List.of(entry.state(), StateJson.write(entry), Long.toString(pttl), Long.toString(created));
+        long cap = layout.cluster() ? (config.maxStates() + Layout.CLUSTER_BUCKETS - 1) / Layout.CLUSTER_BUCKETS
+                : config.maxStates();
+        List<String> args = List.of(entry.state(), StateJson.write(entry), Long.toString(pttl), Long.toString(created),
+                Long.toString(cap), "0", keys.get(1));
         redis("importing a state", keys.get(0), j -> {
             Object r = Script.ADD_STATE.run(j, keys, args);
             awaitReplicas(j);

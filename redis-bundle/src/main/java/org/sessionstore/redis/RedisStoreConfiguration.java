@@ -64,6 +64,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "state_ttl", description = "how long a state can be validated, such as 10m")
     String state__ttl() default RedisConfig.DEFAULT_STATE_TTL;
 
+    @AttributeDefinition(name = "max_states", description = "the most pending states kept (in a cluster, each of the"
+            + " 128 buckets keeps its share); over it, the oldest go for new ones, so states never grow without bound")
+    long max__states() default RedisConfig.DEFAULT_MAX_STATES;
+
+    @AttributeDefinition(name = "max_states_per_client", description = "the most pending states of one client (the"
+            + " caller names it, its address say); over it, that client's oldest go (0: no limit)")
+    long max__states__per__client() default RedisConfig.DEFAULT_MAX_STATES_PER_CLIENT;
+
     @AttributeDefinition(name = "timeout", description = "connect timeout and the timeout of each command, such as 2s")
     String timeout() default RedisConfig.DEFAULT_TIMEOUT;
 

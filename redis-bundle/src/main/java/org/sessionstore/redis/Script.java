@@ -97,13 +97,61 @@ final class Script {
             return #ids
             """);
 
-    /** Stores a state for ARGV[3] ms, indexes it by creation, drops index entries past their lifetime. ARGV: state, value, pttl, createdAt. */
+    /**
+     * Stores a state for ARGV[3] ms and indexes it by creation; the index drops entries past their
+     * lifetime, keeps at most ARGV[5] states (the oldest go, keys and all) and expires with its
+     * youngest state, so neither states nor the index grow without bound. With KEYS[3] (one
+     * server: the client's own sorted set) the client keeps at most ARGV[6] states the same way.
+     * ARGV: state, value, pttl, createdAt, max states (of this index), max per client, the index's key prefix.
+     */
     static final Script ADD_STATE = new Script("""
             #!lua
+            local st, pttl, now = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
             redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-            redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - tonumber(ARGV[3])))
+            redis.call('ZADD', KEYS[2], now, st)
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - pttl))
+            local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+            if over > 0 then
+              local old = redis.call('ZPOPMIN', KEYS[2], over)
+              for i = 1, #old, 2 do redis.call('DEL', ARGV[7] .. old[i]) end
+            end
+            if redis.call('PTTL', KEYS[2]) < pttl then redis.call('PEXPIRE', KEYS[2], pttl) end
+            if KEYS[3] then
+              redis.call('ZADD', KEYS[3], now, st)
+              redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (now - pttl))
+              local mine = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[6])
+              if mine > 0 then
+                local old = redis.call('ZPOPMIN', KEYS[3], mine)
+                for i = 1, #old, 2 do
+                  redis.call('DEL', ARGV[7] .. old[i])
+                  redis.call('ZREM', KEYS[2], old[i])
+                end
+              end
+              if redis.call('PTTL', KEYS[3]) < pttl then redis.call('PEXPIRE', KEYS[3], pttl) end
+            end
             return 1
+            """);
+
+    /**
+     * Notes a state under its client (Redis Cluster, where the client's key lies in another slot
+     * than the state's; on one server {@link #ADD_STATE} does it in the same step): the client's
+     * sorted set of states by creation, pruned of what expired, at most ARGV[4] long, expiring with
+     * its youngest. Returns the states it pushed out (the store then removes them where they lie).
+     * ARGV: state, createdAt, pttl, max per client.
+     */
+    static final Script ADD_CLIENT_STATE = new Script("""
+            #!lua
+            local now, pttl = tonumber(ARGV[2]), tonumber(ARGV[3])
+            redis.call('ZADD', KEYS[1], now, ARGV[1])
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - pttl))
+            local out = {}
+            local mine = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4])
+            if mine > 0 then
+              local old = redis.call('ZPOPMIN', KEYS[1], mine)
+              for i = 1, #old, 2 do out[#out + 1] = old[i] end
+            end
+            if redis.call('PTTL', KEYS[1]) < pttl then redis.call('PEXPIRE', KEYS[1], pttl) end
+            return out
             """);
 
     /** Consumes a state in one step: GETDEL, and its index entry. ARGV: state. */
@@ -163,7 +211,7 @@ final class Script {
     }
 
     /** Every script the store sends batched, to load on each new batching connection. */
-    static final List<Script> BATCHED = List.of(ADD_SESSION, ADD_STATE, ADD_SUBJECT);
+    static final List<Script> BATCHED = List.of(ADD_SESSION, ADD_STATE, ADD_SUBJECT, ADD_CLIENT_STATE);
 
     Object run(Jedis jedis, List<String> keys, List<String> args) {
         try {

@@ -22,7 +22,7 @@ class RedisAclTest {
     /** The ACL rules the README gives, for the default prefixes. */
     static final String ACL = "on resetkeys ~session:* ~state:* resetchannels -@all"
             + " +evalsha +eval +hgetall +hmget +get +zcount +zrangebyscore +zrange +ping +client|setname"
-            + " +del +hset +pexpire +zadd +hget +zrem +set +zremrangebyscore +getdel +exists +unlink +hdel +pttl";
+            + " +del +hset +pexpire +zadd +hget +zrem +set +zremrangebyscore +getdel +exists +unlink +hdel +pttl +zcard +zpopmin";
 
     @Test
     void theStoreWorksAsAnAclUserWithOnlyWhatItNeeds() throws Exception {
@@ -39,6 +39,8 @@ class RedisAclTest {
                 assertTrue(store.sessionExists("b"));
                 assertEquals(2, store.getSessionCount());
                 store.addStateEntry("st", "ua", "r", "u", "v");
+                store.addStateEntry("st-client", "ua", "r", "u", "v", "10.0.0.1");
+                assertTrue(store.validateAndRemoveState("st-client", "ua").isPresent());
                 store.importState(new StateEntry("st2", now, "ua", "r", "u", "v"));
                 assertEquals(2, store.liveStates().count());
                 assertEquals(2, store.liveSessions().count());

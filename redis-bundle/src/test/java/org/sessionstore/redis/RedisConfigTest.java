@@ -50,7 +50,7 @@ class RedisConfigTest {
         assertBad("pool_size", Map.of("pool_size", "0"), "a whole number from 1");
         assertBad("tls", Map.of("tls", "maybe"), "true or false");
         assertBad("state_prefix", Map.of("session_prefix", "x:", "state_prefix", "x:"), "must differ");
-        assertBad("tll", Map.of("tll", "1h"), "known keys: addr, cluster_nodes, db, master_name, min_replicas_ack, password,"
+        assertBad("tll", Map.of("tll", "1h"), "known keys: addr, cluster_nodes, db, master_name, max_states, max_states_per_client, min_replicas_ack, password,"
                 + " pool_size, sentinel_password, sentinel_username, sentinels, session_prefix, state_prefix, state_ttl,"
                 + " timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, tls_verify_hostname, ttl, username");
     }

@@ -27,10 +27,16 @@ abstract class RedisContractSupport extends SessionStoreContract {
         Map<String, Object> keys = new HashMap<>(where());
         keys.put("session_prefix", "t" + n + ":session:");
         keys.put("state_prefix", "t" + n + ":state:");
+        keys.put("max_states_per_client", "50");
         RedisConfig config = RedisConfig.from(keys);
         SessionStore store = new RedisSessionStore(config, clock);
         configs.put(store, config);
         return store;
+    }
+
+    @Override
+    protected int maxStatesPerClient() {
+        return 50;
     }
 
     @Override

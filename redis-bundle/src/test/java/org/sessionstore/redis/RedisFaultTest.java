@@ -62,7 +62,8 @@ class RedisFaultTest {
                 }
             }
             assertTrue(refused != null, "maxmemory never refused an add");
-            assertTrue(refused.getMessage().contains("out of memory (maxmemory reached"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("out of memory (maxmemory reached, and its policy noeviction evicts"
+                    + " nothing)"), refused.getMessage());
             assertOneLine(refused.getMessage());
             long used = Long.parseLong(server.command("INFO memory").lines().filter(l -> l.startsWith("used_memory:"))
                     .findFirst().orElseThrow().substring("used_memory:".length()).trim());
@@ -95,6 +96,25 @@ class RedisFaultTest {
             assertEquals(0, store.cleanExpired(), "no session expired");
             assertEquals(2_500 - 834, store.getSessionCount());
             assertTrue(store.sessionExists("s1") && !store.sessionExists("s0"));
+        }
+    }
+
+    /**
+     * Found in review: under volatile-lru the refusal said "its policy evicts nothing". With the
+     * memory held by keys without a TTL, a volatile policy has nothing left to evict: say so.
+     */
+    @Test
+    void theRefusalSaysWhatThePolicyCouldNotDo() throws Exception {
+        try (RedisServer server = new RedisServer("--maxmemory", "2mb", "--maxmemory-policy", "volatile-lru");
+                RedisSessionStore store = store(server)) {
+            store.addSession(session("first", "small")); // the first connection reads the policy
+            // keys without a TTL, past maxmemory (a script without flags runs to its end once it started)
+            server.command("EVAL \"for i=1,40000 do redis.call('SET','filler:'..i, string.rep('x',100)) end return 1\" 0");
+            StoreFullException refused = org.junit.jupiter.api.Assertions.assertThrows(StoreFullException.class,
+                    () -> store.addSession(session("next", "x".repeat(10_000))));
+            assertTrue(refused.getMessage().contains("its policy volatile-lru evicts only keys with a TTL, of which none is"
+                    + " left"), refused.getMessage());
+            assertOneLine(refused.getMessage());
         }
     }
 

@@ -84,6 +84,18 @@ public abstract class SessionStoreContract {
     }
 
     /**
+     * The most pending states one client may hold in the stores this suite gets (their
+     * {@code max_states_per_client}, API 1.5), or 0 for a store that does not bound clients (one
+     * written before API 1.5 ignores the client, and the suite checks just that). Give the stores a
+     * small limit (say 50), as the flood tests add three times as many states.
+     *
+     * @return 0 unless overridden
+     */
+    protected int maxStatesPerClient() {
+        return 0;
+    }
+
+    /**
      * Rounds of the one-time race; each round 16 threads race for one state.
      *
      * @return 1,000 unless overridden
@@ -238,6 +250,105 @@ public abstract class SessionStoreContract {
     }
 
     // --- states ---------------------------------------------------------------------------
+
+    /**
+     * A flood from one client never crowds out another's login: the flooding client keeps at most
+     * its limit of pending states, its oldest going first, and another client's state stays.
+     */
+    @Test
+    void aFloodFromOneClientNeverCrowdsOutAnotherClientsLogin() {
+        int cap = maxStatesPerClient();
+        if (cap == 0) {
+            // no bound per client: the client is ignored, the state kept as by the five-argument add
+            store.addStateEntry("named", "ua", "https://app/", "http://up", "cv", "10.0.0.1");
+            assertTrue(store.validateAndRemoveState("named", "ua").isPresent());
+            return;
+        }
+        store.addStateEntry("legit", "ua", "https://app/", "http://up", "cv", "10.0.0.2");
+        for (int i = 0; i < cap * 3; i++) {
+            store.addStateEntry("flood" + i, "ua", "https://app/", "http://up", "cv", "10.0.0.66");
+            if (i % 7 == 0) {
+                clock.advance(Duration.ofMillis(1)); // creation times that order the states, as real ones would
+            }
+        }
+        assertTrue(store.validateAndRemoveState("legit", "ua").isPresent(), "another client's state stays");
+        assertFalse(store.validateAndRemoveState("flood0", "ua").isPresent(), "the flooder's oldest state went");
+        assertTrue(store.validateAndRemoveState("flood" + (cap * 3 - 1), "ua").isPresent(), "its newest stays");
+        int kept = 0;
+        for (int i = 0; i < cap * 3; i++) {
+            if (store.validateAndRemoveState("flood" + i, "ua").isPresent()) {
+                kept++;
+            }
+        }
+        assertTrue(kept <= cap, kept + " of the flooder's states kept, its limit is " + cap);
+        assertThrows(IllegalArgumentException.class, () -> store.addStateEntry("x", "ua", "r", "u", "v", "bad\nclient"));
+        assertThrows(IllegalArgumentException.class, () -> store.addStateEntry("x", "ua", "r", "u", "v", " "));
+    }
+
+    /**
+     * Twenty clients log in (add a state on one node, finish on the other) while two threads flood
+     * states from one client on both nodes: every one of the twenty logins succeeds.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void twentyClientsLogInWhileOneFloodsOnTwoNodes() throws Exception {
+        int cap = maxStatesPerClient();
+        SessionStore peer = track(newPeerStore(store, clock));
+        if (cap == 0) {
+            store.addStateEntry("named", "ua", "https://app/", "http://up", "cv", "10.0.0.1");
+            assertTrue(peer.validateAndRemoveState("named", "ua").isPresent());
+            return;
+        }
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger flooded = new AtomicInteger();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (SessionStore node : List.of(store, peer)) {
+            Thread flooder = new Thread(() -> {
+                try {
+                    while (!done.get() || flooded.get() < cap * 3) {
+                        node.addStateEntry("f" + flooded.incrementAndGet() + "-" + System.nanoTime(), "bot",
+                                "https://app/", "http://up", "cv", "203.0.113.66");
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            });
+            threads.add(flooder);
+            flooder.start();
+        }
+        AtomicInteger loggedIn = new AtomicInteger();
+        List<Thread> logins = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            int n = i;
+            Thread login = new Thread(() -> {
+                try {
+                    SessionStore start = n % 2 == 0 ? store : peer;
+                    SessionStore finish = n % 2 == 0 ? peer : store;
+                    String state = "login-" + n;
+                    start.addStateEntry(state, "browser-" + n, "https://app/" + n, "http://up", "cv-" + n, "198.51.100." + n);
+                    Thread.sleep(20); // the user at the identity provider, while the flood goes on
+                    if (finish.validateAndRemoveState(state, "browser-" + n).isPresent()) {
+                        loggedIn.incrementAndGet();
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            });
+            logins.add(login);
+            login.start();
+        }
+        for (Thread t : logins) {
+            t.join();
+        }
+        done.set(true);
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertTrue(failures.isEmpty(), "failures: " + failures);
+        assertEquals(20, loggedIn.get(), "logins that succeeded while " + flooded.get() + " states flooded in");
+    }
+
 
     @Test
     void stateIsReturnedOnceWithItsFields() {
