@@ -119,6 +119,29 @@ public class UnreadableRecordsIT extends RedisTestSupport {
         assertEquals(readable, store.getSessionCount());
     }
 
+    /** The documented path for values stored before encryption: migrate them as the key is set. */
+    @Test
+    public void clearValuesAreMigratedSealedWhenTheKeyIsSetWithMigrate() throws Exception {
+        int port = Integer.getInteger("itest.redis.port");
+        Resp.command(port, "FLUSHALL");
+        await("redis listed", Duration.ofSeconds(10), () -> typeAvailable("redis"));
+        configure("redis", "addr", "127.0.0.1:" + port, "swap_timeout", "5s");
+        for (int i = 0; i < 3; i++) {
+            store.addSession(good("clear-" + i));
+        }
+        assertTrue(Resp.command(port, "HGET session:clear-1 access_token").contains("access-clear-1"));
+        Migration m = registry.switchTo(Map.of("type", "redis", "addr", "127.0.0.1:" + port, "swap_timeout", "5s",
+                "encryption_key", KEY), true);
+        assertTrue(m.sessions() >= 3);
+        assertEquals(0, m.skipped());
+        for (int i = 0; i < 3; i++) {
+            assertEquals("access-clear-" + i, store.getSession("clear-" + i).get().accessToken());
+        }
+        String raw = Resp.command(port, "HGET session:clear-1 access_token");
+        assertFalse(raw, raw.contains("access-clear-1"));
+        assertTrue(raw, raw.contains("enc1:"));
+    }
+
     @Test
     public void unreadableRowsAreAbsentCountedAndSkippedByAMigration() throws Exception {
         await("jdbc listed", Duration.ofSeconds(20), () -> typeAvailable("jdbc"));

@@ -11,7 +11,7 @@ import org.sessionstore.api.config.StoreConfig;
  * The memory store's keys. The bounds keep a misconfigured or attacked proxy from eating the
  * heap: a full store refuses new sessions instead, and drops its oldest states for new ones.
  *
- * <p>The defaults fit the heap the store runs in ({@code -Xmx}): a session with its tokens takes
+ * <p>The defaults ({@code 0}: fit to the heap) fit the heap the store runs in ({@code -Xmx}): a session with its tokens takes
  * 2–4 KiB, so {@code max_sessions} defaults to a session per {@value #HEAP_PER_SESSION} bytes of
  * the heap (at most 1,000,000; 32,768 in a 256 MB heap), and {@code max_states} to a state per
  * {@value #HEAP_PER_STATE} bytes (at most 100,000), so a flood is refused with
@@ -50,9 +50,11 @@ record MemoryConfig(long maxSessions, long maxStates, long maxStatesPerClient, D
 
     static MemoryConfig from(Map<String, ?> config) {
         StoreConfig c = StoreConfig.of("memory", config, KEYS);
+        long sessions = c.number("max_sessions", 0, 0, 100_000_000);
+        long states = c.number("max_states", 0, 0, 100_000_000);
         return new MemoryConfig(
-                c.number("max_sessions", defaultMaxSessions(), 1, 100_000_000),
-                c.number("max_states", defaultMaxStates(), 1, 100_000_000),
+                sessions == 0 ? defaultMaxSessions() : sessions, // 0 (the default): fit to the heap
+                states == 0 ? defaultMaxStates() : states,
                 c.number("max_states_per_client", DEFAULT_MAX_STATES_PER_CLIENT, 0, 100_000_000),
                 c.duration("state_ttl", DEFAULT_STATE_TTL, Duration.ofSeconds(1), Duration.ofDays(1)));
     }

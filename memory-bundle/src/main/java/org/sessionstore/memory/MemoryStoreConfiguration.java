@@ -12,13 +12,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         description = "Defaults for the memory store's keys; the active store's own configuration (PID sessionstore) wins.")
 @interface MemoryStoreConfiguration {
 
-    @AttributeDefinition(name = "max_sessions", required = false, description = "the most sessions held; a full store"
-            + " refuses new ones (default: one per 8 KiB of the heap, -Xmx, at most 1000000)")
-    long max__sessions();
+    @AttributeDefinition(name = "max_sessions", description = "the most sessions held; a full store refuses new ones"
+            + " (0: fit to the heap, one per 8 KiB of -Xmx, at most 1000000)")
+    long max__sessions() default 0;
 
-    @AttributeDefinition(name = "max_states", required = false, description = "the most pending states held; when full,"
-            + " the oldest goes for a new one (default: one per 32 KiB of the heap, at most 100000)")
-    long max__states();
+    @AttributeDefinition(name = "max_states", description = "the most pending states held; when full, the oldest goes"
+            + " for a new one (0: fit to the heap, one per 32 KiB of -Xmx, at most 100000)")
+    long max__states() default 0;
 
     @AttributeDefinition(name = "max_states_per_client", description = "the most pending states of one client (the"
             + " caller names it, its address say); over it, that client's oldest goes (0: no limit)")

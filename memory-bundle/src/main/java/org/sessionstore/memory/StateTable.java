@@ -116,7 +116,8 @@ final class StateTable {
         lastWarned = now;
         LOG.log(Level.WARNING, "the memory store dropped pending states for new ones: {0} because their client was at"
                 + " max_states_per_client={1}, {2} because the store held max_states={3} (a flood of logins that are"
-                + " never finished?)", droppedForClient, config.maxStatesPerClient(), droppedForRoom, config.maxStates());
+                + " never finished?)", Long.toString(droppedForClient), Long.toString(config.maxStatesPerClient()),
+                Long.toString(droppedForRoom), Long.toString(config.maxStates()));
         droppedForClient = 0;
         droppedForRoom = 0;
     }

@@ -252,7 +252,9 @@ class MemorySessionStoreTest {
         assertEquals("unknown memory store key 'ttl'; known keys: max_sessions, max_states, max_states_per_client, state_ttl",
                 unknown.getMessage());
         StoreConfigException bad = assertThrows(StoreConfigException.class,
-                () -> MemoryConfig.from(Map.of("max_sessions", "0")));
+                () -> MemoryConfig.from(Map.of("max_sessions", "-1")));
         assertEquals("max_sessions", bad.key());
+        assertEquals(MemoryConfig.defaults(), MemoryConfig.from(Map.of("max_sessions", "0", "max_states", "0")),
+                "0 fits the bounds to the heap, as the defaults do");
     }
 }

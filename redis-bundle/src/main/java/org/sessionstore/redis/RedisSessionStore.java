@@ -318,7 +318,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                     + (policy.startsWith("allkeys") ? "it may evict the store's indexes (counting and cleaning then miss"
                             + " entries)" : "it may evict sessions in use before states")
                     + "; use volatile-ttl (states and sessions closest to their end go first) or noeviction (new"
-                    + " entries are refused instead)", config.addr(), Redaction.printable(policy), maxmemory);
+                    + " entries are refused instead)", config.addr(), Redaction.printable(policy), Long.toString(maxmemory));
         }
     }
 
