@@ -52,6 +52,29 @@ public final class Redaction {
     }
 
     /**
+     * Text from a backend (an exception's message, say) with every secret value of a
+     * configuration in it replaced by {@value #MASK}, and made {@linkplain #printable printable}:
+     * a third-party backend may repeat what it was given (a password in a URL) in its failure.
+     *
+     * @param text the text, or null
+     * @param config the configuration whose secret keys' values must not show
+     * @return the text without them
+     * @since 1.5
+     */
+    public static String withoutSecrets(String text, Map<String, ?> config) {
+        String out = String.valueOf(text);
+        if (config != null) {
+            for (Map.Entry<String, ?> e : config.entrySet()) {
+                String v = e.getValue() == null ? "" : String.valueOf(e.getValue());
+                if (isSecretKey(e.getKey()) && v.length() >= 3) {
+                    out = out.replace(v, MASK);
+                }
+            }
+        }
+        return printable(out);
+    }
+
+    /**
      * Text from outside (a configuration value, a key, an id) as it may be printed in one line
      * of a log or a terminal: control characters, line and paragraph separators, bidirectional
      * overrides and other invisible format characters are written as {@code \\uXXXX}, so they

@@ -176,7 +176,7 @@ public class MisbehavingBackendIT extends StoreTestSupport {
                 && meanwhile.line().contains("; building the hang store"));
         use.join(8_000);
         assertTrue("use answered within swap_timeout and a margin", !use.isAlive());
-        String again = refusedUse("hang", Duration.ofSeconds(5), "still in its create");
+        String again = refusedUse("hang", Duration.ofSeconds(5), "still building its store (in its create");
         assertTrue(again, again.contains("past swap_timeout"));
         release.countDown();
         await("the late store closed", Duration.ofSeconds(5), () -> !made.isEmpty() && made.get(0).closed);

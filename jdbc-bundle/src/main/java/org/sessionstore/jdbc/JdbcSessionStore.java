@@ -237,6 +237,10 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                 return null;
             }, deadline);
             ready = true;
+            if (schema.noClientColumn != null && config.maxStatesPerClient() > 0) {
+                System.getLogger("org.sessionstore.jdbc").log(System.Logger.Level.WARNING, "postgresql at "
+                        + config.where() + ": " + schema.noClientColumn);
+            }
         } finally {
             schemaLock.unlock();
         }
@@ -497,10 +501,13 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
     @Override
     public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
             String client) {
-        if (client == null || config.maxStatesPerClient() == 0) {
-            if (client != null) {
-                Ids.require(client, "client");
-            }
+        if (client != null) {
+            Ids.require(client, "client");
+        }
+        if (!ready) {
+            ensureSchema(System.nanoTime() + config.timeout().toNanos());
+        }
+        if (client == null || config.maxStatesPerClient() == 0 || !schema.clientColumn) {
             addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier);
             return;
         }

@@ -17,11 +17,14 @@ import java.sql.Statement;
  * P states (state text primary key, created_at bigint, user_agent text, request_url text,
  *           upstream_url text, code_verifier text, client text)
  *   index P states_created_at (created_at)       -- clean
- *   index P states_client (client, created_at)   -- max_states_per_client (layout 2)
+ *   index P states_client (client, created_at)   -- max_states_per_client
  * </pre>
  *
- * Layout 1 had no {@code client}; a store of this code upgrades it in place (one added column and
- * index, under the same lock).
+ * The {@code client} column and its index are an addition to layout 1, not a new layout: a store
+ * of this code adds them in place to tables made before (one nullable column, under the same lock),
+ * and a store of an older release goes on using the tables (it names its columns and never reads
+ * this one). A database user not allowed to alter the tables (not their owner) keeps them as they
+ * are: states are then not limited per client, and a warning says how to add the column.
  *
  * Instants are epoch milliseconds. {@code keep_until} is when the row stops counting: the
  * session's end, capped by {@code ttl}. The tables are created at start, inside a transaction that
@@ -31,7 +34,7 @@ import java.sql.Statement;
 final class Schema {
 
     /** The layout this code writes. */
-    static final int VERSION = 2;
+    static final int VERSION = 1;
 
     /** The layout in the database is not one this code can use. */
     static final class SchemaException extends SQLException {
@@ -109,7 +112,10 @@ final class Schema {
         try (Statement s = c.createStatement()) {
             // one node at a time, per prefix (the lock ends with the transaction)
             s.execute("SELECT pg_advisory_xact_lock(" + lockKey() + ")");
-            s.execute("CREATE TABLE IF NOT EXISTS " + p + "schema_version (version integer NOT NULL)");
+            // created only when missing: a user who may only read and write the rows of existing tables starts too
+            if (!exists(s, p + "schema_version")) {
+                s.execute("CREATE TABLE " + p + "schema_version (version integer NOT NULL)");
+            }
             int found = 0;
             try (ResultSet r = s.executeQuery("SELECT coalesce(max(version), 0) FROM " + p + "schema_version")) {
                 if (r.next()) {
@@ -122,7 +128,6 @@ final class Schema {
                         + " or use another table_prefix. Nothing was changed.");
             }
             if (found < 1) {
-                found = 1; // created in layout 1 below, then upgraded like any table of layout 1
                 s.execute("CREATE TABLE IF NOT EXISTS " + p + "sessions (id text PRIMARY KEY, username text,"
                         + " sub text, issued_at bigint, expires_at bigint NOT NULL, keep_until bigint NOT NULL,"
                         + " access_token text, id_token text, code_verifier text)");
@@ -133,20 +138,54 @@ final class Schema {
                 s.execute("CREATE TABLE IF NOT EXISTS " + p + "states (state text PRIMARY KEY, created_at bigint NOT NULL,"
                         + " user_agent text NOT NULL, request_url text, upstream_url text, code_verifier text)");
                 s.execute("CREATE INDEX IF NOT EXISTS " + p + "states_created_at ON " + p + "states (created_at)");
-                s.execute("INSERT INTO " + p + "schema_version (version) VALUES (1)");
+                s.execute("INSERT INTO " + p + "schema_version (version) VALUES (" + VERSION + ")");
             }
-            if (found < 2) {
-                s.execute("ALTER TABLE " + p + "states ADD COLUMN IF NOT EXISTS client text");
-                s.execute("CREATE INDEX IF NOT EXISTS " + p + "states_client ON " + p + "states (client, created_at)");
-                s.execute("UPDATE " + p + "schema_version SET version = 2");
-            }
-            // a later layout adds its steps here: if (found < 3) { … ; UPDATE … SET version = 3 }
+            // a later layout adds its steps here: if (found < 2) { … ; UPDATE … SET version = 2 }
+            clientColumn = addClientColumn(c, s);
             c.commit();
         } catch (SQLException e) {
             c.rollback();
             throw e;
         } finally {
             c.setAutoCommit(auto);
+        }
+    }
+
+    private static boolean exists(Statement s, String table) throws SQLException {
+        try (ResultSet r = s.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
+            return r.next() && r.getBoolean(1);
+        }
+    }
+
+    /** Whether the states table has its {@code client} column (added in place when it is missing and allowed). */
+    volatile boolean clientColumn;
+    /** Why it has none, for a warning, or null. */
+    volatile String noClientColumn;
+
+    private boolean addClientColumn(Connection c, Statement s) throws SQLException {
+        boolean has;
+        try (ResultSet r = s.executeQuery("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('" + p + "states')"
+                + " AND attname = 'client' AND NOT attisdropped")) {
+            has = r.next();
+        }
+        java.sql.Savepoint before = c.setSavepoint();
+        try {
+            if (!has) {
+                s.execute("ALTER TABLE " + p + "states ADD COLUMN client text");
+            }
+            if (!exists(s, p + "states_client")) {
+                s.execute("CREATE INDEX " + p + "states_client ON " + p + "states (client, created_at)");
+            }
+            c.releaseSavepoint(before);
+            noClientColumn = null;
+            return true;
+        } catch (SQLException e) {
+            c.rollback(before);
+            noClientColumn = "the table " + p + "states has no column client and this user may not add it (" + e.getSQLState()
+                    + "); states are not limited per client (max_states_per_client) until its owner runs: ALTER TABLE " + p
+                    + "states ADD COLUMN client text; CREATE INDEX " + p + "states_client ON " + p
+                    + "states (client, created_at)";
+            return has;
         }
     }
 

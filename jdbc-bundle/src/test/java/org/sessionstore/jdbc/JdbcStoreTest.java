@@ -70,6 +70,64 @@ class JdbcStoreTest {
         assertEquals("jdbc:postgresql://h:5432/db", c.where());
     }
 
+    /**
+     * Found in review: the client column came as a layout 2, which stores of the release before
+     * refused. It is an addition to layout 1 now: tables of the release before (with live rows) get
+     * it in place and stay layout 1, and a user who may not alter the tables still starts, with
+     * states not limited per client.
+     */
+    @Test
+    void tablesOfTheReleaseBeforeGetTheClientColumnInPlaceAndStayLayoutOne() throws Exception {
+        long fut = clock.millis() + 3_600_000;
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            // the tables as the release before made them
+            s.execute("CREATE TABLE old_schema_version (version integer NOT NULL)");
+            s.execute("INSERT INTO old_schema_version VALUES (1)");
+            s.execute("CREATE TABLE old_sessions (id text PRIMARY KEY, username text, sub text, issued_at bigint,"
+                    + " expires_at bigint NOT NULL, keep_until bigint NOT NULL, access_token text, id_token text,"
+                    + " code_verifier text)");
+            s.execute("CREATE TABLE old_states (state text PRIMARY KEY, created_at bigint NOT NULL, user_agent text NOT NULL,"
+                    + " request_url text, upstream_url text, code_verifier text)");
+            s.execute("INSERT INTO old_sessions (id, username, sub, expires_at, keep_until) VALUES ('kept', 'u', 'u', " + fut
+                    + ", " + fut + ")");
+            s.execute("INSERT INTO old_states VALUES ('st', " + clock.millis() + ", 'ua', 'r', 'u', 'v')");
+            // a user who may read and write the rows, not alter the tables
+            s.execute("DROP ROLE IF EXISTS sstest_rows");
+            s.execute("CREATE ROLE sstest_rows LOGIN");
+            s.execute("GRANT USAGE ON SCHEMA " + pg.schema + " TO sstest_rows");
+            s.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + pg.schema + " TO sstest_rows");
+        }
+        try {
+            try (JdbcSessionStore rowsOnly = store("table_prefix", "old_", "user", "sstest_rows", "max_states_per_client", "2")) {
+                assertTrue(rowsOnly.getSession("kept").isPresent(), "a user who may not alter the tables starts");
+                for (int i = 0; i < 4; i++) {
+                    rowsOnly.addStateEntry("c" + i, "ua", "r", "u", "v", "10.0.0.1");
+                }
+                assertTrue(rowsOnly.validateAndRemoveState("c0", "ua").isPresent(), "not limited per client without the column");
+            }
+            try (JdbcSessionStore owner = store("table_prefix", "old_", "max_states_per_client", "2")) {
+                assertTrue(owner.getSession("kept").isPresent());
+                assertTrue(owner.validateAndRemoveState("st", "ua").isPresent());
+                for (int i = 0; i < 4; i++) {
+                    owner.addStateEntry("d" + i, "ua", "r", "u", "v", "10.0.0.1");
+                }
+                assertFalse(owner.validateAndRemoveState("d0", "ua").isPresent(), "limited per client with the column");
+                assertTrue(owner.validateAndRemoveState("d3", "ua").isPresent());
+            }
+            try (Connection c = pg.connect(); Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("SELECT version FROM old_schema_version")) {
+                assertTrue(r.next());
+                assertEquals(1, r.getInt(1), "still layout 1: a store of the release before goes on using the tables");
+            }
+        } finally {
+            try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+                s.execute("REVOKE ALL ON ALL TABLES IN SCHEMA " + pg.schema + " FROM sstest_rows");
+                s.execute("REVOKE USAGE ON SCHEMA " + pg.schema + " FROM sstest_rows");
+                s.execute("DROP ROLE sstest_rows");
+            }
+        }
+    }
+
     @Test
     void tablesOfANewerLayoutAreRefusedAndLeftAlone() throws Exception {
         try (Connection c = pg.connect(); Statement s = c.createStatement()) {
@@ -78,7 +136,7 @@ class JdbcStoreTest {
         }
         try (JdbcSessionStore store = store("table_prefix", "newer_")) {
             StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> store.getSession("x"));
-            assertTrue(e.getMessage().contains("layout version 7, newer than the 2 this jdbc backend knows"), e.getMessage());
+            assertTrue(e.getMessage().contains("layout version 7, newer than the 1 this jdbc backend knows"), e.getMessage());
         }
         try (Connection c = pg.connect(); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_schema = '"

@@ -332,6 +332,14 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         states.put(entry, null);
     }
 
+    /** The bounds in force (the heap-derived defaults included), for {@code sessionstore:info}. */
+    @Override
+    public java.util.Map<String, String> details() {
+        return java.util.Map.of("bounds", "at most " + config.maxSessions() + " sessions, " + config.maxStates()
+                + " states, " + config.maxStatesPerClient() + " states per client (heap " + Runtime.getRuntime().maxMemory()
+                / (1024 * 1024) + " MB)");
+    }
+
     /** For tests: subjects indexed. */
     int subjectCount() {
         return bySubject.size();

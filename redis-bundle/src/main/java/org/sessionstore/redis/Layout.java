@@ -95,8 +95,16 @@ final class Layout {
      * client. A state never holds a control character, so this is never a state's key.
      */
     String clientKey(String client) {
-        String prefix = cluster ? statePrefix + "{" + TAGS[bucket(client)] + "}" : statePrefix;
-        return prefix + "\u0000client\u0000" + client;
+        return clientPrefix(cluster ? statePrefix + "{" + TAGS[bucket(client)] + "}" : statePrefix) + client;
+    }
+
+    /** The part of a client's key before the client, on one server (a script builds the keys from it). */
+    String clientPrefix() {
+        return clientPrefix(statePrefix);
+    }
+
+    private static String clientPrefix(String prefix) {
+        return prefix + "\u0000client\u0000";
     }
 
     String stateIndex(String state) {

@@ -273,7 +273,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         return null;
     }
 
-    /** The server's maxmemory-policy once read (on the first connection), for the refusal message; null if unknown. */
+    /** The server's maxmemory-policy as read on the last new connection, for the refusal message; null if unknown. */
     private volatile String evictionPolicy;
     private final java.util.concurrent.atomic.AtomicBoolean policyChecked = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -288,16 +288,17 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
      * index, and {@code volatile-lru}/{@code -lfu}/{@code -random} evict sessions in use.
      */
     private void checkEvictionPolicy(Jedis j) {
-        if (!policyChecked.compareAndSet(false, true)) {
-            return;
-        }
         String info;
         try {
             info = j.info("memory");
         } catch (JedisDataException refused) {
-            LOG.log(INFO, "redis at {0}: the eviction policy cannot be checked (INFO is not allowed for this user; add"
-                    + " +info to its ACL to have it checked)", config.addr());
+            if (policyChecked.compareAndSet(false, true)) {
+                LOG.log(INFO, "redis at {0}: the eviction policy cannot be checked (INFO is not allowed for this user;"
+                        + " add +info to its ACL to have it checked)", config.addr());
+            }
             return;
+        } catch (RuntimeException e) {
+            return; // the connection's own failure: the next new connection reads it
         }
         String policy = null;
         long maxmemory = 0;
@@ -312,8 +313,10 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                 }
             }
         }
+        String before = evictionPolicy;
         evictionPolicy = policy;
-        if (policy != null && maxmemory > 0 && !GOOD_POLICIES.contains(policy)) {
+        // read on every new connection (after a restart, a failover), warned about once per policy
+        if (policy != null && maxmemory > 0 && !GOOD_POLICIES.contains(policy) && !policy.equals(before)) {
             LOG.log(WARNING, "redis at {0} runs maxmemory-policy {1} with maxmemory {2} bytes: when memory runs out, "
                     + (policy.startsWith("allkeys") ? "it may evict the store's indexes (counting and cleaning then miss"
                             + " entries)" : "it may evict sessions in use before states")
@@ -833,31 +836,50 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             Ids.require(client, "client");
         }
         long now = clock.millis();
-        String value = StateJson.write(new StateEntry(state, Instant.ofEpochMilli(now), userAgent, requestUrl,
-                upstreamUrl, codeVerifier));
-        String index = layout.stateIndex(state);
         boolean perClient = client != null && config.maxStatesPerClient() > 0;
+        String value = StateJson.write(new StateEntry(state, Instant.ofEpochMilli(now), userAgent, requestUrl,
+                upstreamUrl, codeVerifier), perClient ? client : null);
+        String index = layout.stateIndex(state);
         List<String> keys = perClient && !layout.cluster() ? List.of(stateKey(state), index, layout.clientKey(client))
                 : List.of(stateKey(state), index);
         long pttl = config.stateTtl().toMillis();
-        long cap = layout.cluster() ? (config.maxStates() + Layout.CLUSTER_BUCKETS - 1) / Layout.CLUSTER_BUCKETS
-                : config.maxStates();
-        List<String> args = List.of(state, value, Long.toString(pttl), Long.toString(now), Long.toString(cap),
-                Long.toString(config.maxStatesPerClient()), index);
-        batchedScript("adding a state", Script.ADD_STATE, keys, args);
-        if (perClient && layout.cluster()) {
-            Object out = batchedScript("adding a state", Script.ADD_CLIENT_STATE, List.of(layout.clientKey(client)),
-                    List.of(state, Long.toString(now), Long.toString(pttl), Long.toString(config.maxStatesPerClient())));
-            if (out instanceof List<?> pushedOut) {
-                for (Object o : pushedOut) {
-                    String old = o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8)
-                            : String.valueOf(o);
+        List<String> args = List.of(state, value, Long.toString(pttl), Long.toString(now), Long.toString(stateCap()),
+                Long.toString(config.maxStatesPerClient()), index, layout.cluster() ? "" : layout.clientPrefix());
+        Object pushedOut = batchedScript("adding a state", Script.ADD_STATE, keys, args);
+        if (layout.cluster()) {
+            // states the index's bound pushed out: their entries in their clients' sets (other slots) go too
+            List<String> pairs = strings(pushedOut);
+            for (int i = 0; i + 1 < pairs.size(); i += 2) {
+                String clientKey = layout.clientKey(pairs.get(i));
+                String old = pairs.get(i + 1);
+                redis("dropping a state's client entry", clientKey, j -> j.zrem(clientKey, old));
+            }
+            if (perClient) {
+                Object out = batchedScript("adding a state", Script.ADD_CLIENT_STATE, List.of(layout.clientKey(client)),
+                        List.of(state, Long.toString(now), Long.toString(pttl), Long.toString(config.maxStatesPerClient())));
+                for (String old : strings(out)) {
                     String oldKey = stateKey(old);
                     batched("dropping a client's oldest state", oldKey, p -> p.unlink(oldKey), layout.stateIndex(old), old,
                             true);
                 }
             }
         }
+    }
+
+    /** The most states an index keeps: max_states, or in a cluster each bucket's share. */
+    private long stateCap() {
+        return layout.cluster() ? (config.maxStates() + Layout.CLUSTER_BUCKETS - 1) / Layout.CLUSTER_BUCKETS
+                : config.maxStates();
+    }
+
+    private static List<String> strings(Object reply) {
+        List<String> out = new ArrayList<>();
+        if (reply instanceof List<?> list) {
+            for (Object o : list) {
+                out.add(o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(o));
+            }
+        }
+        return out;
     }
 
     @Override
@@ -883,6 +905,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         }
         if (raw == null) {
             return Optional.empty();
+        }
+        String client = config.maxStatesPerClient() > 0 ? StateJson.client(raw) : null;
+        if (client != null) {
+            // its entry in its client's set goes with it, so the sets hold no more than the pending states
+            String clientKey = layout.clientKey(client);
+            batched("consuming a state", clientKey, p -> p.zrem(clientKey, state));
         }
         StateEntry e;
         try {
@@ -1039,10 +1067,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         }
         List<String> keys = List.of(stateKey(entry.state()), layout.stateIndex(entry.state()));
         // ADD_STATE trims index entries older than (createdAt - pttl); with the remaining pttl that keeps live ones
-        long cap = layout.cluster() ? (config.maxStates() + Layout.CLUSTER_BUCKETS - 1) / Layout.CLUSTER_BUCKETS
-                : config.maxStates();
         List<String> args = List.of(entry.state(), StateJson.write(entry), Long.toString(pttl), Long.toString(created),
-                Long.toString(cap), "0", keys.get(1));
+                Long.toString(stateCap()), "0", keys.get(1), layout.cluster() ? "" : layout.clientPrefix());
         redis("importing a state", keys.get(0), j -> {
             Object r = Script.ADD_STATE.run(j, keys, args);
             awaitReplicas(j);

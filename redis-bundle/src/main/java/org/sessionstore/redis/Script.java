@@ -99,21 +99,39 @@ final class Script {
 
     /**
      * Stores a state for ARGV[3] ms and indexes it by creation; the index drops entries past their
-     * lifetime, keeps at most ARGV[5] states (the oldest go, keys and all) and expires with its
-     * youngest state, so neither states nor the index grow without bound. With KEYS[3] (one
-     * server: the client's own sorted set) the client keeps at most ARGV[6] states the same way.
-     * ARGV: state, value, pttl, createdAt, max states (of this index), max per client, the index's key prefix.
+     * lifetime, keeps at most ARGV[5] states (the oldest go, keys and all, and their entries in
+     * their clients' sets with them) and expires with its youngest state, so neither states, the
+     * index nor the clients' sets grow without bound. With KEYS[3] (one server: the client's own
+     * sorted set) the client keeps at most ARGV[6] states the same way. ARGV: state, value, pttl,
+     * createdAt, max states (of this index), max per client, the index's key prefix, the prefix of
+     * the clients' sets (one server; empty in a cluster, where they lie in other slots: the script
+     * returns client, state, … of the states it pushed out, for the store to remove there).
      */
     static final Script ADD_STATE = new Script("""
             #!lua
             local st, pttl, now = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
+            local out = {}
             redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
             redis.call('ZADD', KEYS[2], now, st)
             redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - pttl))
             local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
             if over > 0 then
               local old = redis.call('ZPOPMIN', KEYS[2], over)
-              for i = 1, #old, 2 do redis.call('DEL', ARGV[7] .. old[i]) end
+              for i = 1, #old, 2 do
+                local raw = redis.call('GET', ARGV[7] .. old[i])
+                if raw then
+                  local ok, rec = pcall(cjson.decode, raw)
+                  if ok and type(rec) == 'table' and type(rec.client) == 'string' then
+                    if ARGV[8] ~= '' then
+                      redis.call('ZREM', ARGV[8] .. rec.client, old[i])
+                    else
+                      out[#out + 1] = rec.client
+                      out[#out + 1] = old[i]
+                    end
+                  end
+                end
+                redis.call('DEL', ARGV[7] .. old[i])
+              end
             end
             if redis.call('PTTL', KEYS[2]) < pttl then redis.call('PEXPIRE', KEYS[2], pttl) end
             if KEYS[3] then
@@ -129,7 +147,7 @@ final class Script {
               end
               if redis.call('PTTL', KEYS[3]) < pttl then redis.call('PEXPIRE', KEYS[3], pttl) end
             end
-            return 1
+            return out
             """);
 
     /**

@@ -28,6 +28,11 @@ final class StateJson {
     }
 
     static String write(StateEntry e) {
+        return write(e, null);
+    }
+
+    /** With the client that added it ({@code max_states_per_client}), so its entry in the client's set can go with it. */
+    static String write(StateEntry e, String client) {
         StringWriter out = new StringWriter(160);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -37,11 +42,34 @@ final class StateJson {
             g.writeStringField("request_url", e.requestUrl());
             g.writeStringField("upstream_url", e.upstreamUrl());
             g.writeStringField("code_verifier", e.codeVerifier());
+            if (client != null) {
+                g.writeStringField("client", client);
+            }
             g.writeEndObject();
         } catch (IOException impossible) {
             throw new IllegalStateException(impossible);
         }
         return out.toString();
+    }
+
+    /** The client a state record names, or null (none, or a record that cannot be read). */
+    static String client(String json) {
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (field.equals("client") && t == JsonToken.VALUE_STRING) {
+                    return p.getText();
+                }
+                p.skipChildren();
+            }
+        } catch (IOException | RuntimeException e) {
+            // none then
+        }
+        return null;
     }
 
     /**

@@ -61,8 +61,12 @@ final class BackendBuild {
         return swapTimeout.compareTo(least) < 0 ? least : swapTimeout;
     }
 
-    /** Factories (by service id) whose create has not returned since its deadline passed. */
-    private static final Map<Long, Long> OVERDUE = new ConcurrentHashMap<>();
+    /** A build given up at its deadline, still running: since when, and where it is. */
+    private record Overdue(long began, java.util.concurrent.atomic.AtomicReference<String> phase) {
+    }
+
+    /** Factories (by service id) whose build has not finished since its deadline passed. */
+    private static final Map<Long, Overdue> OVERDUE = new ConcurrentHashMap<>();
 
     private BackendBuild() {
     }
@@ -82,18 +86,20 @@ final class BackendBuild {
      */
     static Built run(Candidate c, Map<String, Object> config, TokenKeys encryption, boolean probe, Duration deadline,
             BooleanSupplier stopping) {
-        Long overdueSince = OVERDUE.get(c.serviceId());
-        if (overdueSince != null) {
-            throw new StoreException(who(c) + " is still in its create, called "
-                    + Durations.format(Duration.ofNanos(System.nanoTime() - overdueSince).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
-                    + " ago, past swap_timeout; it is not called again until that call returns (update or restart its"
-                    + " bundle " + c.bundleSymbolicName() + ")");
+        Overdue overdue = OVERDUE.get(c.serviceId());
+        if (overdue != null) {
+            throw new StoreException(who(c) + " is still building its store (" + overdue.phase().get() + ", begun "
+                    + Durations.format(Duration.ofMillis((System.nanoTime() - overdue.began()) / 1_000_000))
+                    + " ago), past swap_timeout; it is not called again until that returns (update or restart its bundle "
+                    + c.bundleSymbolicName() + ")");
         }
         long began = System.nanoTime();
         CompletableFuture<Built> done = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<String> phase = new java.util.concurrent.atomic.AtomicReference<>(
+                "in its create");
         Thread t = new Thread(() -> {
             try {
-                done.complete(build(c, config, encryption, probe, deadline, began));
+                done.complete(build(c, config, encryption, probe, deadline, began, phase));
             } catch (Throwable e) {
                 done.completeExceptionally(e);
             }
@@ -106,15 +112,16 @@ final class BackendBuild {
                 return b;
             }
         } catch (ExecutionException e) {
-            throw explain(c, e.getCause());
+            throw explain(c, e.getCause(), config);
         }
         // given up: whatever it returns later is closed, and the factory waits until it has returned
-        OVERDUE.put(c.serviceId(), began);
+        String stuck = phase.get();
+        OVERDUE.put(c.serviceId(), new Overdue(began, phase));
         done.whenComplete((late, failed) -> {
-            OVERDUE.remove(c.serviceId(), began);
+            OVERDUE.computeIfPresent(c.serviceId(), (id, o) -> o.began() == began ? null : o);
             if (late != null) {
                 Swapper.close(late.store());
-                LOG.log(Level.WARNING, "{0} returned from create after {1}, past swap_timeout; the store it made is closed",
+                LOG.log(Level.WARNING, "{0} finished building its store after {1}, past swap_timeout; the store is closed",
                         who(c), Durations.format(Duration.ofMillis((System.nanoTime() - began) / 1_000_000)));
             }
         });
@@ -122,8 +129,8 @@ final class BackendBuild {
             throw new StoreException("the registry stopped while " + who(c) + " was building its store");
         }
         throw new StoreException(who(c) + " did not finish building its store within " + Durations.format(deadline)
-                + " (swap_timeout, at least 5s); its create goes on in the background and whatever it returns is"
-                + " closed; fix the backend, or raise swap_timeout if it needs longer");
+                + " (swap_timeout, at least 5s): it was still " + stuck + "; that goes on in the background and whatever"
+                + " it makes is closed; fix the backend, or raise swap_timeout if it needs longer");
     }
 
     /** Waits for the build, in slices so that a stopping registry does not wait it out; null when given up. */
@@ -146,7 +153,7 @@ final class BackendBuild {
     }
 
     private static Built build(Candidate c, Map<String, Object> config, TokenKeys encryption, boolean probe,
-            Duration deadline, long began) {
+            Duration deadline, long began, java.util.concurrent.atomic.AtomicReference<String> phase) {
         SessionStore made = c.factory().create(config);
         if (made == null) {
             throw new NullStore();
@@ -154,12 +161,13 @@ final class BackendBuild {
         long createdIn = System.nanoTime() - began;
         SessionStore built = Swapper.withEncryption(made, encryption);
         if (probe) {
+            phase.set("answering its first call (getSessionCount, the probe of use)");
             try {
                 built.getSessionCount();
             } catch (RuntimeException e) {
                 Swapper.close(built);
                 throw new StoreUnavailableException("the new " + c.type() + " store does not answer, so it is not used: "
-                        + e.getMessage());
+                        + Redaction.withoutSecrets(e.getMessage(), config));
             } catch (Throwable e) {
                 Swapper.close(built);
                 throw e;
@@ -169,6 +177,7 @@ final class BackendBuild {
         if (Migrator.inProcess(built)) {
             return new Built(built, createdIn, -1, "");
         }
+        phase.set("warming up (its first calls)");
         long warming = System.nanoTime();
         String how = warm(built, Math.min(WARM_UP_MILLIS, deadline.toMillis() / 4));
         return new Built(built, createdIn, System.nanoTime() - warming, how);
@@ -218,22 +227,32 @@ final class BackendBuild {
     }
 
     /** One line naming the type and the cause; a StoreException of the backend's own stays as it is. */
-    private static RuntimeException explain(Candidate c, Throwable e) {
+    private static RuntimeException explain(Candidate c, Throwable e, Map<String, Object> config) {
         if (e instanceof NullStore) {
             return new StoreException(who(c) + " returned no store (null) from create; that is a defect of the backend:"
                     + " update or remove its bundle " + c.bundleSymbolicName());
         }
-        if (e instanceof RuntimeException r) {
-            return r; // a StoreConfigException naming the key, the probe's StoreUnavailableException: as they are
+        if (e instanceof org.sessionstore.api.StoreConfigException sc) {
+            return sc; // the backend's own refusal, naming the key
+        }
+        if (e instanceof StoreUnavailableException u) {
+            return u; // the probe's, already without secrets
+        }
+        if (e instanceof RuntimeException r && r.getMessage() != null) {
+            // a third-party backend may repeat what it was given (a password in a URL): never shown
+            String clean = Redaction.withoutSecrets(r.getMessage(), config);
+            return clean.equals(r.getMessage()) ? r : new StoreException(clean);
         }
         String what = e instanceof VirtualMachineError ? " (a VirtualMachineError: the process may be short of memory"
                 + " or unstable; the registry goes on)" : e instanceof LinkageError ? " (its bundle lacks a class or a"
                 + " package it needs: check its imports and that its dependencies are installed)" : "";
         if (e instanceof VirtualMachineError) {
-            LOG.log(Level.ERROR, who(c) + " threw " + e + " while building its store; the registry goes on");
+            LOG.log(Level.ERROR, who(c) + " threw " + e.getClass().getName() + " while building its store; the registry"
+                    + " goes on");
         }
+        // the cause is not kept: its message (logged with it) may hold what the backend was given
         return new StoreException(who(c) + " failed to build its store: " + e.getClass().getName()
-                + (e.getMessage() == null ? "" : ": " + Redaction.printable(e.getMessage())) + what, e);
+                + (e.getMessage() == null ? "" : ": " + Redaction.withoutSecrets(e.getMessage(), config)) + what);
     }
 
     private static String who(Candidate c) {

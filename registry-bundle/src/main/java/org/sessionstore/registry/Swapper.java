@@ -603,6 +603,13 @@ final class Swapper {
         Backend replaced = serving;
         TransferableStore from = fromServing ? (TransferableStore) replaced.store() : kept;
         Migration m = NOTHING_MIGRATED;
+        // saved before anything is copied: a configuration that cannot be saved leaves no copy behind
+        try {
+            commit.run();
+        } catch (Refused notSaved) {
+            close(next.store());
+            throw notSaved;
+        }
         if (from != null) {
             if (fromServing) {
                 // calls wait meanwhile, so nothing is written to the old store after it was read
@@ -621,10 +628,19 @@ final class Swapper {
                 close(next.store());
                 StoreException why = new StoreException("migrating the live entries of the "
                         + (fromServing ? replaced.type() : kept.type()) + " store into the new " + next.type()
-                        + " store failed, so it does not serve: " + describe(e));
+                        + " store failed, so it does not serve: " + Redaction.withoutSecrets(describe(e), next.effective()));
                 rememberFailure(next.candidate(), next.settings(), why);
                 if (fromServing) {
                     front.serve(replaced.store(), replaced.type(), desired.swapTimeout());
+                }
+                if (commit != NO_COMMIT && desiredWritten != null) {
+                    // it was saved: what ran before is saved again, so a restart does not bring the refused one
+                    try {
+                        persister.accept(desiredWritten);
+                    } catch (RuntimeException again) {
+                        LOG.log(Level.ERROR, "the configuration before could not be saved again: "
+                                + Redaction.printable(String.valueOf(again.getMessage())));
+                    }
                 }
                 throw new Refused(why);
             }
@@ -638,15 +654,6 @@ final class Swapper {
                 LOG.log(Level.WARNING, "the migration into the new ''{0}'' store skipped {1} records the old store could"
                         + " not read (each named above by its key)", next.type(), m.skipped());
             }
-        }
-        try {
-            commit.run();
-        } catch (Refused notSaved) {
-            close(next.store());
-            if (fromServing) {
-                front.serve(replaced.store(), replaced.type(), desired.swapTimeout());
-            }
-            throw notSaved;
         }
         close(front.serve(next.store(), next.type(), desired.swapTimeout()));
         if (fromServing) {
@@ -758,7 +765,8 @@ final class Swapper {
         try {
             store.close();
         } catch (Throwable e) {
-            LOG.log(Level.WARNING, "closing a session store failed: " + Redaction.printable(String.valueOf(e)));
+            // its message is not shown: a backend may repeat what it was given (a password) in it
+            LOG.log(Level.WARNING, "closing a session store failed: " + e.getClass().getName());
         }
     }
 

@@ -429,12 +429,61 @@ class SwapperTest {
         assertTrue(failed.getCause().getMessage().contains("did not finish building its store within 300ms (swap_timeout"),
                 failed.getCause().getMessage());
         StoreException again = assertThrows(StoreException.class, () -> r.use(Map.of("type", "hang"), false));
-        assertTrue(again.getMessage().contains("is still in its create"), again.getMessage());
+        assertTrue(again.getMessage().contains("is still building its store (in its create, begun "), again.getMessage());
         assertEquals(1, calls[0], "not called again while the first create hangs");
         release.countDown();
         Fixture.await("the late store closed", Duration.ofSeconds(2), () -> late[0] != null && late[0].closed);
         assertEquals(State.ACTIVE, r.status().state());
         assertEquals("memory", r.status().type());
+    }
+
+    /** Found in review: a probe that hangs was reported as a create that hangs. */
+    @Test
+    void aProbeThatHangsIsReportedAsSuch() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        r.swapper.leastBuild = Duration.ofMillis(100);
+        r.offer("memory", 1, TinyStore.factory());
+        r.configure(Map.of("swap_timeout", "300ms"));
+        r.offer("slow", 2, config -> new TinyStore(config) {
+            @Override
+            public long getSessionCount() {
+                try {
+                    release.await();
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+                return 0;
+            }
+        });
+        try {
+            StoreException e = assertThrows(StoreException.class, () -> r.use(Map.of("type", "slow"), false));
+            assertTrue(e.getMessage().contains("it was still answering its first call (getSessionCount, the probe of use)"),
+                    e.getMessage());
+            StoreException again = assertThrows(StoreException.class, () -> r.use(Map.of("type", "slow"), false));
+            assertTrue(again.getMessage().contains("(answering its first call"), again.getMessage());
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /** Found in review: a third-party factory's error repeated the password it was given. */
+    @Test
+    void aFactorysErrorNeverShowsASecretItWasGiven() {
+        r.offer("memory", 1, TinyStore.factory());
+        r.configure(Map.of());
+        r.offer("leaky", 2, config -> {
+            throw new NoClassDefFoundError("cannot reach redis://:" + config.get("password") + "@db.internal");
+        });
+        r.offer("leaky2", 3, config -> {
+            throw new IllegalStateException("bad login " + config.get("password"));
+        });
+        for (String type : List.of("leaky", "leaky2")) {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> r.use(Map.of("type", type, "password",
+                    "hunter2-Secret"), false));
+            assertFalse(e.getMessage().contains("hunter2-Secret"), e.getMessage());
+            assertTrue(e.getMessage().contains("***"), e.getMessage());
+            assertFalse(String.valueOf(r.status().detail()).contains("hunter2-Secret"), r.status().detail());
+        }
     }
 
     @Test
