@@ -43,11 +43,13 @@ public interface StoreRegistry {
     SessionStore create(String type, Map<String, ?> config);
 
     /**
-     * Makes a configuration active now, as if it had come from ConfigAdmin, and optionally copies
-     * the live sessions and states of the store it replaces into the new one (both must be
-     * {@link TransferableStore}s). A bad configuration is refused and the running store stays.
-     * Callers should also write the configuration to ConfigAdmin so that it persists; the registry
-     * then finds it already applied.
+     * Swaps to a configuration now ({@code sessionstore:use}): it is checked, its backend built
+     * and asked to answer, then it is saved under PID {@value #PID} in ConfigAdmin, and what
+     * ConfigAdmin delivers is served; the live sessions and states of the store it replaces are
+     * migrated into the new one when they live in the process, or on request (both must be
+     * {@link TransferableStore}s). A bad configuration, a backend that does not answer, or one
+     * that cannot be saved is refused and the running store stays. (The name is older than the
+     * glossary: it swaps.)
      *
      * @param configuration {@code type} and the backend's keys, as under PID {@value #PID}
      * @param migrate whether to copy live entries from the replaced store
@@ -71,4 +73,21 @@ public interface StoreRegistry {
      * @return the status of the active store
      */
     StoreStatus status();
+
+    /**
+     * What {@code sessionstore:info} shows; never waits for a backend.
+     *
+     * @return the status, the live count and where the configuration lives
+     * @since 1.5
+     */
+    StoreInfo info();
+
+    /**
+     * The store's health now ({@code sessionstore:health}, the Felix Health Check): OK, WARN or
+     * CRITICAL with a probe's round trip; never waits for a missing backend, never a secret.
+     *
+     * @return the verdict
+     * @since 1.5
+     */
+    StoreHealth.Result health();
 }

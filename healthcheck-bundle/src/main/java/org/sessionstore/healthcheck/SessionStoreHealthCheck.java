@@ -33,7 +33,7 @@ public class SessionStoreHealthCheck implements HealthCheck {
 
     @Override
     public Result execute() {
-        StoreHealth.Result r = StoreHealth.check(registry, store);
+        StoreHealth.Result r = registry.health();
         Result.Status status = switch (r.status()) {
             case OK -> Result.Status.OK;
             case WARN -> Result.Status.WARN;

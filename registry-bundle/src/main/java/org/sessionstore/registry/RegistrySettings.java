@@ -104,7 +104,7 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
     /** Keys set by the framework, ConfigAdmin, DS or FileInstall rather than by the user. */
     static boolean isFrameworkKey(String key) {
         return key.startsWith(".") || key.startsWith("service.") || key.startsWith("component.")
-                || key.startsWith("felix.") || key.startsWith("osgi.");
+                || key.startsWith("felix.") || key.startsWith("osgi.") || key.equals(ConfigDoor.REQUEST_KEY);
     }
 
     /**

@@ -3,13 +3,17 @@ package org.sessionstore.registry;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.sessionstore.api.Migration;
 import org.sessionstore.api.Redaction;
@@ -17,96 +21,80 @@ import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StoreConfigException;
 import org.sessionstore.api.StoreException;
 import org.sessionstore.api.StoreStatus;
-import org.sessionstore.api.StoreStatus.State;
 import org.sessionstore.api.TransferableStore;
 import org.sessionstore.api.config.Durations;
 import org.sessionstore.api.crypto.EncryptedStore;
 import org.sessionstore.api.crypto.TokenKeys;
 import org.sessionstore.registry.FactoryIndex.Candidate;
+import org.sessionstore.registry.SwapState.Backend;
+import org.sessionstore.registry.SwapState.Configured;
+import org.sessionstore.registry.SwapState.Failure;
 
 /**
- * Decides and performs every swap of the backend behind the {@link StoreFront}: the configured
- * store is built, migrated into and served; the store it replaces is drained and closed. It owns
- * every backend it builds.
+ * The swap machinery: puts the configured backend behind the {@link StoreFront} and keeps it there.
  *
- * <p><b>Threads and locks.</b> Every input — a configuration {@linkplain #submit submitted} by
- * ConfigAdmin, {@code sessionstore:use} or the YAML, a factory arriving or leaving, a kept store's
- * time running out, shutdown — becomes a task on the one registry thread, and only that thread
- * reads or writes the fields below. It plans a swap and performs it (the factory's
- * {@code create}, the migration, the drain, the close) holding no lock, so neither a slow backend
- * nor a long migration blocks a DS callback (they only enqueue) or {@link #status()} (it reads an
- * immutable snapshot). The locks that exist are leaves, never held while calling out:
- * {@link FactoryIndex}'s and the front's monitor.
+ * <p><b>Words</b> (code, docs and messages use one word per thing): <i>swap</i> = the registry
+ * replaces the backend behind the front; <i>migrate</i> = copy the live entries of one store into
+ * another ({@link Migrator}); <i>handover</i> = in-process entries carried across a restart of
+ * the registry bundle or an upgrade of the backend's bundle ({@link KeptEntries}). The API's older
+ * names mean the same: {@code StoreRegistry.switchTo} swaps, {@code TransferableStore} is a store
+ * that can be migrated from, {@code handOffOnUpgrade} asks for a handover.
+ *
+ * <p><b>Inputs</b>, each a task on the one registry thread: {@link #prepare} (a configuration from
+ * {@code use} or the YAML, checked and its backend built before it is saved), {@link #apply} (what
+ * ConfigAdmin delivered: what runs), {@link #factoriesChanged}, {@link #defaultsChanged},
+ * {@link #refuse}, {@link #adopt}, {@link #shutdown}. Every submission is complete; the machinery
+ * never calls back into the component. Its state is {@link SwapState}, confined to that thread;
+ * the status others read is a pure function of it ({@link SwapStatus}), published after each task.
+ *
+ * <p><b>Threads and locks</b>, all of them:
+ * <ul>
+ * <li>the registry thread ({@code sessionstore-registry}) runs every task; it holds no lock while
+ * it calls out (a factory's {@code create} runs on a build thread of its own within swap_timeout,
+ * {@link BackendBuild}; a migration runs here, while calls wait);</li>
+ * <li>{@link FactoryIndex}'s lock guards its map, held for no call out;</li>
+ * <li>{@link StoreFront}'s monitor guards which backend serves (calls wait on it); its
+ * {@code downLock} orders the UNAVAILABLE/AVAILABLE events and is held while it hands the event to
+ * {@link Events}, which only offers it to a lock-free ring;</li>
+ * <li>{@link Events}' monitor guards its trackers and publisher thread (taken when Event Admin or a
+ * handler comes or goes, never on a call);</li>
+ * <li>{@link Housekeeper}'s monitor guards its schedule (never held while it cleans);</li>
+ * <li>{@link ConfigDoor}'s monitor guards whether the start configuration was handled (held while it
+ * reads the YAML file at start, a few hundred bytes, and never while it waits for this thread).</li>
+ * </ul>
+ * No lock is taken while another is held, but the front's downLock over the ring's offer.
  *
  * <p><b>What is never lost.</b> A store that holds its entries in the process (the memory store)
- * is migrated into whatever replaces it: a new configuration of the same or another type, or the
- * upgraded bundle's store. When its bundle leaves it is kept, unserved, for up to
- * {@code swap_timeout} for a successor. A configuration that is refused (a bad value, a migration
- * that does not fit) changes nothing; one that names a type no bundle provides yet is pending: the
- * running store keeps serving until the type arrives.
+ * is migrated into whatever replaces it. When its bundle leaves, its entries are kept, unserved,
+ * for a successor. A configuration that is refused changes nothing; one that names a type no
+ * bundle provides yet is pending: the running store keeps serving until the type arrives.
  */
 final class Swapper {
 
     private static final Logger LOG = System.getLogger("org.sessionstore.registry");
-    private static final Migration NOTHING_MIGRATED = new Migration("", 0, 0, Duration.ZERO);
-    /** Nothing to save before what is configured takes effect. */
-    private static final Runnable NO_COMMIT = () -> {
-    };
+    static final Migration NOTHING_MIGRATED = new Migration("", 0, 0, Duration.ZERO);
     /** The least time the entries of a store whose bundle left wait for a successor (swap_timeout if longer). */
     static final Duration KEPT_AT_LEAST = Duration.ofMinutes(5);
     /** How soon a backend that could not be built or migrated into is tried again. */
     static final Duration RETRY_AFTER = Duration.ofSeconds(10);
 
-    /** A configuration handed to the door, with where it came from and how to treat it. */
-    /**
-     * A configuration handed to the door.
-     *
-     * @param properties what to apply; placeholders ({@code $[secret:…]}) are resolved first
-     * @param written the same as written, placeholders kept: what is saved, and what a later
-     *        {@code use} inherits its registry keys from
-     */
-    record Submission(Map<String, ?> properties, Map<String, ?> written, ConfigSource source, boolean immediate,
-            boolean migrate, boolean persist) {
+    /** A configuration checked, and its backend built, waiting for its delivery to be served. */
+    static final class Prepared {
+        final String request;
+        final Configured configured;
+        final boolean migrate;
+        final Candidate candidate;
+        /** The backend built for it, or null when none is needed (the running one stays, or the type is not there). */
+        final BackendBuild.Built built;
+        /** Completes when its delivery was applied, with what was migrated. */
+        final CompletableFuture<Migration> applied = new CompletableFuture<>();
 
-        /**
-         * From ConfigAdmin (an {@code etc/*.cfg} file or a saved configuration): declarative.
-         *
-         * @param processed as delivered, its placeholders resolved by the interpolation plugin
-         * @param stored as stored, placeholders kept (null: the same)
-         */
-        static Submission fromConfigAdmin(Map<String, ?> processed, Map<String, ?> stored) {
-            return new Submission(processed, stored == null ? processed : stored, ConfigSource.of(processed), false, false,
-                    false);
-        }
-
-        static Submission fromConfigAdmin(Map<String, ?> processed) {
-            return fromConfigAdmin(processed, null);
-        }
-
-        /** From the YAML: declarative, persisted to ConfigAdmin once applied. */
-        static Submission fromFile(Map<String, ?> properties, ConfigSource source) {
-            return new Submission(properties, properties, source, false, false, true);
-        }
-
-        /** From {@code sessionstore:use}: the type must be there now; persisted once applied. */
-        static Submission fromShell(Map<String, ?> properties, boolean migrate) {
-            return new Submission(properties, properties, ConfigSource.SHELL, true, migrate, true);
-        }
-    }
-
-    /** A backend built by this registry: its store, the factory and the settings it came from. */
-    private record Backend(String type, SessionStore store, Candidate candidate, RegistrySettings settings,
-            Map<String, Object> effective) {
-    }
-
-    /** Inside {@link #reconcile}: the configured backend cannot take over, so what runs stays. */
-    private static final class Refused extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final transient RuntimeException cause;
-
-        Refused(RuntimeException cause) {
-            super(cause.getMessage(), cause, false, false);
-            this.cause = cause;
+        Prepared(String request, Configured configured, boolean migrate, Candidate candidate, BackendBuild.Built built) {
+            this.request = request;
+            this.configured = configured;
+            this.migrate = migrate;
+            this.candidate = candidate;
+            this.built = built;
         }
     }
 
@@ -114,60 +102,23 @@ final class Swapper {
     private final StoreFront front;
     private final ScheduledExecutorService thread;
     private final Consumer<Swapper> onChange;
-    private volatile Consumer<Map<String, Object>> persister = p -> {
-    };
-    /** A backend type's defaults (PID sessionstore.TYPE, as ConfigAdmin delivers it). */
-    private volatile java.util.function.Function<String, Map<String, Object>> defaults = t -> Map.of();
-    /** Resolves placeholders ($[env:…], $[secret:…]) the way ConfigAdmin's plugins do. */
-    private volatile java.util.function.UnaryOperator<Map<String, Object>> resolver = m -> m;
-    private boolean warnedClearSecret;
-
-    // confined to the registry thread
-    /** What is configured, and where it came from; null before the first configuration. */
-    private RegistrySettings desired;
-    /** The same as written (placeholders kept, framework keys out). */
-    private Map<String, Object> desiredWritten;
-    private ConfigSource source = ConfigSource.DEFAULTS;
-    /** The backend calls go to, or null. */
-    private Backend serving;
-    /** The settings of the backend that served last, while the configured type is pending. */
-    private RegistrySettings lastServed;
-    /** The entries of an in-process store withdrawn with its bundle, kept for a successor up to swap_timeout. */
-    private KeptEntries kept;
-    /** Why the last configuration was refused (the running store stayed), or null. */
-    private String refusal;
-    /** Why nothing can serve (calls fail at once), or null. */
-    private String failure;
-    /** The factory and settings whose create or migration failed last, so they are not retried on every event. */
-    private long failedCandidate = -1;
-    private RegistrySettings failedSettings;
-    private Map<String, Object> failedEffective;
-    /** The type a configuration that could not even be read names, for status. */
-    private String failedType;
-    private Migration lastMigration;
-    /** What a running migration does, for status, or null. */
-    private String migrating;
-    /** Set while the YAML found at start is tried: if it cannot be built, ConfigAdmin's configuration is next. */
-    private boolean tentative;
-    private boolean retryScheduled;
-    // how long kept entries wait, and how soon a failure is retried (shortened by tests)
+    // how long kept entries wait, how soon a failure is retried, the least a build gets (shortened by tests)
     Duration keptAtLeast = KEPT_AT_LEAST;
     Duration retryAfter = RETRY_AFTER;
     Duration leastBuild = BackendBuild.LEAST;
-    /** Set while {@code use} is applied: the new backend must answer before it serves. */
-    private boolean probeNext;
+
+    /** Confined to the registry thread. */
+    private final SwapState state = new SwapState();
+    /** Each type's defaults (PID sessionstore.TYPE), as the door last gave them; registry thread only. */
+    private final Map<String, Map<String, Object>> defaults = new HashMap<>();
+
+    private volatile StoreStatus snapshot = SwapStatus.of(new SwapState(), null, null, RETRY_AFTER);
+    private volatile RegistrySettings settingsSnapshot;
     /** What is being built now (read by status from any thread), or null. */
     private volatile BackendBuild.InProgress building;
-    /** Why the configured backend could not take over last (for a PENDING status), or null. */
-    private String takeOverFailure;
-    /** Set by shutdown before its task is queued: a build in progress gives up at once. */
+    private volatile boolean settled;
     private volatile boolean stopping;
     private volatile boolean stopped;
-
-    private volatile StoreStatus snapshot = new StoreStatus("memory", State.WAITING, Map.of(), null,
-            "not configured yet", null);
-    private volatile RegistrySettings settingsSnapshot;
-    private volatile boolean settled;
 
     Swapper(FactoryIndex factories, StoreFront front, ScheduledExecutorService registryThread, Consumer<Swapper> onChange) {
         this.factories = factories;
@@ -176,100 +127,77 @@ final class Swapper {
         this.onChange = onChange;
     }
 
-    /** Where applied configurations from the shell and the YAML are written so that they persist. */
-    void persistTo(Consumer<Map<String, Object>> persister) {
-        this.persister = persister;
-    }
-
-    /** Where a backend type's defaults come from. */
-    void defaultsFrom(java.util.function.Function<String, Map<String, Object>> defaults) {
-        this.defaults = defaults;
-    }
-
-    /** The backend keys a store of these settings is built with: the type's defaults, then the configured keys. */
-    private Map<String, Object> effective(RegistrySettings settings) {
-        Map<String, Object> all = new java.util.TreeMap<>(defaults.apply(settings.type()));
-        all.putAll(settings.backendConfig());
-        return Map.copyOf(all);
-    }
-
-    /** How placeholders in a configuration from the shell or the YAML are resolved. */
-    void resolveWith(java.util.function.UnaryOperator<Map<String, Object>> resolver) {
-        this.resolver = resolver;
-    }
-
     // ---- inputs: each becomes a task on the registry thread
 
     /**
-     * Hands a configuration to the door.
-     *
-     * @return completes with what was migrated once the configuration is in effect (or pending),
-     *         or exceptionally with why it was refused
+     * Checks a configuration from {@code use} or the YAML and builds its backend (a use's must
+     * answer), without serving it: the door saves it next, and its delivery ({@link #apply} with
+     * the same request) serves what was built here. A refusal is recorded (status says why) and
+     * nothing changes.
      */
-    CompletableFuture<Migration> submit(Submission s) {
-        CompletableFuture<Migration> result = new CompletableFuture<>();
+    CompletableFuture<Prepared> prepare(Submission s, String request) {
+        return submit(() -> prepareNow(s, request));
+    }
+
+    /** Drops a prepared configuration that will not be delivered (it could not be saved). */
+    void discard(Prepared p, RuntimeException why) {
         run(() -> {
-            try {
-                Migration m = apply(s);
-                return () -> result.complete(m);
-            } catch (Throwable e) {
-                // an Error too: the caller hears of it, never waits for ever
-                RuntimeException why = e instanceof RuntimeException r ? r : new StoreException(describe(e), e);
-                return () -> result.completeExceptionally(why);
+            if (state.prepared == p) {
+                state.prepared = null;
             }
+            if (p.built != null) {
+                close(p.built.store());
+            }
+            if (why != null) {
+                refused(p.configured.source(), why);
+            }
+            p.applied.completeExceptionally(why != null ? why : new StoreException("discarded"));
+            return null;
         });
-        return result;
     }
 
     /**
-     * Applies the configuration found at start: the YAML's if there is one and it is accepted,
-     * else ConfigAdmin's (an {@code etc/*.cfg} file or a saved {@code use}). Afterwards the store
-     * is {@linkplain #settled() settled}.
+     * Applies what ConfigAdmin delivered: what runs. A delivery that answers a {@link #prepare}
+     * serves what was built for it.
      *
-     * @param configAdmin ConfigAdmin's configuration as delivered (empty if none)
-     * @param stored the same as stored, placeholders kept, or null
-     * @param yaml the YAML's configuration, or null
-     * @param yamlProblem why the YAML could not be read, or null
+     * @return completes with what was migrated, or exceptionally with why it was refused
      */
-    void start(Map<String, ?> configAdmin, Map<String, ?> stored, Submission yaml, String yamlProblem) {
-        run(() -> {
-            String yamlRefusal = yamlProblem;
-            if (yamlProblem != null) {
-                LOG.log(Level.ERROR, "session store configuration refused: " + yamlProblem);
-            }
+    CompletableFuture<Migration> apply(Submission s) {
+        return submit(() -> {
             try {
-                if (yaml != null) {
-                    tentative = true;
-                    try {
-                        apply(yaml);
-                        return null;
-                    } catch (RuntimeException refused) {
-                        // reported by apply; the configuration ConfigAdmin holds stands
-                        yamlRefusal = refusal;
-                    } finally {
-                        tentative = false;
-                    }
-                }
-                try {
-                    apply(Submission.fromConfigAdmin(configAdmin, stored));
-                } catch (RuntimeException refused) {
-                    // reported by apply
-                }
+                return applyNow(s);
             } finally {
-                if (yamlRefusal != null && (refusal == null || !refusal.equals(yamlRefusal))) {
-                    refusal = refusal == null ? yamlRefusal : yamlRefusal + "; " + refusal;
-                }
-                settled = true;
+                // before the status is published: the front then says the start is settled
+                settled |= s.kind() == Submission.Kind.DELIVERED;
+            }
+        });
+    }
+
+    /** Reports a configuration that could not even be read (a bad file): status shows it, nothing changes. */
+    void refuse(String message, boolean log) {
+        run(() -> {
+            Failure f = state.failure;
+            state.failure = f != null && f.kind() == Failure.Kind.CANNOT_SERVE
+                    ? Failure.cannotServe(f.type(), message + "; " + f.message()) : Failure.refused(message);
+            if (log) {
+                LOG.log(Level.ERROR, "session store configuration refused: " + message);
             }
             return null;
         });
     }
 
-    /** Reports a configuration that could not even be read (a bad file): status shows it, nothing changes. */
-    void refuse(String message) {
+    /** Why a configuration from {@code from} was refused, as status and the log say it: {@code file:line: key 'k': why}. */
+    static String located(ConfigSource from, RuntimeException e) {
+        RuntimeException cause = e instanceof Refused r ? r.cause : e;
+        String key = cause instanceof StoreConfigException c ? c.key() : null;
+        return from.locate(key) + ": " + Redaction.printable(cause.getMessage());
+    }
+
+    /** A backend type's defaults changed (PID sessionstore.TYPE): a store built with the old ones is rebuilt. */
+    void defaultsChanged(String type, Map<String, Object> values) {
         run(() -> {
-            refusal = message;
-            LOG.log(Level.ERROR, "session store configuration refused: " + message);
+            defaults.put(type, Map.copyOf(values));
+            reconcileQuietly();
             return null;
         });
     }
@@ -282,63 +210,10 @@ final class Swapper {
      *         still there
      */
     CompletableFuture<Void> factoriesChanged() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        run(() -> {
-            try {
-                reconcile(false, NO_COMMIT);
-            } catch (Refused r) {
-                refused(source, r.cause);
-            } catch (Throwable e) {
-                // recorded as the failure by reconcile
-            }
-            return () -> done.complete(null);
-        });
-        return done;
-    }
-
-    /**
-     * Closes every backend; waits (bounded) until done.
-     *
-     * @param handOver read out an in-process store's entries first (the registry itself is being
-     *        updated or stopped, not the framework)
-     * @return those entries, or null
-     */
-    KeptEntries shutdown(boolean handOver) {
-        if (stopped) {
+        return submit(() -> {
+            reconcileQuietly();
             return null;
-        }
-        CompletableFuture<KeptEntries> done = new CompletableFuture<>();
-        stopping = true;
-        try {
-            run(() -> {
-                stopped = true;
-                Backend last = serving;
-                serving = null;
-                SessionStore left = front.fail(currentType(), Duration.ZERO,
-                        "the session store registry has stopped; start the bundle org.sessionstore.registry");
-                KeptEntries entries = kept;
-                if (handOver && last != null && Migrator.inProcess(left)) {
-                    try {
-                        entries = KeptEntries.of(last.type(), (TransferableStore) left);
-                    } catch (Throwable e) {
-                        LOG.log(Level.ERROR, "the entries of the " + last.type() + " store could not be read: "
-                                + Redaction.printable(String.valueOf(e)));
-                    }
-                }
-                close(left);
-                kept = null;
-                KeptEntries handed = handOver ? entries : null;
-                return () -> done.complete(handed);
-            });
-            return done.get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.log(Level.WARNING, "the session store registry did not close its stores in 30s: " + e);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // the registry thread is gone already
-        }
-        return null;
+        });
     }
 
     /**
@@ -355,94 +230,196 @@ final class Swapper {
     }
 
     /**
-     * Runs a task on the registry thread. A task never kills the thread; the snapshot follows it,
-     * and only then runs what the task returns (it completes the caller's future, so a caller that
-     * waited reads the new status).
+     * Closes every backend; waits (bounded) until done.
+     *
+     * @param handOver read out an in-process store's entries first (the registry itself is being
+     *        updated or stopped, not the framework)
+     * @return those entries, or null
      */
-    private void run(java.util.function.Supplier<Runnable> task) {
-        thread.execute(() -> {
-            if (stopped) {
-                return;
+    KeptEntries shutdown(boolean handOver) {
+        if (stopped) {
+            return null;
+        }
+        stopping = true;
+        CompletableFuture<KeptEntries> done = submit(() -> {
+            stopped = true;
+            Backend last = state.serving;
+            state.serving = null;
+            SessionStore left = front.fail(currentType(), Duration.ZERO,
+                    "the session store registry has stopped; start the bundle org.sessionstore.registry");
+            KeptEntries entries = state.kept;
+            if (handOver && last != null && Migrator.inProcess(left)) {
+                try {
+                    entries = KeptEntries.of(last.type(), (TransferableStore) left);
+                } catch (Throwable e) {
+                    LOG.log(Level.ERROR, "the entries of the " + last.type() + " store could not be read: "
+                            + Redaction.printable(String.valueOf(e)));
+                }
             }
-            Runnable after = null;
+            close(left);
+            if (state.prepared != null && state.prepared.built != null) {
+                close(state.prepared.built.store());
+            }
+            state.kept = null;
+            return handOver ? entries : null;
+        });
+        try {
+            return done.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(Level.WARNING, "the session store registry did not close its stores in 30s: " + e);
+        }
+        return null;
+    }
+
+    /** Runs a task on the registry thread; its future completes after the status is published. */
+    private <T> CompletableFuture<T> submit(Supplier<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        run(() -> {
             try {
-                after = task.get();
-            } catch (Throwable t) {
-                LOG.log(Level.ERROR, "session store registry task failed: " + t, t);
-            }
-            try {
-                publish();
-            } catch (Throwable t) {
-                LOG.log(Level.ERROR, "session store registry could not publish its state: " + t, t);
-            }
-            if (after != null) {
-                after.run();
+                T value = task.get();
+                return () -> result.complete(value);
+            } catch (Throwable e) {
+                // an Error too: the caller hears of it, never waits for ever
+                RuntimeException why = e instanceof Refused r ? r.cause
+                        : e instanceof RuntimeException r ? r : new StoreException(describe(e), e);
+                return () -> result.completeExceptionally(why);
             }
         });
+        return result;
+    }
+
+    private void run(Supplier<Runnable> task) {
+        try {
+            thread.execute(() -> {
+                if (stopped) {
+                    return;
+                }
+                Runnable after = null;
+                try {
+                    after = task.get();
+                } catch (Throwable t) {
+                    LOG.log(Level.ERROR, "session store registry task failed: " + t, t);
+                }
+                publish();
+                if (after != null) {
+                    after.run();
+                }
+            });
+        } catch (RejectedExecutionException gone) {
+            // the registry thread is gone already
+        }
     }
 
     // ---- the work, on the registry thread
 
-    private Migration apply(Submission s) {
-        RegistrySettings next;
-        Map<String, Object> written = RegistrySettings.written(s.written());
-        Map<String, Object> toApply = RegistrySettings.written(s.properties());
-        if (s.immediate()) {
-            written = RegistrySettings.inheritRegistryKeys(written, desiredWritten);
-            toApply = RegistrySettings.inheritRegistryKeys(toApply, desiredWritten);
+    private Prepared prepareNow(Submission s, String request) {
+        RegistrySettings next = settings(s);
+        Candidate chosen = factories.chosen(next.type()).orElse(null);
+        if (s.immediate() && chosen == null) {
+            throw refused(s.source(), new StoreConfigException("type", "unsupported session store type '" + next.type()
+                    + "' (available: " + String.join(", ", factories.typeNames()) + ")"));
         }
+        if (s.migrate()) {
+            if (chosen == null) {
+                throw refused(s.source(), new StoreConfigException("type", "no bundle provides store.type=" + next.type()
+                        + " now, so nothing can be migrated to it; install it first or switch without --migrate"));
+            }
+            if (state.kept == null && (state.serving == null || !Migrator.possible(state.serving.store()))) {
+                throw refused(s.source(), new StoreConfigException("type", "the current store cannot be migrated (it is "
+                        + (state.serving == null ? "not serving" : "not able to list its entries")
+                        + "); switch without --migrate"));
+            }
+        }
+        if (state.prepared != null) {
+            Prepared older = state.prepared;
+            state.prepared = null;
+            if (older.built != null) {
+                close(older.built.store());
+            }
+            older.applied.completeExceptionally(new StoreException("superseded by a later configuration"));
+        }
+        Configured c = new Configured(next, s.written(), s.source());
+        BackendBuild.Built built = null;
+        if (chosen != null && (s.migrate() || !keeps(state.serving, chosen, next))) {
+            try {
+                built = build(chosen, next, s.immediate());
+            } catch (RuntimeException e) {
+                throw refused(s.source(), e);
+            }
+        }
+        warnIfClearSecret(s.written(), s.source());
+        state.prepared = new Prepared(request, c, s.migrate(), chosen, built);
+        return state.prepared;
+    }
+
+    private Migration applyNow(Submission s) {
+        Prepared p = state.prepared != null && s.request() != null && s.request().equals(state.prepared.request)
+                ? state.prepared : null;
+        state.prepared = p == null ? state.prepared : null;
+        ConfigSource source = p != null ? p.configured.source() : s.source();
         try {
-            next = RegistrySettings.from(s.persist() ? resolver.apply(toApply) : toApply);
-        } catch (StoreConfigException e) {
-            refused(s.source(), e);
-            if (desired == null && !tentative) {
-                failure = "configuration refused: " + refusal;
-                source = s.source();
-                failedType = rawType(s.properties());
-                front.fail(failedType, Duration.ZERO, failure);
+            Migration m = applyConfigured(s, source, p);
+            if (p != null) {
+                p.applied.complete(m);
+            }
+            return m;
+        } catch (RuntimeException e) {
+            if (p != null) {
+                if (p.built != null && (state.serving == null || state.serving.store() != p.built.store())) {
+                    close(p.built.store());
+                }
+                p.applied.completeExceptionally(e instanceof Refused r ? r.cause : e);
             }
             throw e;
         }
-        if (s.immediate() && factories.chosen(next.type()).isEmpty()) {
-            StoreConfigException e = new StoreConfigException("type", "unsupported session store type '" + next.type()
-                    + "' (available: " + String.join(", ", factories.typeNames()) + ")");
-            refused(s.source(), e);
+    }
+
+    private Migration applyConfigured(Submission s, ConfigSource source, Prepared p) {
+        RegistrySettings next;
+        try {
+            next = RegistrySettings.from(s.resolved());
+        } catch (StoreConfigException e) {
+            refused(source, e);
+            if (state.desired == null) {
+                // nothing configured runs yet: calls fail at once with why
+                state.failure = Failure.cannotServe(rawType(s.resolved()), "configuration refused: " + state.failure.message());
+                front.fail(state.failure.type(), Duration.ZERO, state.failure.message());
+            }
             throw e;
         }
-        RegistrySettings before = desired;
-        ConfigSource sourceBefore = source;
-        desired = next;
-        if (!next.equals(before)) {
-            source = s.source(); // an echo of the same configuration keeps where it came from
-        }
-        failedCandidate = -1;
-        Migration m;
+        Configured before = state.desired;
+        // an echo of the same settings keeps where they came from
+        Configured now = before != null && before.settings().equals(next) && p == null ? before
+                : new Configured(next, s.written(), source);
+        state.desired = now;
+        state.failure = state.failure != null && state.failure.kind() == Failure.Kind.TAKE_OVER ? state.failure : null;
         try {
-            probeNext = s.immediate();
-            // saved just before it takes effect: a configuration that cannot be saved changes nothing
-            Map<String, Object> toSave = written;
-            m = reconcile(s.migrate(), s.persist() ? () -> save(toSave) : NO_COMMIT);
+            Migration m = reconcile(p != null && p.migrate, p);
+            if (state.failure != null && state.failure.kind() == Failure.Kind.REFUSED) {
+                state.failure = null;
+            }
+            if (before == null || !before.settings().equals(next)) {
+                warnIfClearSecret(s.written(), source);
+                if (source != ConfigSource.DEFAULTS) {
+                    LOG.log(Level.INFO, "session store configured from {0}: {1}", source, next);
+                }
+            }
+            return m;
         } catch (Refused r) {
-            desired = before;
-            source = sourceBefore;
-            refused(s.source(), r.cause);
-            throw r.cause;
-        } catch (RuntimeException failed) {
-            // nothing could be kept: the store failed (calls fail at once, status says why)
-            refusal = failure;
-            throw failed;
-        } finally {
-            probeNext = false;
+            state.desired = before;
+            refused(source, r.cause);
+            throw r;
         }
-        refusal = null;
-        if (!next.equals(before) || desiredWritten == null) {
-            desiredWritten = written;
+    }
+
+    private RegistrySettings settings(Submission s) {
+        try {
+            return RegistrySettings.from(s.resolved());
+        } catch (StoreConfigException e) {
+            throw refused(s.source(), e);
         }
-        warnIfClearSecret(written, s.source());
-        if (!next.equals(before) && source != ConfigSource.DEFAULTS) {
-            LOG.log(Level.INFO, "session store configured from {0}: {1}", source, next);
-        }
-        return m;
     }
 
     private static String rawType(Map<String, ?> props) {
@@ -450,13 +427,30 @@ final class Swapper {
         return t instanceof String s && s.matches("[a-z][a-z0-9_-]{0,63}") ? s : "memory";
     }
 
-    /** Records and logs the refusal of a configuration from {@code from}. */
-    private void refused(ConfigSource from, RuntimeException e) {
-        String key = e instanceof StoreConfigException c ? c.key() : null;
-        refusal = from.locate(key) + ": " + Redaction.printable(e.getMessage())
-                + (serving != null ? "; the running " + serving.type() + " store is kept" : "");
-        LOG.log(Level.ERROR, "session store configuration refused: " + refusal);
+    /** Records and logs the refusal of a configuration from {@code from}; returns it, to throw. */
+    private Refused refused(ConfigSource from, RuntimeException e) {
+        RuntimeException cause = e instanceof Refused r ? r.cause : e;
+        String message = located(from, cause)
+                + (state.serving != null ? "; the running " + state.serving.type() + " store is kept" : "");
+        if (state.failure == null || !message.equals(state.failure.message())) {
+            LOG.log(Level.ERROR, "session store configuration refused: " + message);
+        }
+        state.failure = Failure.refused(message);
+        return e instanceof Refused r ? r : new Refused(cause);
     }
+
+    /** Inside a task: the configured backend cannot take over, so what runs stays. */
+    static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient RuntimeException cause;
+
+        Refused(RuntimeException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.cause = cause;
+        }
+    }
+
+    private boolean warnedClearSecret;
 
     /** A secret given in clear is saved in clear: it works, but a placeholder is better. Said once. */
     private void warnIfClearSecret(Map<String, Object> written, ConfigSource from) {
@@ -472,19 +466,26 @@ final class Swapper {
         }
     }
 
-    /**
-     * Saves a configuration from the shell or the YAML as PID sessionstore, just before it takes
-     * effect; one that cannot be saved (a full disk) is refused, and what runs stays as it was, so
-     * a restart never silently reverts an answer that said it was applied.
-     *
-     * @throws Refused naming why it could not be saved
-     */
-    private void save(Map<String, Object> written) {
+    /** The backend keys a store of these settings is built with: the type's defaults, then the configured keys. */
+    private Map<String, Object> effective(RegistrySettings settings) {
+        Map<String, Object> all = new TreeMap<>(defaults.getOrDefault(settings.type(), Map.of()));
+        all.putAll(settings.backendConfig());
+        return Map.copyOf(all);
+    }
+
+    /** Whether {@code serving} already is the backend these settings ask for (only registry keys differ). */
+    private boolean keeps(Backend serving, Candidate chosen, RegistrySettings next) {
+        return serving != null && serving.candidate().serviceId() == chosen.serviceId()
+                && serving.candidate().factory() == chosen.factory() && serving.settings().sameBackend(next)
+                && serving.effective().equals(effective(next));
+    }
+
+    /** For events (a factory, defaults): a failure to take over is recorded (and retried) by {@link #rememberFailure}. */
+    private void reconcileQuietly() {
         try {
-            persister.accept(written);
-        } catch (RuntimeException e) {
-            throw new Refused(new StoreException("the configuration could not be saved, so it is not applied and the"
-                    + " running store is unchanged: " + Redaction.printable(String.valueOf(e.getMessage()))));
+            reconcile(false, null);
+        } catch (Throwable e) {
+            // recorded as the failure
         }
     }
 
@@ -492,14 +493,16 @@ final class Swapper {
      * Brings what serves in line with what is configured and the factories there are now.
      *
      * @param migrate copy the replaced store's entries even if they do not live in the process
+     * @param p what was prepared for this configuration, or null
      * @throws Refused if the configured backend cannot be built or migrated into while another
      *         store serves or is kept (which then stays)
      */
-    private Migration reconcile(boolean migrate, Runnable commit) {
-        if (desired == null || stopped) {
+    private Migration reconcile(boolean migrate, Prepared p) {
+        if (state.desired == null || stopped) {
             return NOTHING_MIGRATED;
         }
-        if (serving != null && !factories.isRegistered(serving.candidate().serviceId())) {
+        RegistrySettings desired = state.desired.settings();
+        if (state.serving != null && !factories.isRegistered(state.serving.candidate().serviceId())) {
             withdrawServing();
         }
         Candidate chosen = factories.chosen(desired.type()).orElse(null);
@@ -508,34 +511,34 @@ final class Swapper {
                 throw new Refused(new StoreConfigException("type", "no bundle provides store.type=" + desired.type()
                         + " now, so nothing can be migrated to it; install it first or switch without --migrate"));
             }
-            commit.run();
             return keepServingWhilePending();
         }
-        if (serving != null && serving.candidate().serviceId() == chosen.serviceId()
-                && serving.candidate().factory() == chosen.factory() && serving.settings().sameBackend(desired)
-                && serving.effective().equals(effective(desired)) && !migrate) {
-            commit.run();
+        if (!migrate && keeps(state.serving, chosen, desired)) {
             front.retime(desired.swapTimeout());
-            serving = new Backend(serving.type(), serving.store(), serving.candidate(), desired, serving.effective());
+            state.serving = new Backend(state.serving.type(), state.serving.store(), state.serving.candidate(), desired,
+                    state.serving.effective());
             return NOTHING_MIGRATED;
         }
-        return build(chosen, desired, migrate, commit);
+        BackendBuild.Built ready = p != null && p.built != null && p.candidate.serviceId() == chosen.serviceId()
+                ? p.built : null;
+        return swapIn(chosen, desired, migrate, ready);
     }
 
     /** The configured type is not there: the store that served keeps serving (back from an upgrade if need be). */
     private Migration keepServingWhilePending() {
-        if (serving == null && lastServed != null && !lastServed.type().equals(desired.type())) {
-            Candidate back = factories.chosen(lastServed.type()).orElse(null);
+        RegistrySettings desired = state.desired.settings();
+        if (state.serving == null && state.lastServed != null && !state.lastServed.type().equals(desired.type())) {
+            Candidate back = factories.chosen(state.lastServed.type()).orElse(null);
             if (back != null) {
                 try {
-                    return build(back, lastServed, false, NO_COMMIT);
+                    return swapIn(back, state.lastServed, false, null);
                 } catch (RuntimeException e) {
                     // it cannot serve again; wait for the configured type
                 }
             }
         }
-        if (serving == null) {
-            failure = null;
+        if (state.serving == null) {
+            state.failure = null;
             front.withdraw(desired.type(), desired.swapTimeout(), null);
         } else {
             front.retime(desired.swapTimeout());
@@ -543,36 +546,42 @@ final class Swapper {
         return NOTHING_MIGRATED;
     }
 
-    /** Builds a backend with {@code settings} from {@code c} and swaps it in ({@code commit} just before it serves). */
-    private Migration build(Candidate c, RegistrySettings settings, boolean migrate, Runnable commit) {
-        if (c.serviceId() == failedCandidate && settings.equals(failedSettings) && effective(settings).equals(failedEffective)) {
-            return NOTHING_MIGRATED; // it failed with this factory and these settings already
+    /** Builds the backend (unless {@code ready}), migrates into it what must be, and serves it. */
+    private Migration swapIn(Candidate c, RegistrySettings settings, boolean migrate, BackendBuild.Built ready) {
+        Failure f = state.failure;
+        if (ready == null && f != null && f.kind() == Failure.Kind.TAKE_OVER && f.failedWith(c, settings, effective(settings))) {
+            return NOTHING_MIGRATED; // it failed with this factory and these settings already; the retry will come
         }
-        boolean fromServing = kept == null && serving != null && (migrate || Migrator.inProcess(serving.store()));
-        if (migrate && kept == null && (serving == null || !Migrator.possible(serving.store()))) {
-            throw new Refused(new StoreConfigException("type", "the current store cannot be migrated (it is "
-                    + (serving == null ? "not serving" : "not able to list its entries") + "); switch without --migrate"));
-        }
-        Map<String, Object> config = effective(settings);
         BackendBuild.Built built;
-        building = new BackendBuild.InProgress(settings.type(), c.bundleSymbolicName() + " " + c.bundleVersion(),
-                System.nanoTime(), BackendBuild.deadline(settings.swapTimeout(), leastBuild));
         try {
-            built = BackendBuild.run(c, config, settings.encryption(), probeNext, BackendBuild.deadline(settings.swapTimeout(), leastBuild),
-                    () -> stopping);
+            built = ready != null ? ready : build(c, settings, false);
         } catch (RuntimeException e) {
             rememberFailure(c, settings, e);
-            if (serving != null || kept != null || tentative || probeNext) {
+            if (state.serving != null || state.kept != null) {
                 throw new Refused(e);
             }
-            failWith(e instanceof StoreConfigException ? "the " + settings.type() + " store rejected its configuration: "
-                    + e.getMessage() : describe(e),
-                    e instanceof StoreConfigException sc ? sc.key() : null);
+            state.failure = Failure.cannotServe(settings.type(), (state.desired == null ? ConfigSource.DEFAULTS
+                    : state.desired.source()).locate(e instanceof StoreConfigException sc ? sc.key() : null) + ": "
+                    + Redaction.printable(e instanceof StoreConfigException ? "the " + settings.type()
+                            + " store rejected its configuration: " + e.getMessage() : describe(e)));
+            LOG.log(Level.ERROR, "session store failed: " + state.failure.message());
+            close(front.fail(settings.type(), settings.swapTimeout(), state.failure.message()));
+            state.serving = null;
             throw e;
+        }
+        return serve(new Backend(settings.type(), built.store(), c, settings, effective(settings)), migrate, built);
+    }
+
+    /** Builds a backend from {@code c} on a thread of its own, within swap_timeout (status says so meanwhile). */
+    private BackendBuild.Built build(Candidate c, RegistrySettings settings, boolean probe) {
+        Duration deadline = BackendBuild.deadline(settings.swapTimeout(), leastBuild);
+        building = new BackendBuild.InProgress(settings.type(), c.bundleSymbolicName() + " " + c.bundleVersion(),
+                System.nanoTime(), deadline);
+        try {
+            return BackendBuild.run(c, effective(settings), settings.encryption(), probe, deadline, () -> stopping);
         } finally {
             building = null;
         }
-        return swapTo(new Backend(settings.type(), built.store(), c, settings, config), fromServing, built, commit);
     }
 
     /**
@@ -580,13 +589,8 @@ final class Swapper {
      * one, a value stored encrypted reads as absent (reported), never as if it were the token.
      * An in-process store with no key at all is served bare: it was created empty just now, and
      * everything it will hold comes through here (adds, and migrations, which decrypt first), so
-     * it never holds a sealed value, and a read need not look at its tokens (on a million
-     * sessions that look costs two cache misses per token: a get through it ran at a third of a
-     * bare get).
-     *
-     * @param built the store the factory created
-     * @param encryption the configured keys, or null when none is configured
-     * @return what the front serves
+     * it never holds a sealed value, and a read need not look at its tokens (on a million sessions
+     * that look costs two cache misses per token: a get through it ran at a third of a bare get).
      */
     static SessionStore withEncryption(SessionStore built, TokenKeys encryption) {
         if (encryption == null && Migrator.inProcess(built)) {
@@ -596,56 +600,43 @@ final class Swapper {
     }
 
     /**
-     * Serves {@code next}, migrating into it first from the serving store ({@code fromServing})
-     * or from the kept entries of one whose bundle left; closes what it replaces.
+     * Serves {@code next}, migrating into it first from the serving store (when it lives in the
+     * process, or on {@code --migrate}) or from the kept entries of one whose bundle left; closes
+     * what it replaces.
      */
-    private Migration swapTo(Backend next, boolean fromServing, BackendBuild.Built built, Runnable commit) {
-        Backend replaced = serving;
-        TransferableStore from = fromServing ? (TransferableStore) replaced.store() : kept;
+    private Migration serve(Backend next, boolean migrate, BackendBuild.Built built) {
+        Backend replaced = state.serving;
+        boolean fromServing = state.kept == null && replaced != null && (migrate || Migrator.inProcess(replaced.store()));
+        TransferableStore from = fromServing ? (TransferableStore) replaced.store() : state.kept;
+        RegistrySettings desired = state.desired.settings();
         Migration m = NOTHING_MIGRATED;
-        // saved before anything is copied: a configuration that cannot be saved leaves no copy behind
-        try {
-            commit.run();
-        } catch (Refused notSaved) {
-            close(next.store());
-            throw notSaved;
-        }
         if (from != null) {
+            String fromType = fromServing ? replaced.type() : state.kept.type();
             if (fromServing) {
                 // calls wait meanwhile, so nothing is written to the old store after it was read
                 front.withdraw(next.type(), desired.swapTimeout(), "the entries of the " + replaced.type()
                         + " store are being migrated into the new " + next.type() + " store");
             }
-            migrating = "migrating the entries of the " + (fromServing ? replaced.type() : kept.type())
-                    + " store into the new " + next.type() + " store since " + java.time.Instant.now()
-                    + "; calls wait up to swap_timeout";
+            state.migrating = "migrating the entries of the " + fromType + " store into the new " + next.type()
+                    + " store since " + java.time.Instant.now() + "; calls wait up to swap_timeout";
             publish();
             try {
                 m = Migrator.copy(next.type(), from, next.store());
             } catch (Throwable e) {
                 // whatever the stores threw (an Error too): the attempt ends here, what served serves again
-                migrating = null;
+                state.migrating = null;
                 close(next.store());
-                StoreException why = new StoreException("migrating the live entries of the "
-                        + (fromServing ? replaced.type() : kept.type()) + " store into the new " + next.type()
-                        + " store failed, so it does not serve: " + Redaction.withoutSecrets(describe(e), next.effective()));
+                StoreException why = new StoreException("migrating the live entries of the " + fromType
+                        + " store into the new " + next.type() + " store failed, so it does not serve: "
+                        + Redaction.withoutSecrets(describe(e), next.effective()));
                 rememberFailure(next.candidate(), next.settings(), why);
                 if (fromServing) {
                     front.serve(replaced.store(), replaced.type(), desired.swapTimeout());
                 }
-                if (commit != NO_COMMIT && desiredWritten != null) {
-                    // it was saved: what ran before is saved again, so a restart does not bring the refused one
-                    try {
-                        persister.accept(desiredWritten);
-                    } catch (RuntimeException again) {
-                        LOG.log(Level.ERROR, "the configuration before could not be saved again: "
-                                + Redaction.printable(String.valueOf(again.getMessage())));
-                    }
-                }
                 throw new Refused(why);
             }
-            migrating = null;
-            lastMigration = m;
+            state.migrating = null;
+            state.lastMigration = m;
             if (m.sessions() + m.states() > 0) {
                 LOG.log(Level.INFO, "migrated {0} sessions and {1} states into the new ''{2}'' store in {3} ms",
                         m.sessions(), m.states(), next.type(), m.took().toMillis());
@@ -659,12 +650,10 @@ final class Swapper {
         if (fromServing) {
             close(replaced.store());
         }
-        kept = null; // migrated, or of no use to this store
-        serving = next;
-        lastServed = null;
-        failure = null;
-        failedCandidate = -1;
-        takeOverFailure = null;
+        state.kept = null; // migrated, or of no use to this store
+        state.serving = next;
+        state.lastServed = null;
+        state.failure = null;
         LOG.log(Level.INFO, "session store ''{0}'' active, from {1} {2} (created in {3} ms{4})", next.type(),
                 next.candidate().bundleSymbolicName(), next.candidate().bundleVersion(), built.createdNanos() / 1_000_000,
                 built.warmedNanos() < 0 ? "" : ", " + built.warmedHow() + " in " + built.warmedNanos() / 1_000_000 + " ms");
@@ -673,50 +662,40 @@ final class Swapper {
 
     /**
      * Remembers what failed (so events do not retry it at once, and a PENDING status says why) and
-     * tries it again after {@link #RETRY_AFTER}; a retry that fails for the same reason is not
+     * tries it again after {@link #retryAfter}; a retry that fails for the same reason is not
      * logged again.
      */
     private void rememberFailure(Candidate c, RegistrySettings settings, RuntimeException why) {
-        failedCandidate = c.serviceId();
-        failedSettings = settings;
-        failedEffective = effective(settings);
-        takeOverFailure = Redaction.printable(String.valueOf(why.getMessage()));
-        if (!retryScheduled && !tentative && !probeNext) {
-            retryScheduled = true;
-            thread.schedule(() -> run(() -> {
-                retryScheduled = false;
-                if (failedCandidate != -1) {
-                    failedCandidate = -1;
-                    String before = takeOverFailure;
-                    try {
-                        reconcile(false, NO_COMMIT);
-                        refusal = null;
-                    } catch (Refused r) {
-                        if (!String.valueOf(r.cause.getMessage()).equals(before)) {
-                            refused(source, r.cause);
-                        }
-                    } catch (RuntimeException e) {
-                        // recorded as the failure
+        String message = Redaction.printable(String.valueOf(why.getMessage()));
+        Failure before = state.failure;
+        if (before == null || !message.equals(before.message())) {
+            LOG.log(Level.ERROR, "session store ''{0}'' could not take over: {1}", settings.type(), message);
+        }
+        state.failure = Failure.takeOver(c, settings, effective(settings), message);
+        if (!state.retryScheduled) {
+            state.retryScheduled = true;
+            try {
+                thread.schedule(() -> run(() -> {
+                    state.retryScheduled = false;
+                    Failure f = state.failure;
+                    if (f != null && f.kind() == Failure.Kind.TAKE_OVER) {
+                        state.failure = f.asRetried(); // no longer suppresses the build; its message stays meanwhile
+                        reconcileQuietly();
                     }
-                }
-                return null;
-            }), retryAfter.toMillis(), TimeUnit.MILLISECONDS);
+                    return null;
+                }), retryAfter.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException gone) {
+                // stopping
+            }
         }
     }
 
-    /** A throwable in one line: its message, or its class and message for an Error. */
-    static String describe(Throwable e) {
-        if (e instanceof RuntimeException && e.getMessage() != null) {
-            return e.getMessage();
-        }
-        return e.getClass().getName() + (e.getMessage() == null ? "" : ": " + Redaction.printable(e.getMessage()));
-    }
-
-    /** The served backend's bundle left: calls wait; an in-process store is kept for a successor. */
+    /** The served backend's bundle left: calls wait; an in-process store is kept for a successor (handover). */
     private void withdrawServing() {
-        Backend left = serving;
-        serving = null;
-        lastServed = left.settings();
+        Backend left = state.serving;
+        RegistrySettings desired = state.desired.settings();
+        state.serving = null;
+        state.lastServed = left.settings();
         SessionStore store = front.withdraw(desired.type(), desired.swapTimeout(), null);
         if (Migrator.inProcess(store)) {
             // read now, while the leaving bundle's classes are still there; the store itself can go
@@ -737,25 +716,22 @@ final class Swapper {
     }
 
     private void keep(KeptEntries entries) {
-        kept = entries;
-        long wait = Math.max(desired == null ? 0 : desired.swapTimeout().toMillis(), keptAtLeast.toMillis());
-        thread.schedule(() -> run(() -> {
-            if (kept == entries) {
-                kept = null;
-                LOG.log(Level.WARNING, "no successor of the withdrawn ''{0}'' store arrived within {1};"
-                        + " its {2} sessions and states are dropped", entries.type(), Durations.format(Duration.ofMillis(wait)),
-                        entries.size());
-            }
-            return null;
-        }), wait, TimeUnit.MILLISECONDS);
-    }
-
-    /** Nothing can serve: calls fail at once with why. */
-    private void failWith(String why, String key) {
-        failure = source.locate(key) + ": " + Redaction.printable(why);
-        LOG.log(Level.ERROR, "session store failed: " + failure);
-        close(front.fail(desired.type(), desired.swapTimeout(), failure));
-        serving = null;
+        state.kept = entries;
+        long wait = Math.max(state.desired == null ? 0 : state.desired.settings().swapTimeout().toMillis(),
+                keptAtLeast.toMillis());
+        try {
+            thread.schedule(() -> run(() -> {
+                if (state.kept == entries) {
+                    state.kept = null;
+                    LOG.log(Level.WARNING, "no successor of the withdrawn ''{0}'' store arrived within {1}; its {2}"
+                            + " sessions and states are dropped", entries.type(), Durations.format(Duration.ofMillis(wait)),
+                            entries.size());
+                }
+                return null;
+            }), wait, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException gone) {
+            // stopping
+        }
     }
 
     static void close(SessionStore store) {
@@ -770,74 +746,34 @@ final class Swapper {
         }
     }
 
+    /** A throwable in one line: its message, or its class and message for an Error. */
+    static String describe(Throwable e) {
+        if (e instanceof RuntimeException && e.getMessage() != null) {
+            return e.getMessage();
+        }
+        return e.getClass().getName() + (e.getMessage() == null ? "" : ": " + Redaction.printable(e.getMessage()));
+    }
+
     private String currentType() {
-        return serving != null ? serving.type() : desired != null ? desired.type() : "memory";
+        return state.serving != null ? state.serving.type() : state.desired != null ? state.desired.settings().type() : "memory";
     }
 
     // ---- what others read
 
     /** Publishes the state after a task; only the registry thread calls it. */
     private void publish() {
-        StoreStatus s;
-        if (desired == null) {
-            s = new StoreStatus(failedType != null ? failedType : "memory", failure != null ? State.FAILED : State.WAITING,
-                    Map.of(), null, failure != null ? failure : "not configured yet", failure != null ? source.name() : null);
-        } else {
-            State state;
-            String detail;
-            if (serving == null && failure != null) {
-                state = State.FAILED;
-                detail = failure;
-            } else if (serving == null) {
-                state = State.WAITING;
-                detail = "no bundle provides type '" + desired.type() + "' now; calls wait for one (store.type="
-                        + desired.type() + ")"
-                        + (kept != null ? "; the entries of the withdrawn " + kept.type() + " store are kept for it" : "");
-            } else if (!serving.type().equals(desired.type())) {
-                state = State.PENDING;
-                detail = factories.chosen(desired.type()).isPresent()
-                        ? "configured type '" + desired.type() + "' could not take over" + (takeOverFailure == null ? ""
-                                : ": " + takeOverFailure) + "; tried again every " + Durations.format(retryAfter) + "; the "
-                                + serving.type() + " store keeps serving"
-                        : "configured type '" + desired.type() + "' is pending: no bundle provides store.type="
-                                + desired.type() + " (available: " + String.join(", ", factories.typeNames()) + "); the "
-                                + serving.type() + " store keeps serving until one arrives, then its entries are migrated";
-            } else {
-                state = State.ACTIVE;
-                detail = null;
-            }
-            if (migrating != null) {
-                // nothing serves while entries move: calls wait for the new store
-                state = State.WAITING;
-                detail = migrating;
-            }
-            if (refusal != null && !refusal.equals(failure)) {
-                detail = (detail == null ? "" : detail + "; ") + "last configuration refused: " + refusal;
-            }
-            s = new StoreStatus(desired.type(), state, desired.shown(), serving == null ? null
-                    : FactoryIndex.provider(serving.candidate(), 1), detail, source.name());
-        }
-        snapshot = s;
-        settingsSnapshot = desired;
+        snapshot = SwapStatus.of(state, factories.chosen(state.desired == null ? "" : state.desired.settings().type())
+                .isPresent() ? Boolean.TRUE : Boolean.FALSE, factories.typeNames(), retryAfter);
+        settingsSnapshot = state.desired == null ? null : state.desired.settings();
         onChange.accept(this);
     }
 
     /**
      * What the store is doing now; never blocks. The snapshot is what the last finished task left;
-     * while a backend is being built, the detail says which and for how long (what serves keeps
-     * serving, and is shown; with nothing serving, the type being built is the one waited for).
+     * while a backend is being built, the detail says which and for how long.
      */
     StoreStatus status() {
-        StoreStatus s = snapshot;
-        BackendBuild.InProgress b = building;
-        if (b == null) {
-            return s;
-        }
-        if (s.provider() == null) {
-            return new StoreStatus(b.type(), State.WAITING, s.settings(), null, b.describe(), s.source());
-        }
-        return new StoreStatus(s.type(), s.state(), s.settings(), s.provider(), s.detail() == null ? b.describe()
-                : b.describe() + "; " + s.detail(), s.source());
+        return SwapStatus.withBuild(snapshot, building);
     }
 
     /** Whether the configuration found at start has been applied or refused. */
@@ -858,15 +794,13 @@ final class Swapper {
 
     /** The last migration into a new store, if any. */
     Migration lastMigration() {
-        return lastMigration;
+        return state.lastMigration;
     }
 
     /** Waits until the tasks submitted so far have run. */
     void awaitIdle() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        thread.execute(() -> done.complete(null));
         try {
-            done.get(60, TimeUnit.SECONDS);
+            submit(() -> null).get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

@@ -420,8 +420,7 @@ class SwapperTest {
             }
             return late[0] = new TinyStore(config);
         });
-        CompletableFuture<Migration> use = r.swapper.submit(Swapper.Submission.fromShell(Map.of("type", "hang",
-                "swap_timeout", "300ms"), false));
+        CompletableFuture<Migration> use = r.useAsync(Map.of("type", "hang", "swap_timeout", "300ms"), false);
         Fixture.await("building shown", Duration.ofSeconds(2), () -> r.status().detail() != null
                 && r.status().detail().startsWith("building the hang store (test.hang 1.0.0) for "));
         java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
@@ -577,12 +576,12 @@ class SwapperTest {
     @Test
     void useWhoseConfigurationCannotBeSavedFailsAndChangesNothing() {
         boolean[] full = {true};
-        r.swapper.persistTo(p -> {
+        r.storage.writer = p -> {
             if (full[0]) {
                 throw new StoreException("saving it to ConfigAdmin (/srv/data/config) failed: No space left on device");
             }
             r.persisted.add(p);
-        });
+        };
         r.offer("memory", 1, config -> new InProcessStore(config));
         r.configure(Map.of("swap_timeout", "3s"));
         r.front.addSession(session("kept"));
@@ -634,7 +633,7 @@ class SwapperTest {
         });
         r.offer("other", 2, config -> new InProcessStore(config));
         r.configure(Map.of());
-        CompletableFuture<Migration> migration = r.swapper.submit(Swapper.Submission.fromShell(Map.of("type", "other"), true));
+        CompletableFuture<Migration> migration = r.useAsync(Map.of("type", "other"), true);
         try {
             assertTrue(reading.await(10, TimeUnit.SECONDS));
             CompletableFuture<org.sessionstore.api.StoreStatus> status = CompletableFuture.supplyAsync(() -> r.status());
@@ -715,7 +714,7 @@ class SwapperTest {
         Housekeeper keeper = new Housekeeper(r.front, r.thread);
         CompletableFuture<Void> housekeeping = CompletableFuture.runAsync(keeper::runOnce);
         assertTrue(cleaning.await(10, TimeUnit.SECONDS));
-        r.swapper.submit(Swapper.Submission.fromConfigAdmin(Map.of("type", "other")));
+        r.door.delivered(new java.util.HashMap<>(Map.of("type", "other")), () -> r.yamlAtStart);
         Thread.sleep(200);
         assertFalse(first.closed, "the swap drains the running cleaning before it closes the store");
         release.countDown();
@@ -730,11 +729,11 @@ class SwapperTest {
     /** What the shell and the YAML give is resolved like ConfigAdmin's deliveries; what is saved keeps the placeholder. */
     @Test
     void placeholdersAreResolvedForTheStoreAndKeptInWhatIsSaved() {
-        r.swapper.resolveWith(m -> {
+        r.storage.resolver = m -> {
             Map<String, Object> out = new java.util.HashMap<>(m);
             out.replaceAll((k, v) -> "$[secret:redis_pw]".equals(v) ? "s3cret" : v);
             return out;
-        });
+        };
         r.offer("memory", 1, config -> new TinyStore(config));
         r.configure(Map.of());
         r.use(Map.of("type", "memory", "password", "$[secret:redis_pw]"), false);
@@ -743,9 +742,8 @@ class SwapperTest {
         assertFalse(r.status().toString().contains("s3cret"));
         // ConfigAdmin echoes the saved configuration resolved: the same, so nothing changes
         TinyStore serving = (TinyStore) r.backend();
-        r.swapper.submit(Swapper.Submission.fromConfigAdmin(Map.of("type", "memory", "password", "s3cret",
-                "service.pid", "sessionstore"), Map.of("type", "memory", "password", "$[secret:redis_pw]")));
-        r.swapper.awaitIdle();
+        r.deliver(Map.of("type", "memory", "password", "s3cret", "service.pid", "sessionstore"),
+                Map.of("type", "memory", "password", "$[secret:redis_pw]"));
         assertSame(serving, r.backend());
         // a placeholder nothing resolves is refused, and the running store stays
         StoreConfigException e = assertThrows(StoreConfigException.class,
@@ -827,10 +825,8 @@ class SwapperTest {
             built[0]++;
             return new InProcessStore(config);
         }));
-        r.swapper.start(Map.of("type", "memory", "limit", "5"), null,
-                Swapper.Submission.fromFile(Map.of("type", "memory", "limit", "1"),
-                        new ConfigSource("/etc/session-store.yaml", k -> 4)), null);
-        r.swapper.awaitIdle();
+        r.start(Map.of("type", "memory", "limit", "5"), new org.sessionstore.registry.yaml.YamlWatcher.Found(
+                Map.of("type", "memory", "limit", "1"), "/etc/session-store.yaml", k -> 4));
         assertTrue(r.swapper.settled());
         assertEquals(1, built[0]);
         assertEquals(Map.of("limit", "1"), ((InProcessStore) r.backend()).config);
@@ -841,10 +837,8 @@ class SwapperTest {
     @Test
     void atStartARefusedYamlLeavesTheSavedConfigurationInEffectAndSaysWhy() {
         r.factories.put(Fixture.candidate("memory", 1, 0, TinyStore.factory()));
-        r.swapper.start(Map.of("type", "memory", "size", "5"), null,
-                Swapper.Submission.fromFile(Map.of("type", "memory", "colour", "blue"),
-                        new ConfigSource("/etc/session-store.yaml", k -> k.equals("colour") ? 4 : 2)), null);
-        r.swapper.awaitIdle();
+        r.start(Map.of("type", "memory", "size", "5"), new org.sessionstore.registry.yaml.YamlWatcher.Found(
+                Map.of("type", "memory", "colour", "blue"), "/etc/session-store.yaml", k -> k.equals("colour") ? 4 : 2));
         assertEquals(State.ACTIVE, r.status().state());
         assertEquals(Map.of("size", "5"), ((TinyStore) r.backend()).config);
         assertTrue(r.status().detail().contains("/etc/session-store.yaml:4: key 'colour'"), r.status().detail());
@@ -854,8 +848,8 @@ class SwapperTest {
     @Test
     void atStartAnUnreadableYamlIsReportedAndTheSavedConfigurationServes() {
         r.factories.put(Fixture.candidate("memory", 1, 0, TinyStore.factory()));
-        r.swapper.start(Map.of("size", "2"), null, null, "/etc/session-store.yaml:3: not valid YAML: …");
-        r.swapper.awaitIdle();
+        r.start(Map.of("size", "2"), new org.sessionstore.registry.yaml.YamlWatcher.Problem(
+                "/etc/session-store.yaml:3: not valid YAML: …"));
         assertEquals(State.ACTIVE, r.status().state());
         assertTrue(r.status().detail().contains("/etc/session-store.yaml:3: not valid YAML"), r.status().detail());
     }

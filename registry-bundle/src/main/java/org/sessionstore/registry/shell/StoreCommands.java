@@ -18,15 +18,16 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.MetaTypeService;
+import org.sessionstore.api.Housekeeping;
 import org.sessionstore.api.Migration;
 import org.sessionstore.api.Redaction;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StoreProvider;
+import org.sessionstore.api.StoreInfo;
 import org.sessionstore.api.StoreRegistry;
 import org.sessionstore.api.StoreStatus;
 import org.sessionstore.api.config.Durations;
-import org.sessionstore.registry.SessionStoreRegistry;
 
 /**
  * The {@code sessionstore:} commands of the Gogo shell. Each returns its output as a String; a
@@ -93,7 +94,8 @@ public class StoreCommands {
 
     @Descriptor("show the active store: type, state, provider, settings (secrets as ***)")
     public String info() {
-        StoreStatus s = registry.status();
+        StoreInfo i = registry.info();
+        StoreStatus s = i.status();
         Map<String, String> rows = new LinkedHashMap<>();
         rows.put("type", s.type());
         rows.put("state", s.state().name());
@@ -102,41 +104,20 @@ public class StoreCommands {
                         + s.provider().bundleId() + ")");
         rows.put("source", s.source() == null ? "-" : s.source());
         if (s.state() == StoreStatus.State.ACTIVE || s.state() == StoreStatus.State.PENDING) {
-            String count;
-            try {
-                // never waits: during a migration no backend serves, and info says so instead
-                java.util.OptionalLong n = registry instanceof SessionStoreRegistry r ? r.sessionCountNow()
-                        : java.util.OptionalLong.of(store().getSessionCount());
-                count = n.isPresent() ? String.valueOf(n.getAsLong()) : "- (no backend serves this moment; see detail)";
-            } catch (RuntimeException e) {
-                // info is what an operator runs when the backend is in trouble: say so, do not fail
-                count = "unavailable: " + Redaction.printable(e.getMessage());
-            }
-            rows.put("sessions", count);
-            try {
-                long bad = store().unreadableRecords();
-                if (bad > 0) {
-                    rows.put("unreadable", bad + " records found unreadable and treated as absent (each named once in"
-                            + " the log by its key)");
-                }
-            } catch (RuntimeException e) {
-                // shown as the count's failure above
+            rows.put("sessions", i.sessions() != null ? String.valueOf(i.sessions()) : i.sessionsProblem());
+            if (i.unreadable() > 0) {
+                rows.put("unreadable", i.unreadable() + " records found unreadable and treated as absent (each named once"
+                        + " in the log by its key)");
             }
         }
         s.settings().forEach(rows::put);
-        if (registry instanceof SessionStoreRegistry r) {
-            try {
-                r.detailsNow().forEach((k, v) -> rows.put(k, Redaction.printable(v)));
-            } catch (RuntimeException e) {
-                rows.put("connected to", "unknown: " + Redaction.printable(e.getMessage()));
-            }
-        }
+        i.details().forEach((k, v) -> rows.put(k, Redaction.printable(v)));
         if (s.detail() != null) {
             rows.put("detail", s.detail());
         }
-        registry.lastHousekeeping().ifPresentOrElse(h -> rows.put("last clean", h.ranAt() + ": removed "
-                + h.sessionsRemoved() + " sessions, " + h.statesRemoved() + " states"
-                + (h.error() == null ? "" : " (failed: " + h.error() + ")")), () -> rows.put("last clean", "not yet"));
+        Housekeeping h = i.lastHousekeeping();
+        rows.put("last clean", h == null ? "not yet" : h.ranAt() + ": removed " + h.sessionsRemoved() + " sessions, "
+                + h.statesRemoved() + " states" + (h.error() == null ? "" : " (failed: " + h.error() + ")"));
         return table(rows);
     }
 
@@ -173,10 +154,10 @@ public class StoreCommands {
                         + (m.skipped() > 0 ? String.format("; skipped %d records the old store could not read (see the log)",
                                 m.skipped()) : "")
                 : "";
-        String lasts = registry instanceof SessionStoreRegistry r ? r.fileSettingTheConfiguration()
+        String lasts = registry.info().configurationFileSettingIt()
                 .map(f -> System.lineSeparator() + "note: " + f + " sets this configuration at every start, so this change"
                         + " lasts until the next restart; edit that file to keep it")
-                .orElse("") : "";
+                .orElse("");
         return "active store: " + type + " " + s.settings() + copied + lasts;
     }
 
@@ -249,7 +230,7 @@ public class StoreCommands {
     @Descriptor("the store's health: OK, WARN (waiting, pending, slow) or CRITICAL (unavailable, refused), with a probe's"
             + " round trip; fails (exit status 1) when CRITICAL, so a liveness probe can pipe it")
     public String health() {
-        org.sessionstore.api.StoreHealth.Result r = org.sessionstore.api.StoreHealth.check(registry, store());
+        org.sessionstore.api.StoreHealth.Result r = registry.health();
         if (r.status() == org.sessionstore.api.StoreHealth.Status.CRITICAL) {
             throw new IllegalStateException(r.line());
         }

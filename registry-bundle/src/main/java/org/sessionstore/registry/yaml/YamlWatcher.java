@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.sessionstore.api.Redaction;
-import org.sessionstore.registry.ConfigSource;
 import org.sessionstore.registry.yaml.SeedYaml.Parsed;
 import org.sessionstore.registry.yaml.SeedYaml.YamlProblem;
 
@@ -52,8 +51,15 @@ public final class YamlWatcher implements AutoCloseable {
     public record Absent() implements Reading {
     }
 
-    /** A configuration, and where its keys are. */
-    public record Found(Map<String, String> config, ConfigSource source) implements Reading {
+    /**
+     * A configuration, and where its keys are.
+     *
+     * @param config the keys and values
+     * @param file the file, for messages
+     * @param lineOfKey the 1-based line of a key in the file, 0 when unknown
+     */
+    public record Found(Map<String, String> config, String file, java.util.function.ToIntFunction<String> lineOfKey)
+            implements Reading {
     }
 
     /** A file that cannot be used, and why (file and line included). */
@@ -201,7 +207,7 @@ public final class YamlWatcher implements AutoCloseable {
         }
         try {
             Parsed p = SeedYaml.parse(text);
-            return new Found(p.config(), new ConfigSource(file.toString(), p::lineOf));
+            return new Found(p.config(), file.toString(), p::lineOf);
         } catch (YamlProblem p) {
             return new Problem(file + ":" + p.line + ": " + p.getMessage());
         }

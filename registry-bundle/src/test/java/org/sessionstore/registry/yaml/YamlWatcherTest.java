@@ -42,7 +42,8 @@ class YamlWatcherTest {
         assertEquals(1, seen.size(), "one change, one reading");
         Found f = (Found) seen.get(0);
         assertEquals(Map.of("type", "memory", "max_sessions", "1"), f.config());
-        assertEquals(file.toAbsolutePath() + ":4: key 'max_sessions'", f.source().locate("max_sessions"));
+        assertEquals(file.toAbsolutePath() + ":4: key 'max_sessions'",
+                new org.sessionstore.registry.ConfigSource(f.file(), f.lineOfKey()).locate("max_sessions"));
         // touched without a change: nothing
         write(file, "session_store:\n  type: memory\n  config:\n    max_sessions: 1\n".getBytes(), 2_000);
         w.poll();

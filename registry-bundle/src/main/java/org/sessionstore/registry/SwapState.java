@@ -1,0 +1,89 @@
+package org.sessionstore.registry;
+
+import java.util.Map;
+
+import org.sessionstore.api.Migration;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.registry.FactoryIndex.Candidate;
+
+/**
+ * What the {@link Swapper} knows, all in one place and confined to the registry thread: what is
+ * configured, what serves, what is kept for a successor, the one failure to report, and a
+ * configuration prepared for its delivery. The status is a pure function of it ({@link SwapStatus}).
+ */
+final class SwapState {
+
+    /** A configuration in effect: its settings, as written (placeholders kept), and where it came from. */
+    record Configured(RegistrySettings settings, Map<String, Object> written, ConfigSource source) {
+    }
+
+    /** A backend built by this registry: its store, the factory and the settings it came from. */
+    record Backend(String type, SessionStore store, Candidate candidate, RegistrySettings settings,
+            Map<String, Object> effective) {
+    }
+
+    /**
+     * The one failure worth reporting, of three kinds.
+     *
+     * @param kind what failed
+     * @param message why, in one line (never a secret)
+     * @param type the type it concerns (for a status with nothing configured), or null
+     * @param candidate the factory whose backend could not take over ({@link Kind#TAKE_OVER}), or null
+     * @param settings the settings it was built with, or null
+     * @param effective the backend keys it was built with, or null
+     * @param retried whether its retry came (it no longer holds back a build with the same factory and settings)
+     */
+    record Failure(Kind kind, String message, String type, Candidate candidate, RegistrySettings settings,
+            Map<String, Object> effective, boolean retried) {
+
+        enum Kind {
+            /** The last configuration was refused; what ran runs on. */
+            REFUSED,
+            /** Nothing can serve: calls fail at once with the message. */
+            CANNOT_SERVE,
+            /** The configured backend could not be built or migrated into; the store before it serves; tried again. */
+            TAKE_OVER
+        }
+
+        static Failure refused(String message) {
+            return new Failure(Kind.REFUSED, message, null, null, null, null, false);
+        }
+
+        static Failure cannotServe(String type, String message) {
+            return new Failure(Kind.CANNOT_SERVE, message, type, null, null, null, false);
+        }
+
+        static Failure takeOver(Candidate c, RegistrySettings settings, Map<String, Object> effective, String message) {
+            return new Failure(Kind.TAKE_OVER, message, settings.type(), c, settings, effective, false);
+        }
+
+        Failure asRetried() {
+            return new Failure(kind, message, type, candidate, settings, effective, true);
+        }
+
+        /** Whether a build with this factory and these settings failed already (and is not due again yet). */
+        boolean failedWith(Candidate c, RegistrySettings s, Map<String, Object> e) {
+            return !retried && candidate != null && candidate.serviceId() == c.serviceId() && s.equals(settings)
+                    && e.equals(effective);
+        }
+    }
+
+    /** What is configured, and where it came from; null before the first configuration. */
+    Configured desired;
+    /** The backend calls go to, or null. */
+    Backend serving;
+    /** The settings of the backend that served last, while the configured type is pending. */
+    RegistrySettings lastServed;
+    /** The entries of an in-process store withdrawn with its bundle, kept for a successor (a handover). */
+    KeptEntries kept;
+    /** The one failure to report, or null. */
+    Failure failure;
+    /** A configuration checked and built, waiting for its delivery, or null. */
+    Swapper.Prepared prepared;
+    /** The last migration into a new store. */
+    Migration lastMigration;
+    /** What a running migration does, for status, or null. */
+    String migrating;
+    /** Whether a retry of a failed take-over is scheduled. */
+    boolean retryScheduled;
+}
