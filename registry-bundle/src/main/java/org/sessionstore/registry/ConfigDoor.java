@@ -44,6 +44,7 @@ final class ConfigDoor {
 
     private final Swapper swapper;
     private final ConfigStorage storage;
+    private volatile boolean warnedClearSecret;
     // guarded by this: whether the configuration found at start was handled
     private boolean started;
 
@@ -82,9 +83,24 @@ final class ConfigDoor {
         }
     }
 
+    /** A secret given in clear is saved in clear: it works, but a placeholder is better. Said once. */
+    private void warnIfClearSecret(Map<String, Object> written, ConfigSource from) {
+        for (Map.Entry<String, Object> e : written.entrySet()) {
+            if (Redaction.isSecretKey(e.getKey()) && e.getValue() != null && !String.valueOf(e.getValue()).isEmpty()
+                    && !String.valueOf(e.getValue()).contains("$[") && !warnedClearSecret) {
+                warnedClearSecret = true;
+                LOG.log(Level.WARNING, "{0} gives ''{1}'' in clear (a $'{'…'}' placeholder in an etc/ file counts: FileInstall"
+                        + " resolves it before ConfigAdmin saves it); it works, and it is saved under data/ (readable by"
+                        + " this user only), but a reference keeps it out of every file: {1}=$[secret:NAME] with the"
+                        + " secret in etc/secrets/NAME, or {1}=$[env:NAME]", from, e.getKey());
+            }
+        }
+    }
+
     private Migration saveAndAwait(Submission s, Map<String, Object> saved) {
+        warnIfClearSecret(s.written(), s.source());
         String request = UUID.randomUUID().toString();
-        Swapper.Prepared p = await(swapper.prepare(s, request), "checking the configuration");
+        Prepared p = await(swapper.prepare(s, request), "checking the configuration");
         try {
             storage.write(withRequest(s.written(), request));
         } catch (RuntimeException e) {
@@ -147,7 +163,11 @@ final class ConfigDoor {
             return;
         }
         Object request = processed.get(REQUEST_KEY);
-        swapper.apply(Submission.delivered(processed, storage.stored(), ConfigSource.of(processed),
+        Map<String, Object> stored = storage.stored();
+        if (request == null && stored != null) {
+            warnIfClearSecret(stored, ConfigSource.of(processed));
+        }
+        swapper.apply(Submission.delivered(processed, stored, ConfigSource.of(processed),
                 request == null ? null : String.valueOf(request)));
     }
 
@@ -189,6 +209,9 @@ final class ConfigDoor {
     /** Applies what is saved; a refusal of the YAML is said again after it (and logged, unless the swapper did). */
     private void applyAtStart(Map<String, Object> processed, Map<String, Object> saved, ConfigSource source,
             String yamlRefusal, boolean log) {
+        if (saved != null) {
+            warnIfClearSecret(saved, source);
+        }
         Object request = processed.get(REQUEST_KEY);
         CompletableFuture<Migration> applied = swapper.apply(Submission.delivered(processed, saved, source,
                 request == null ? null : String.valueOf(request)));

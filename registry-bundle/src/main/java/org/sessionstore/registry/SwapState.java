@@ -79,11 +79,64 @@ final class SwapState {
     /** The one failure to report, or null. */
     Failure failure;
     /** A configuration checked and built, waiting for its delivery, or null. */
-    Swapper.Prepared prepared;
+    Prepared prepared;
     /** The last migration into a new store. */
     Migration lastMigration;
     /** What a running migration does, for status, or null. */
     String migrating;
     /** Whether a retry of a failed take-over is scheduled. */
     boolean retryScheduled;
+    /** Each type's defaults (PID sessionstore.TYPE), as the door last gave them. */
+    final Map<String, Map<String, Object>> defaults = new java.util.HashMap<>();
+
+    /** The backend keys a store of these settings is built with: the type's defaults, then the configured keys. */
+    Map<String, Object> effective(RegistrySettings settings) {
+        Map<String, Object> all = new java.util.TreeMap<>(defaults.getOrDefault(settings.type(), Map.of()));
+        all.putAll(settings.backendConfig());
+        return Map.copyOf(all);
+    }
+
+    /** Whether the serving backend already is what these settings ask of this factory (only registry keys differ). */
+    boolean keeps(Candidate chosen, RegistrySettings next) {
+        return serving != null && serving.candidate().serviceId() == chosen.serviceId()
+                && serving.candidate().factory() == chosen.factory() && serving.settings().sameBackend(next)
+                && serving.effective().equals(effective(next));
+    }
+
+    /** Drops the prepared configuration (superseded, or not saved): its backend closed, its waiter told why. */
+    void dropPrepared(RuntimeException why) {
+        Prepared p = prepared;
+        if (p == null) {
+            return;
+        }
+        prepared = null;
+        if (p.built != null) {
+            Stores.close(p.built.store());
+        }
+        p.applied.completeExceptionally(why);
+    }
+
+    /**
+     * Records a refused configuration (what ran runs on): its message, with the running store named
+     * when {@code saysKept}; logged once. With nothing serving (FAILED) the refusal joins that failure.
+     */
+    void refuse(String why, boolean saysKept, boolean log) {
+        String message = why + (saysKept && serving != null ? "; the running " + serving.type() + " store is kept" : "");
+        if (log && (failure == null || !message.equals(failure.message()))) {
+            System.getLogger("org.sessionstore.registry").log(System.Logger.Level.ERROR,
+                    "session store configuration refused: " + message);
+        }
+        failure = !saysKept && failure != null && failure.kind() == Failure.Kind.CANNOT_SERVE
+                ? Failure.cannotServe(failure.type(), message + "; " + failure.message()) : Failure.refused(message);
+    }
+
+    void refuse(String why, boolean saysKept) {
+        refuse(why, saysKept, true);
+    }
+
+    /** Why a configuration from {@code from} was refused: {@code file:line: key 'k': why}. */
+    static String located(ConfigSource from, RuntimeException cause) {
+        String key = cause instanceof org.sessionstore.api.StoreConfigException c ? c.key() : null;
+        return from.locate(key) + ": " + org.sessionstore.api.Redaction.printable(cause.getMessage());
+    }
 }

@@ -3,9 +3,7 @@ package org.sessionstore.registry;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -13,18 +11,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import org.sessionstore.api.Migration;
 import org.sessionstore.api.Redaction;
-import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StoreConfigException;
 import org.sessionstore.api.StoreException;
 import org.sessionstore.api.StoreStatus;
 import org.sessionstore.api.TransferableStore;
-import org.sessionstore.api.config.Durations;
-import org.sessionstore.api.crypto.EncryptedStore;
-import org.sessionstore.api.crypto.TokenKeys;
 import org.sessionstore.registry.FactoryIndex.Candidate;
 import org.sessionstore.registry.SwapState.Backend;
 import org.sessionstore.registry.SwapState.Configured;
@@ -32,13 +25,8 @@ import org.sessionstore.registry.SwapState.Failure;
 
 /**
  * The swap machinery: puts the configured backend behind the {@link StoreFront} and keeps it there.
- *
- * <p><b>Words</b> (code, docs and messages use one word per thing): <i>swap</i> = the registry
- * replaces the backend behind the front; <i>migrate</i> = copy the live entries of one store into
- * another ({@link Migrator}); <i>handover</i> = in-process entries carried across a restart of
- * the registry bundle or an upgrade of the backend's bundle ({@link KeptEntries}). The API's older
- * names mean the same: {@code StoreRegistry.switchTo} swaps, {@code TransferableStore} is a store
- * that can be migrated from, {@code handOffOnUpgrade} asks for a handover.
+ * The words it uses (swap, migrate, handover) and every lock of the registry are listed at the top
+ * of the package ({@code package-info.java}).
  *
  * <p><b>Inputs</b>, each a task on the one registry thread: {@link #prepare} (a configuration from
  * {@code use} or the YAML, checked and its backend built before it is saved), {@link #apply} (what
@@ -46,23 +34,6 @@ import org.sessionstore.registry.SwapState.Failure;
  * {@link #refuse}, {@link #adopt}, {@link #shutdown}. Every submission is complete; the machinery
  * never calls back into the component. Its state is {@link SwapState}, confined to that thread;
  * the status others read is a pure function of it ({@link SwapStatus}), published after each task.
- *
- * <p><b>Threads and locks</b>, all of them:
- * <ul>
- * <li>the registry thread ({@code sessionstore-registry}) runs every task; it holds no lock while
- * it calls out (a factory's {@code create} runs on a build thread of its own within swap_timeout,
- * {@link BackendBuild}; a migration runs here, while calls wait);</li>
- * <li>{@link FactoryIndex}'s lock guards its map, held for no call out;</li>
- * <li>{@link StoreFront}'s monitor guards which backend serves (calls wait on it); its
- * {@code downLock} orders the UNAVAILABLE/AVAILABLE events and is held while it hands the event to
- * {@link Events}, which only offers it to a lock-free ring;</li>
- * <li>{@link Events}' monitor guards its trackers and publisher thread (taken when Event Admin or a
- * handler comes or goes, never on a call);</li>
- * <li>{@link Housekeeper}'s monitor guards its schedule (never held while it cleans);</li>
- * <li>{@link ConfigDoor}'s monitor guards whether the start configuration was handled (held while it
- * reads the YAML file at start, a few hundred bytes, and never while it waits for this thread).</li>
- * </ul>
- * No lock is taken while another is held, but the front's downLock over the ring's offer.
  *
  * <p><b>What is never lost.</b> A store that holds its entries in the process (the memory store)
  * is migrated into whatever replaces it. When its bundle leaves, its entries are kept, unserved,
@@ -78,26 +49,6 @@ final class Swapper {
     /** How soon a backend that could not be built or migrated into is tried again. */
     static final Duration RETRY_AFTER = Duration.ofSeconds(10);
 
-    /** A configuration checked, and its backend built, waiting for its delivery to be served. */
-    static final class Prepared {
-        final String request;
-        final Configured configured;
-        final boolean migrate;
-        final Candidate candidate;
-        /** The backend built for it, or null when none is needed (the running one stays, or the type is not there). */
-        final BackendBuild.Built built;
-        /** Completes when its delivery was applied, with what was migrated. */
-        final CompletableFuture<Migration> applied = new CompletableFuture<>();
-
-        Prepared(String request, Configured configured, boolean migrate, Candidate candidate, BackendBuild.Built built) {
-            this.request = request;
-            this.configured = configured;
-            this.migrate = migrate;
-            this.candidate = candidate;
-            this.built = built;
-        }
-    }
-
     private final FactoryIndex factories;
     private final StoreFront front;
     private final ScheduledExecutorService thread;
@@ -109,8 +60,8 @@ final class Swapper {
 
     /** Confined to the registry thread. */
     private final SwapState state = new SwapState();
-    /** Each type's defaults (PID sessionstore.TYPE), as the door last gave them; registry thread only. */
-    private final Map<String, Map<String, Object>> defaults = new HashMap<>();
+    private final Serving serving;
+    private final RegistryTasks tasks;
 
     private volatile StoreStatus snapshot = SwapStatus.of(new SwapState(), null, null, RETRY_AFTER);
     private volatile RegistrySettings settingsSnapshot;
@@ -125,6 +76,11 @@ final class Swapper {
         this.front = front;
         this.thread = registryThread;
         this.onChange = onChange;
+        this.tasks = new RegistryTasks(registryThread, () -> stopped, this::publish);
+        this.serving = new Serving(state, front, registryThread, task -> tasks.run(() -> {
+            task.run();
+            return null;
+        }), this::publish, () -> keptAtLeast);
     }
 
     // ---- inputs: each becomes a task on the registry thread
@@ -136,22 +92,16 @@ final class Swapper {
      * nothing changes.
      */
     CompletableFuture<Prepared> prepare(Submission s, String request) {
-        return submit(() -> prepareNow(s, request));
+        return tasks.submit(() -> prepareNow(s, request));
     }
 
     /** Drops a prepared configuration that will not be delivered (it could not be saved). */
     void discard(Prepared p, RuntimeException why) {
-        run(() -> {
+        tasks.run(() -> {
             if (state.prepared == p) {
-                state.prepared = null;
-            }
-            if (p.built != null) {
-                close(p.built.store());
-            }
-            if (why != null) {
+                state.dropPrepared(why);
                 refused(p.configured.source(), why);
             }
-            p.applied.completeExceptionally(why != null ? why : new StoreException("discarded"));
             return null;
         });
     }
@@ -163,7 +113,7 @@ final class Swapper {
      * @return completes with what was migrated, or exceptionally with why it was refused
      */
     CompletableFuture<Migration> apply(Submission s) {
-        return submit(() -> {
+        return tasks.submit(() -> {
             try {
                 return applyNow(s);
             } finally {
@@ -175,28 +125,21 @@ final class Swapper {
 
     /** Reports a configuration that could not even be read (a bad file): status shows it, nothing changes. */
     void refuse(String message, boolean log) {
-        run(() -> {
-            Failure f = state.failure;
-            state.failure = f != null && f.kind() == Failure.Kind.CANNOT_SERVE
-                    ? Failure.cannotServe(f.type(), message + "; " + f.message()) : Failure.refused(message);
-            if (log) {
-                LOG.log(Level.ERROR, "session store configuration refused: " + message);
-            }
+        tasks.run(() -> {
+            state.refuse(message, false, log);
             return null;
         });
     }
 
     /** Why a configuration from {@code from} was refused, as status and the log say it: {@code file:line: key 'k': why}. */
     static String located(ConfigSource from, RuntimeException e) {
-        RuntimeException cause = e instanceof Refused r ? r.cause : e;
-        String key = cause instanceof StoreConfigException c ? c.key() : null;
-        return from.locate(key) + ": " + Redaction.printable(cause.getMessage());
+        return SwapState.located(from, e instanceof Refused r ? r.cause : e);
     }
 
     /** A backend type's defaults changed (PID sessionstore.TYPE): a store built with the old ones is rebuilt. */
     void defaultsChanged(String type, Map<String, Object> values) {
-        run(() -> {
-            defaults.put(type, Map.copyOf(values));
+        tasks.run(() -> {
+            state.defaults.put(type, Map.copyOf(values));
             reconcileQuietly();
             return null;
         });
@@ -210,7 +153,7 @@ final class Swapper {
      *         still there
      */
     CompletableFuture<Void> factoriesChanged() {
-        return submit(() -> {
+        return tasks.submit(() -> {
             reconcileQuietly();
             return null;
         });
@@ -221,8 +164,8 @@ final class Swapper {
      * they are migrated into the first store built, like those of a backend's bundle that left.
      */
     void adopt(KeptEntries entries) {
-        run(() -> {
-            keep(entries);
+        tasks.run(() -> {
+            serving.keep(entries);
             LOG.log(Level.INFO, "took over {0} sessions and states from the previous session store registry",
                     entries.size());
             return null;
@@ -241,27 +184,9 @@ final class Swapper {
             return null;
         }
         stopping = true;
-        CompletableFuture<KeptEntries> done = submit(() -> {
+        CompletableFuture<KeptEntries> done = tasks.submit(() -> {
             stopped = true;
-            Backend last = state.serving;
-            state.serving = null;
-            SessionStore left = front.fail(currentType(), Duration.ZERO,
-                    "the session store registry has stopped; start the bundle org.sessionstore.registry");
-            KeptEntries entries = state.kept;
-            if (handOver && last != null && Migrator.inProcess(left)) {
-                try {
-                    entries = KeptEntries.of(last.type(), (TransferableStore) left);
-                } catch (Throwable e) {
-                    LOG.log(Level.ERROR, "the entries of the " + last.type() + " store could not be read: "
-                            + Redaction.printable(String.valueOf(e)));
-                }
-            }
-            close(left);
-            if (state.prepared != null && state.prepared.built != null) {
-                close(state.prepared.built.store());
-            }
-            state.kept = null;
-            return handOver ? entries : null;
+            return serving.stop(handOver);
         });
         try {
             return done.get(30, TimeUnit.SECONDS);
@@ -271,45 +196,6 @@ final class Swapper {
             LOG.log(Level.WARNING, "the session store registry did not close its stores in 30s: " + e);
         }
         return null;
-    }
-
-    /** Runs a task on the registry thread; its future completes after the status is published. */
-    private <T> CompletableFuture<T> submit(Supplier<T> task) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        run(() -> {
-            try {
-                T value = task.get();
-                return () -> result.complete(value);
-            } catch (Throwable e) {
-                // an Error too: the caller hears of it, never waits for ever
-                RuntimeException why = e instanceof Refused r ? r.cause
-                        : e instanceof RuntimeException r ? r : new StoreException(describe(e), e);
-                return () -> result.completeExceptionally(why);
-            }
-        });
-        return result;
-    }
-
-    private void run(Supplier<Runnable> task) {
-        try {
-            thread.execute(() -> {
-                if (stopped) {
-                    return;
-                }
-                Runnable after = null;
-                try {
-                    after = task.get();
-                } catch (Throwable t) {
-                    LOG.log(Level.ERROR, "session store registry task failed: " + t, t);
-                }
-                publish();
-                if (after != null) {
-                    after.run();
-                }
-            });
-        } catch (RejectedExecutionException gone) {
-            // the registry thread is gone already
-        }
     }
 
     // ---- the work, on the registry thread
@@ -332,24 +218,16 @@ final class Swapper {
                         + "); switch without --migrate"));
             }
         }
-        if (state.prepared != null) {
-            Prepared older = state.prepared;
-            state.prepared = null;
-            if (older.built != null) {
-                close(older.built.store());
-            }
-            older.applied.completeExceptionally(new StoreException("superseded by a later configuration"));
-        }
+        state.dropPrepared(new StoreException("superseded by a later configuration"));
         Configured c = new Configured(next, s.written(), s.source());
         BackendBuild.Built built = null;
-        if (chosen != null && (s.migrate() || !keeps(state.serving, chosen, next))) {
+        if (chosen != null && (s.migrate() || !state.keeps(chosen, next))) {
             try {
                 built = build(chosen, next, s.immediate());
             } catch (RuntimeException e) {
                 throw refused(s.source(), e);
             }
         }
-        warnIfClearSecret(s.written(), s.source());
         state.prepared = new Prepared(request, c, s.migrate(), chosen, built);
         return state.prepared;
     }
@@ -368,7 +246,7 @@ final class Swapper {
         } catch (RuntimeException e) {
             if (p != null) {
                 if (p.built != null && (state.serving == null || state.serving.store() != p.built.store())) {
-                    close(p.built.store());
+                    Stores.close(p.built.store());
                 }
                 p.applied.completeExceptionally(e instanceof Refused r ? r.cause : e);
             }
@@ -400,11 +278,8 @@ final class Swapper {
             if (state.failure != null && state.failure.kind() == Failure.Kind.REFUSED) {
                 state.failure = null;
             }
-            if (before == null || !before.settings().equals(next)) {
-                warnIfClearSecret(s.written(), source);
-                if (source != ConfigSource.DEFAULTS) {
-                    LOG.log(Level.INFO, "session store configured from {0}: {1}", source, next);
-                }
+            if ((before == null || !before.settings().equals(next)) && source != ConfigSource.DEFAULTS) {
+                LOG.log(Level.INFO, "session store configured from {0}: {1}", source, next);
             }
             return m;
         } catch (Refused r) {
@@ -430,55 +305,10 @@ final class Swapper {
     /** Records and logs the refusal of a configuration from {@code from}; returns it, to throw. */
     private Refused refused(ConfigSource from, RuntimeException e) {
         RuntimeException cause = e instanceof Refused r ? r.cause : e;
-        String message = located(from, cause)
-                + (state.serving != null ? "; the running " + state.serving.type() + " store is kept" : "");
-        if (state.failure == null || !message.equals(state.failure.message())) {
-            LOG.log(Level.ERROR, "session store configuration refused: " + message);
-        }
-        state.failure = Failure.refused(message);
+        state.refuse(SwapState.located(from, cause), true);
         return e instanceof Refused r ? r : new Refused(cause);
     }
 
-    /** Inside a task: the configured backend cannot take over, so what runs stays. */
-    static final class Refused extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final transient RuntimeException cause;
-
-        Refused(RuntimeException cause) {
-            super(cause.getMessage(), cause, false, false);
-            this.cause = cause;
-        }
-    }
-
-    private boolean warnedClearSecret;
-
-    /** A secret given in clear is saved in clear: it works, but a placeholder is better. Said once. */
-    private void warnIfClearSecret(Map<String, Object> written, ConfigSource from) {
-        for (Map.Entry<String, Object> e : written.entrySet()) {
-            if (Redaction.isSecretKey(e.getKey()) && e.getValue() != null && !String.valueOf(e.getValue()).isEmpty()
-                    && !String.valueOf(e.getValue()).contains("$[") && !warnedClearSecret) {
-                warnedClearSecret = true;
-                LOG.log(Level.WARNING, "{0} gives ''{1}'' in clear (a $'{'…'}' placeholder in an etc/ file counts: FileInstall"
-                        + " resolves it before ConfigAdmin saves it); it works, and it is saved under data/ (readable by"
-                        + " this user only), but a reference keeps it out of every file: {1}=$[secret:NAME] with the"
-                        + " secret in etc/secrets/NAME, or {1}=$[env:NAME]", from, e.getKey());
-            }
-        }
-    }
-
-    /** The backend keys a store of these settings is built with: the type's defaults, then the configured keys. */
-    private Map<String, Object> effective(RegistrySettings settings) {
-        Map<String, Object> all = new TreeMap<>(defaults.getOrDefault(settings.type(), Map.of()));
-        all.putAll(settings.backendConfig());
-        return Map.copyOf(all);
-    }
-
-    /** Whether {@code serving} already is the backend these settings ask for (only registry keys differ). */
-    private boolean keeps(Backend serving, Candidate chosen, RegistrySettings next) {
-        return serving != null && serving.candidate().serviceId() == chosen.serviceId()
-                && serving.candidate().factory() == chosen.factory() && serving.settings().sameBackend(next)
-                && serving.effective().equals(effective(next));
-    }
 
     /** For events (a factory, defaults): a failure to take over is recorded (and retried) by {@link #rememberFailure}. */
     private void reconcileQuietly() {
@@ -503,7 +333,7 @@ final class Swapper {
         }
         RegistrySettings desired = state.desired.settings();
         if (state.serving != null && !factories.isRegistered(state.serving.candidate().serviceId())) {
-            withdrawServing();
+            serving.withdrawServing();
         }
         Candidate chosen = factories.chosen(desired.type()).orElse(null);
         if (chosen == null) {
@@ -513,7 +343,7 @@ final class Swapper {
             }
             return keepServingWhilePending();
         }
-        if (!migrate && keeps(state.serving, chosen, desired)) {
+        if (!migrate && state.keeps(chosen, desired)) {
             front.retime(desired.swapTimeout());
             state.serving = new Backend(state.serving.type(), state.serving.store(), state.serving.candidate(), desired,
                     state.serving.effective());
@@ -549,7 +379,7 @@ final class Swapper {
     /** Builds the backend (unless {@code ready}), migrates into it what must be, and serves it. */
     private Migration swapIn(Candidate c, RegistrySettings settings, boolean migrate, BackendBuild.Built ready) {
         Failure f = state.failure;
-        if (ready == null && f != null && f.kind() == Failure.Kind.TAKE_OVER && f.failedWith(c, settings, effective(settings))) {
+        if (ready == null && f != null && f.failedWith(c, settings, state.effective(settings))) {
             return NOTHING_MIGRATED; // it failed with this factory and these settings already; the retry will come
         }
         BackendBuild.Built built;
@@ -560,16 +390,24 @@ final class Swapper {
             if (state.serving != null || state.kept != null) {
                 throw new Refused(e);
             }
-            state.failure = Failure.cannotServe(settings.type(), (state.desired == null ? ConfigSource.DEFAULTS
+            // nothing serves: calls fail at once with why; the retry still comes
+            state.failure = new Failure(Failure.Kind.CANNOT_SERVE, (state.desired == null ? ConfigSource.DEFAULTS
                     : state.desired.source()).locate(e instanceof StoreConfigException sc ? sc.key() : null) + ": "
                     + Redaction.printable(e instanceof StoreConfigException ? "the " + settings.type()
-                            + " store rejected its configuration: " + e.getMessage() : describe(e)));
+                            + " store rejected its configuration: " + e.getMessage() : Stores.describe(e)),
+                    settings.type(), c, settings, state.effective(settings), false);
             LOG.log(Level.ERROR, "session store failed: " + state.failure.message());
-            close(front.fail(settings.type(), settings.swapTimeout(), state.failure.message()));
+            Stores.close(front.fail(settings.type(), settings.swapTimeout(), state.failure.message()));
             state.serving = null;
             throw e;
         }
-        return serve(new Backend(settings.type(), built.store(), c, settings, effective(settings)), migrate, built);
+        try {
+            return serving.serve(new Backend(settings.type(), built.store(), c, settings, state.effective(settings)), migrate,
+                    built);
+        } catch (Serving.MigrationFailed failed) {
+            rememberFailure(c, settings, failed.why);
+            throw new Refused(failed.why);
+        }
     }
 
     /** Builds a backend from {@code c} on a thread of its own, within swap_timeout (status says so meanwhile). */
@@ -578,86 +416,10 @@ final class Swapper {
         building = new BackendBuild.InProgress(settings.type(), c.bundleSymbolicName() + " " + c.bundleVersion(),
                 System.nanoTime(), deadline);
         try {
-            return BackendBuild.run(c, effective(settings), settings.encryption(), probe, deadline, () -> stopping);
+            return BackendBuild.run(c, state.effective(settings), settings.encryption(), probe, deadline, () -> stopping);
         } finally {
             building = null;
         }
-    }
-
-    /**
-     * One place for every backend: tokens reach the backend encrypted when a key is set; without
-     * one, a value stored encrypted reads as absent (reported), never as if it were the token.
-     * An in-process store with no key at all is served bare: it was created empty just now, and
-     * everything it will hold comes through here (adds, and migrations, which decrypt first), so
-     * it never holds a sealed value, and a read need not look at its tokens (on a million sessions
-     * that look costs two cache misses per token: a get through it ran at a third of a bare get).
-     */
-    static SessionStore withEncryption(SessionStore built, TokenKeys encryption) {
-        if (encryption == null && Migrator.inProcess(built)) {
-            return built;
-        }
-        return EncryptedStore.of(built, encryption != null ? encryption : TokenKeys.none());
-    }
-
-    /**
-     * Serves {@code next}, migrating into it first from the serving store (when it lives in the
-     * process, or on {@code --migrate}) or from the kept entries of one whose bundle left; closes
-     * what it replaces.
-     */
-    private Migration serve(Backend next, boolean migrate, BackendBuild.Built built) {
-        Backend replaced = state.serving;
-        boolean fromServing = state.kept == null && replaced != null && (migrate || Migrator.inProcess(replaced.store()));
-        TransferableStore from = fromServing ? (TransferableStore) replaced.store() : state.kept;
-        RegistrySettings desired = state.desired.settings();
-        Migration m = NOTHING_MIGRATED;
-        if (from != null) {
-            String fromType = fromServing ? replaced.type() : state.kept.type();
-            if (fromServing) {
-                // calls wait meanwhile, so nothing is written to the old store after it was read
-                front.withdraw(next.type(), desired.swapTimeout(), "the entries of the " + replaced.type()
-                        + " store are being migrated into the new " + next.type() + " store");
-            }
-            state.migrating = "migrating the entries of the " + fromType + " store into the new " + next.type()
-                    + " store since " + java.time.Instant.now() + "; calls wait up to swap_timeout";
-            publish();
-            try {
-                m = Migrator.copy(next.type(), from, next.store());
-            } catch (Throwable e) {
-                // whatever the stores threw (an Error too): the attempt ends here, what served serves again
-                state.migrating = null;
-                close(next.store());
-                StoreException why = new StoreException("migrating the live entries of the " + fromType
-                        + " store into the new " + next.type() + " store failed, so it does not serve: "
-                        + Redaction.withoutSecrets(describe(e), next.effective()));
-                rememberFailure(next.candidate(), next.settings(), why);
-                if (fromServing) {
-                    front.serve(replaced.store(), replaced.type(), desired.swapTimeout());
-                }
-                throw new Refused(why);
-            }
-            state.migrating = null;
-            state.lastMigration = m;
-            if (m.sessions() + m.states() > 0) {
-                LOG.log(Level.INFO, "migrated {0} sessions and {1} states into the new ''{2}'' store in {3} ms",
-                        m.sessions(), m.states(), next.type(), m.took().toMillis());
-            }
-            if (m.skipped() > 0) {
-                LOG.log(Level.WARNING, "the migration into the new ''{0}'' store skipped {1} records the old store could"
-                        + " not read (each named above by its key)", next.type(), m.skipped());
-            }
-        }
-        close(front.serve(next.store(), next.type(), desired.swapTimeout()));
-        if (fromServing) {
-            close(replaced.store());
-        }
-        state.kept = null; // migrated, or of no use to this store
-        state.serving = next;
-        state.lastServed = null;
-        state.failure = null;
-        LOG.log(Level.INFO, "session store ''{0}'' active, from {1} {2} (created in {3} ms{4})", next.type(),
-                next.candidate().bundleSymbolicName(), next.candidate().bundleVersion(), built.createdNanos() / 1_000_000,
-                built.warmedNanos() < 0 ? "" : ", " + built.warmedHow() + " in " + built.warmedNanos() / 1_000_000 + " ms");
-        return m;
     }
 
     /**
@@ -671,14 +433,14 @@ final class Swapper {
         if (before == null || !message.equals(before.message())) {
             LOG.log(Level.ERROR, "session store ''{0}'' could not take over: {1}", settings.type(), message);
         }
-        state.failure = Failure.takeOver(c, settings, effective(settings), message);
+        state.failure = Failure.takeOver(c, settings, state.effective(settings), message);
         if (!state.retryScheduled) {
             state.retryScheduled = true;
             try {
-                thread.schedule(() -> run(() -> {
+                thread.schedule(() -> tasks.run(() -> {
                     state.retryScheduled = false;
                     Failure f = state.failure;
-                    if (f != null && f.kind() == Failure.Kind.TAKE_OVER) {
+                    if (f != null && f.candidate() != null) { // a backend that could not take over, or not serve
                         state.failure = f.asRetried(); // no longer suppresses the build; its message stays meanwhile
                         reconcileQuietly();
                     }
@@ -688,74 +450,6 @@ final class Swapper {
                 // stopping
             }
         }
-    }
-
-    /** The served backend's bundle left: calls wait; an in-process store is kept for a successor (handover). */
-    private void withdrawServing() {
-        Backend left = state.serving;
-        RegistrySettings desired = state.desired.settings();
-        state.serving = null;
-        state.lastServed = left.settings();
-        SessionStore store = front.withdraw(desired.type(), desired.swapTimeout(), null);
-        if (Migrator.inProcess(store)) {
-            // read now, while the leaving bundle's classes are still there; the store itself can go
-            try {
-                keep(KeptEntries.of(left.type(), (TransferableStore) store));
-            } catch (Throwable e) {
-                LOG.log(Level.ERROR, "the entries of the withdrawn ''{0}'' store could not be read, so they are lost: {1}",
-                        left.type(), Redaction.printable(String.valueOf(e)));
-            }
-            close(store);
-            LOG.log(Level.WARNING, "session store ''{0}'' withdrawn: its bundle left; calls wait up to swap_timeout ({1})"
-                    + " for a successor, which gets its entries", left.type(), Durations.format(desired.swapTimeout()));
-        } else {
-            close(store);
-            LOG.log(Level.WARNING, "session store ''{0}'' withdrawn: its bundle left; calls wait up to swap_timeout ({1})"
-                    + " for a bundle that provides it", left.type(), Durations.format(desired.swapTimeout()));
-        }
-    }
-
-    private void keep(KeptEntries entries) {
-        state.kept = entries;
-        long wait = Math.max(state.desired == null ? 0 : state.desired.settings().swapTimeout().toMillis(),
-                keptAtLeast.toMillis());
-        try {
-            thread.schedule(() -> run(() -> {
-                if (state.kept == entries) {
-                    state.kept = null;
-                    LOG.log(Level.WARNING, "no successor of the withdrawn ''{0}'' store arrived within {1}; its {2}"
-                            + " sessions and states are dropped", entries.type(), Durations.format(Duration.ofMillis(wait)),
-                            entries.size());
-                }
-                return null;
-            }), wait, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException gone) {
-            // stopping
-        }
-    }
-
-    static void close(SessionStore store) {
-        if (store == null) {
-            return;
-        }
-        try {
-            store.close();
-        } catch (Throwable e) {
-            // its message is not shown: a backend may repeat what it was given (a password) in it
-            LOG.log(Level.WARNING, "closing a session store failed: " + e.getClass().getName());
-        }
-    }
-
-    /** A throwable in one line: its message, or its class and message for an Error. */
-    static String describe(Throwable e) {
-        if (e instanceof RuntimeException && e.getMessage() != null) {
-            return e.getMessage();
-        }
-        return e.getClass().getName() + (e.getMessage() == null ? "" : ": " + Redaction.printable(e.getMessage()));
-    }
-
-    private String currentType() {
-        return state.serving != null ? state.serving.type() : state.desired != null ? state.desired.settings().type() : "memory";
     }
 
     // ---- what others read
@@ -799,12 +493,6 @@ final class Swapper {
 
     /** Waits until the tasks submitted so far have run. */
     void awaitIdle() {
-        try {
-            submit(() -> null).get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the registry thread did not answer in 60s", e);
-        }
+        tasks.awaitIdle();
     }
 }
