@@ -11,7 +11,7 @@ import org.osgi.service.event.EventAdmin;
  * returns once the handlers had the event, so a slow handler holds back the registry's bounded
  * ring rather than growing Event Admin's unbounded asynchronous queue.
  */
-final class EventAdminPoster implements Events.Poster {
+final class EventAdminPoster implements EventSubscribers.Poster {
 
     private final EventAdmin admin;
 

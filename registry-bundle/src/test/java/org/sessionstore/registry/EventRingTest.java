@@ -17,7 +17,7 @@ class EventRingTest {
 
     @Test
     void aFullRingRefusesAndTakesAgainOncePolled() {
-        Events.Ring ring = new Events.Ring(4);
+        EventRing ring = new EventRing(4);
         for (int i = 0; i < 4; i++) {
             assertTrue(ring.offer(i));
         }
@@ -34,7 +34,7 @@ class EventRingTest {
     /** Eight producers race one consumer through a small ring for a while: every accepted element comes out once, in its producer's order. */
     @Test
     void racingProducersLoseNothingAndKeepTheirOrder() throws Exception {
-        Events.Ring ring = new Events.Ring(64);
+        EventRing ring = new EventRing(64);
         int producers = 8;
         int each = 200_000;
         AtomicLong refused = new AtomicLong();

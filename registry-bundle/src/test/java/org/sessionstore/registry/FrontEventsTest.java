@@ -54,7 +54,7 @@ class FrontEventsTest {
         front.deleteSession("id-1");
         front.deleteSession("never-there");
         awaitSize(got, 3);
-        assertEquals(List.of(Events.SWITCHED, Events.ADDED, Events.DELETED), got.stream().map(Posted::topic).toList());
+        assertEquals(List.of(EventTopics.SWITCHED, EventTopics.ADDED, EventTopics.DELETED), got.stream().map(Posted::topic).toList());
         assertEquals(Map.of("store.type", "tiny"), got.get(0).properties(), "nothing served before: no previous.type");
         assertEquals(Map.of("store.type", "tiny", "sub", "eve-sub"), got.get(1).properties());
         for (Posted p : got) {
@@ -78,8 +78,8 @@ class FrontEventsTest {
         front.addStateEntry("st-2", "ua", "r", "u", "v");
         assertTrue(front.validateAndRemoveState("st-2", "ua").isPresent());
         awaitSize(got, 2);
-        assertEquals(List.of(new Posted(Events.REJECTED, Map.of("store.type", "memory", "reason", "User-Agent mismatch")),
-                new Posted(Events.CONSUMED, Map.of("store.type", "memory"))), got);
+        assertEquals(List.of(new Posted(EventTopics.REJECTED, Map.of("store.type", "memory", "reason", "User-Agent mismatch")),
+                new Posted(EventTopics.CONSUMED, Map.of("store.type", "memory"))), got);
         assertEquals(1, callerTold.get());
     }
 
@@ -103,7 +103,7 @@ class FrontEventsTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        assertEquals(List.of(Events.SWITCHED, Events.REJECTED), got, "one REJECTED, no UNAVAILABLE");
+        assertEquals(List.of(EventTopics.SWITCHED, EventTopics.REJECTED), got, "one REJECTED, no UNAVAILABLE");
     }
 
     /** Found in review: an Error from a handler ended the publishing thread, and every later event was dropped. */
@@ -141,7 +141,7 @@ class FrontEventsTest {
         front.deleteSession("x");
         front.deleteSession("x");
         awaitSize(got, 3);
-        assertEquals(List.of(Events.SWITCHED + " tiny", Events.UNAVAILABLE + " tiny", Events.AVAILABLE + " tiny"), got);
+        assertEquals(List.of(EventTopics.SWITCHED + " tiny", EventTopics.UNAVAILABLE + " tiny", EventTopics.AVAILABLE + " tiny"), got);
     }
 
     /** Found in review: racing calls could post UNAVAILABLE twice, or AVAILABLE before the UNAVAILABLE it ends. */
@@ -181,7 +181,7 @@ class FrontEventsTest {
         List<String> outages = got.subList(1, got.size()); // after SWITCHED
         assertFalse(outages.isEmpty());
         for (int i = 0; i < outages.size(); i++) {
-            assertEquals(i % 2 == 0 ? Events.UNAVAILABLE : Events.AVAILABLE, outages.get(i), "at " + i + ": " + outages);
+            assertEquals(i % 2 == 0 ? EventTopics.UNAVAILABLE : EventTopics.AVAILABLE, outages.get(i), "at " + i + ": " + outages);
         }
     }
 
@@ -199,8 +199,8 @@ class FrontEventsTest {
             Thread.currentThread().interrupt();
         }
         assertTrue(got.isEmpty(), got.toString());
-        assertTrue(Events.matches("org/sessionstore/*", Events.ADDED));
-        assertTrue(Events.matches("*", Events.ADDED));
-        assertFalse(Events.matches("org/sessionstore/state/*", Events.ADDED));
+        assertTrue(EventTopics.matches("org/sessionstore/*", EventTopics.ADDED));
+        assertTrue(EventTopics.matches("*", EventTopics.ADDED));
+        assertFalse(EventTopics.matches("org/sessionstore/state/*", EventTopics.ADDED));
     }
 }
