@@ -186,7 +186,7 @@ abstract class Topology implements AutoCloseable {
                         return n;
                     } catch (JedisException | NumberFormatException e) {
                         last = new JedisConnectionException("no sentinel answered (last: " + s + ": "
-                                + RedisSessionStore.reason(e) + ")", e);
+                                + RedisFailures.reason(e) + ")", e);
                     }
                 }
                 // a sentinel that answered "no such primary" says more than one that did not answer
@@ -315,7 +315,7 @@ abstract class Topology implements AutoCloseable {
                         lastError = null;
                         return;
                     } catch (JedisException | ClassCastException | IndexOutOfBoundsException e) {
-                        last = "asking " + a + " for the slot table: " + RedisSessionStore.reason(
+                        last = "asking " + a + " for the slot table: " + RedisFailures.reason(
                                 e instanceof JedisException je ? je : new JedisConnectionException(e.getMessage(), e));
                     }
                 }

@@ -76,7 +76,7 @@ class RedisStateFloodTest {
                 store.addSession(new Session("s" + i, "user" + i, "user" + i, now, now.plus(Duration.ofHours(8)), TOKEN,
                         TOKEN, null));
             }
-            boolean good = RedisSessionStore.GOOD_POLICIES.contains(policy);
+            boolean good = RedisFailures.GOOD_POLICIES.contains(policy);
             assertEquals(!good, warnings.stream().anyMatch(w -> w.contains("runs maxmemory-policy " + policy)),
                     "a warning at start exactly for a policy other than volatile-ttl and noeviction: " + warnings);
 

@@ -1,0 +1,86 @@
+package org.sessionstore.redis;
+
+import java.util.List;
+
+import org.sessionstore.api.StoreException;
+
+/**
+ * Cleaning through the indexes, never KEYS or SCAN: what expired is removed in batches of
+ * {@value #CLEAN_BATCH} (each a short script, so other clients never wait long), then each index is
+ * reconciled with the keys (entries whose key is gone — evicted, or deleted outside the store — are
+ * dropped, so counting is exact afterwards). On one server the first failure ends the work; in a
+ * cluster the other buckets go on (a bucket whose slot is being moved must not stop them) and the
+ * first failure is thrown at the end.
+ */
+final class RedisCleaner {
+
+    static final int CLEAN_BATCH = 1_000;
+
+    private final RedisCalls calls;
+    private final Layout layout;
+
+    RedisCleaner(RedisCalls calls, Layout layout) {
+        this.calls = calls;
+        this.layout = layout;
+    }
+
+    /**
+     * Cleans below {@code cutoff} and reconciles each of {@code indexes}: one (one server), or one per
+     * bucket (cluster), each bucket's prefix its index's name. On one server the first failure ends
+     * the work; in a cluster the other buckets go on (a bucket whose slot is being moved must not stop
+     * them) and the first failure is thrown at the end.
+     */
+    int cleanEachIndex(List<String> indexes, Script script, long cutoff, String cleaning, String reconciling) {
+        int removed = 0;
+        StoreException failed = null;
+        for (String index : indexes) {
+            try {
+                removed += cleanInBatches(script, index, index, cutoff, cleaning);
+                reconcile(index, index, reconciling);
+            } catch (StoreException e) {
+                if (!layout.cluster()) {
+                    throw e;
+                }
+                failed = failed != null ? failed : e;
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        return removed;
+    }
+
+    /** Drops index entries whose key is gone, in bounded batches; returns how many. */
+    int reconcile(String index, String prefix, String what) {
+        List<String> keys = List.of(index);
+        long rank = 0;
+        int dropped = 0;
+        while (true) {
+            long from = rank;
+            @SuppressWarnings("unchecked")
+            List<Long> r = (List<Long>) calls.redis(what, index, j -> Script.RECONCILE.run(j, keys,
+                    List.of(Long.toString(from), prefix, Integer.toString(CLEAN_BATCH))));
+            long checked = r.get(0);
+            long gone = r.get(1);
+            dropped += (int) gone;
+            rank += checked - gone;
+            if (checked < CLEAN_BATCH) {
+                return dropped;
+            }
+        }
+    }
+
+    private int cleanInBatches(Script script, String index, String prefix, long cutoff, String what) {
+        List<String> keys = List.of(index);
+        List<String> args = List.of(Long.toString(cutoff), prefix, Integer.toString(CLEAN_BATCH));
+        int total = 0;
+        while (true) {
+            // batches keep each script short, so other clients are never blocked for long
+            long n = (Long) calls.redis(what, index, j -> script.run(j, keys, args));
+            total += (int) n;
+            if (n < CLEAN_BATCH) {
+                return total;
+            }
+        }
+    }
+}
