@@ -11,7 +11,7 @@ import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * Live operations of the runnable jar, each beside a baseline from the same run:

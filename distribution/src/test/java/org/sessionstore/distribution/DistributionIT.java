@@ -14,9 +14,9 @@ import java.util.jar.Manifest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sessionstore.testkit.RedisCluster;
-import org.sessionstore.testkit.RedisSentinels;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisCluster;
+import org.sessionstore.testkit.redis.RedisSentinels;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /** The runnable jar as an operator uses it: piped commands, deploy/ and etc/ while it runs. */
 class DistributionIT {

@@ -2,7 +2,7 @@ package org.sessionstore.itests;
 
 import java.io.IOException;
 
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * Starts a real redis-server on the driver side of Pax Exam (in a {@code @Configuration} method),

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.StateEntry;
 import org.sessionstore.testkit.MutableClock;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * Least privilege: the store works as a Redis ACL user allowed only the commands and key

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.StoreException;
 import org.sessionstore.testkit.MutableClock;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * Faults while callers share pipelined rounds (the {@link Batcher}): a connection cut with replies

@@ -4,7 +4,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.sessionstore.testkit.RedisCluster;
+import org.sessionstore.testkit.redis.RedisCluster;
 
 /**
  * The conformance suite on a real 3-primary Redis Cluster (no replicas: the suite tests the

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.StateEntry;
 import org.sessionstore.testkit.MutableClock;
-import org.sessionstore.testkit.RedisCluster;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisCluster;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * The cluster layout on a real 3-primary cluster: entries spread over the shards, counting and

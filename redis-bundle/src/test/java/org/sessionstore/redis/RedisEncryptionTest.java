@@ -19,7 +19,7 @@ import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.crypto.EncryptedStore;
 import org.sessionstore.api.crypto.TokenKeys;
 import org.sessionstore.testkit.MutableClock;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * Tokens encrypted at rest in a real Redis: what redis-cli shows holds no token, a key can be

@@ -21,7 +21,7 @@ import org.sessionstore.api.StoreException;
 import org.sessionstore.api.StoreFullException;
 import org.sessionstore.api.StoreUnavailableException;
 import org.sessionstore.testkit.MutableClock;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * Faults injected into a real redis-server: hung, restarted empty, at maxmemory, keys evicted or

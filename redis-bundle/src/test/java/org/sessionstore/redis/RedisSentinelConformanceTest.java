@@ -4,7 +4,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.sessionstore.testkit.RedisSentinels;
+import org.sessionstore.testkit.redis.RedisSentinels;
 
 /**
  * The conformance suite on a real sentinel-managed primary (a replica, three sentinels), found

@@ -17,33 +17,26 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.StoreUnavailableException;
 import org.sessionstore.testkit.MutableClock;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisExtension;
+import org.sessionstore.testkit.redis.RedisServer;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What only the redis backend promises: its data layout, its commands, outages, connections. */
 class RedisSessionStoreTest {
 
-    private static RedisServer server;
+    @RegisterExtension
+    static final RedisExtension REDIS = new RedisExtension();
     private final MutableClock clock = new MutableClock(Instant.now());
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        server = new RedisServer();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        server.close();
-    }
+    private RedisServer server;
 
     @BeforeEach
     void flush() throws Exception {
+        server = REDIS.server();
         server.command("FLUSHALL");
     }
 

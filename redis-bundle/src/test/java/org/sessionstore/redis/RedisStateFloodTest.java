@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.sessionstore.api.Session;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * A state flood against a real redis-server at {@code maxmemory 32mb} holding 5,000 live sessions,

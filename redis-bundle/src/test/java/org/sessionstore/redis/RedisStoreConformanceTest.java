@@ -2,9 +2,8 @@ package org.sessionstore.redis;
 
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.sessionstore.testkit.RedisServer;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.sessionstore.testkit.redis.RedisExtension;
 
 /**
  * The redis store passes the conformance suite against a real redis-server; the one-time race
@@ -12,20 +11,11 @@ import org.sessionstore.testkit.RedisServer;
  */
 class RedisStoreConformanceTest extends RedisContractSupport {
 
-    private static RedisServer server;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        server = new RedisServer();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final RedisExtension REDIS = new RedisExtension();
 
     @Override
     protected Map<String, String> where() {
-        return Map.of("addr", server.addr());
+        return Map.of("addr", REDIS.server().addr());
     }
 }

@@ -15,8 +15,8 @@ import org.sessionstore.api.Session;
 import org.sessionstore.api.StoreConfigException;
 import org.sessionstore.api.StoreUnavailableException;
 import org.sessionstore.testkit.MutableClock;
-import org.sessionstore.testkit.RedisServer;
-import org.sessionstore.testkit.TestCertificates;
+import org.sessionstore.testkit.redis.RedisServer;
+import org.sessionstore.testkit.redis.TestCertificates;
 
 /**
  * TLS against a real redis-server with certificates made for the test: the chain and the host

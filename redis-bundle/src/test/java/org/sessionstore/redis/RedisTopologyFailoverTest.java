@@ -21,9 +21,9 @@ import org.sessionstore.api.Session;
 import org.sessionstore.api.StoreException;
 import org.sessionstore.api.StateEntry;
 import org.sessionstore.testkit.MutableClock;
-import org.sessionstore.testkit.RedisCluster;
-import org.sessionstore.testkit.RedisSentinels;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisCluster;
+import org.sessionstore.testkit.redis.RedisSentinels;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * Kills the primary under 16 threads of load, on a sentinel-managed primary and on one shard of a

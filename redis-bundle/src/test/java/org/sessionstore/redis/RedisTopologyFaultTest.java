@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.StoreUnavailableException;
 import org.sessionstore.testkit.MutableClock;
-import org.sessionstore.testkit.RedisCluster;
-import org.sessionstore.testkit.RedisSentinels;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisCluster;
+import org.sessionstore.testkit.redis.RedisSentinels;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * Faults of the topologies that are not a failover (found in review): writes waiting for a replica

@@ -9,7 +9,7 @@ import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.memory.MemoryStoreFactory;
 import org.sessionstore.redis.RedisStoreFactory;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * Sessions copied per second by a migration (the registry's {@link Migrator}) at 100,000

@@ -152,11 +152,11 @@ public final class JdbcReport {
     }
 
     private static Session[] sessions(String prefix, int n) {
-        return org.sessionstore.benchmarks.Samples.sessions(prefix, n);
+        return org.sessionstore.testkit.bench.Samples.sessions(prefix, n);
     }
 
     /** {@code calls} calls over {@value #THREADS} threads; the seconds they took. */
     private static double run(int calls, Op op) throws Exception {
-        return org.sessionstore.benchmarks.Threaded.run(THREADS, calls, op::run);
+        return org.sessionstore.testkit.bench.Threaded.run(THREADS, calls, op::run);
     }
 }

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.sessionstore.api.Session;
-import org.sessionstore.testkit.RedisCluster;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisCluster;
+import org.sessionstore.testkit.redis.RedisServer;
 
 /**
  * The redis store on the topologies of issue 10, each beside its baseline in the same run:
@@ -134,11 +134,11 @@ public final class TopologyReport {
     }
 
     private static Session[] sessions(String prefix, int n) {
-        return org.sessionstore.benchmarks.Samples.sessions(prefix, n);
+        return org.sessionstore.testkit.bench.Samples.sessions(prefix, n);
     }
 
     /** {@code calls} calls over {@value #THREADS} threads; the seconds they took. */
     private static double run(int calls, Op op) throws Exception {
-        return org.sessionstore.benchmarks.Threaded.run(THREADS, calls, (t, i) -> op.run(i));
+        return org.sessionstore.testkit.bench.Threaded.run(THREADS, calls, (t, i) -> op.run(i));
     }
 }

@@ -18,7 +18,7 @@ public final class Fronts {
     /** The published store as the registry builds it around {@code backend}. */
     public static SessionStore published(SessionStore backend, String type) {
         StoreFront front = new StoreFront();
-        front.serve(Swapper.withEncryption(backend, null), type, Duration.ofSeconds(10));
+        front.serve(BackendBuild.withEncryption(backend, null), type, Duration.ofSeconds(10));
         return front;
     }
 
@@ -31,7 +31,7 @@ public final class Fronts {
             java.util.function.BiConsumer<String, java.util.Map<String, Object>> deliver) {
         StoreFront front = new StoreFront();
         front.events.postTo(deliver::accept, "org/sessionstore/*");
-        front.serve(Swapper.withEncryption(backend, null), type, Duration.ofSeconds(10));
+        front.serve(BackendBuild.withEncryption(backend, null), type, Duration.ofSeconds(10));
         return front;
     }
 }

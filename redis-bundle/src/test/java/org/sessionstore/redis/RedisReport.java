@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.sessionstore.api.Session;
-import org.sessionstore.testkit.RedisServer;
+import org.sessionstore.testkit.redis.RedisServer;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.RedisTemplate;
@@ -320,7 +320,7 @@ public final class RedisReport {
     }
 
     private static Session[] sessions(String prefix, int n) {
-        return org.sessionstore.benchmarks.Samples.sessions(prefix, n);
+        return org.sessionstore.testkit.bench.Samples.sessions(prefix, n);
     }
 
     /** Server counters: socket reads, CPU seconds. */
@@ -348,7 +348,7 @@ public final class RedisReport {
 
     /** {@code threads} threads share calls 0..calls-1; returns the seconds from start to the last one's end. */
     private static double run(int threads, int calls, Op op) throws Exception {
-        return org.sessionstore.benchmarks.Threaded.run(threads, calls, (t, i) -> op.run(i));
+        return org.sessionstore.testkit.bench.Threaded.run(threads, calls, (t, i) -> op.run(i));
     }
 
     /** One thread: mean, p50, p99 of a get, in microseconds. */

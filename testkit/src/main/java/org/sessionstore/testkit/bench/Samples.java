@@ -1,4 +1,4 @@
-package org.sessionstore.benchmarks;
+package org.sessionstore.testkit.bench;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package org.sessionstore.testkit;
+package org.sessionstore.testkit.redis;
 
 import java.io.IOException;
 import java.io.InputStream;
