@@ -46,6 +46,8 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
      */
     private final ConcurrentHashMap<String, Set<String>> bySubject = new ConcurrentHashMap<>();
     private final StateTable states;
+    /** Held only to refuse a new id past max_sessions (see refuseIfOver); nothing else waits on it. */
+    private final Object overflow = new Object();
     private volatile boolean closed;
 
     MemorySessionStore(MemoryConfig config, Clock clock) {
@@ -95,21 +97,33 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         });
         // a new id: only now is the size read (reading it costs under contention)
         if (replaced == null && sessions.size() > config.maxSessions()) {
-            cleanExpired();
-            if (sessions.size() > config.maxSessions()) {
-                sessions.computeIfPresent(id, (k, h) -> {
-                    if (h != held) {
-                        return h;
-                    }
-                    expiries.remove(k, h.expiresAt());
-                    leftSubject(k, h);
-                    return null;
-                });
-                throw new StoreFullException("the memory store holds " + config.maxSessions()
-                        + " sessions, its limit max_sessions=" + config.maxSessions()
-                        + "; raise max_sessions or use a shared backend such as redis");
-            }
+            refuseIfOver(id, held);
         }
+    }
+
+    /**
+     * The rare path of a new id past {@code max_sessions}: checked again under {@link #overflow}, one
+     * adder at a time, so that two adders over the limit together do not both take themselves out
+     * (which left the store one below its bound, refusing a session that fitted).
+     */
+    private void refuseIfOver(String id, Held held) {
+        cleanExpired();
+        synchronized (overflow) {
+            if (sessions.size() <= config.maxSessions()) {
+                return;
+            }
+            sessions.computeIfPresent(id, (k, h) -> {
+                if (h != held) {
+                    return h;
+                }
+                expiries.remove(k, h.expiresAt());
+                leftSubject(k, h);
+                return null;
+            });
+        }
+        throw new StoreFullException("the memory store holds " + config.maxSessions()
+                + " sessions, its limit max_sessions=" + config.maxSessions()
+                + "; raise max_sessions or use a shared backend such as redis");
     }
 
     /** Removes a session and its index entry; returns what was there. */

@@ -44,6 +44,44 @@ class MemorySessionStoreTest {
         assertEquals(3, store.getSessionCount());
     }
 
+    /**
+     * Found by CI: adders that passed the limit together each took themselves out, leaving the store
+     * one below its bound. Raced on real threads, many rounds: the store ends exactly at its bound and
+     * every adder is refused once.
+     */
+    @Test
+    void addersRacingPastTheLimitLeaveTheStoreExactlyFull() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            MemorySessionStore store = new MemorySessionStore(new MemoryConfig(50, 10, 0, Duration.ofMinutes(10)), clock);
+            AtomicLong next = new AtomicLong();
+            AtomicLong refused = new AtomicLong();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread adder = new Thread(() -> {
+                    try {
+                        go.await();
+                        while (true) {
+                            store.addSession(session("r" + next.incrementAndGet(), Duration.ofHours(1)));
+                        }
+                    } catch (StoreFullException full) {
+                        refused.incrementAndGet();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                threads.add(adder);
+                adder.start();
+            }
+            go.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertEquals(4, refused.get(), "round " + round);
+            assertEquals(50, store.getSessionCount(), "round " + round + ": the store ends exactly at max_sessions");
+        }
+    }
+
     @Test
     void fullStoreMakesRoomByCleaningExpiredSessionsFirst() {
         MemorySessionStore store = new MemorySessionStore(new MemoryConfig(2, 10, 0, Duration.ofMinutes(10)), clock);
