@@ -1,33 +1,33 @@
 package org.sessionstore.distribution;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.Hashtable;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 import org.apache.felix.framework.FrameworkFactory;
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.launch.Framework;
 
 /**
  * {@code java -jar session-store.jar}: starts Apache Felix with the bundles packed in this jar
- * (under {@code bundles/}), waits until the session store and its {@code sessionstore:} commands
- * are published, then runs the Gogo console on standard input. At the end of input the framework
- * stops and the process exits: status 0 if every command succeeded, 1 if any failed.
+ * (under {@code bundles/}), each at the start level {@code startup.properties} gives it, and
+ * nothing else. The console is a bundle ({@code org.sessionstore.console}): it waits until the
+ * session store and its {@code sessionstore:} commands are published, runs the Gogo console on
+ * standard input, tells the launcher's exit service (an {@link IntConsumer}) the exit status so far
+ * and stops the framework at the end of its input; the process then exits with that status (0 if
+ * every command succeeded, 1 if any failed), also when a command stopped the framework.
  *
  * <p>Folders, relative to {@code sessionstore.home} (default: the working directory), each
  * overridable by a system property: {@code deploy/} ({@code sessionstore.deploy}) — jars dropped
@@ -47,7 +47,7 @@ public final class Launcher {
             status = run();
         } catch (Throwable t) {
             // whatever happened (an OutOfMemoryError included), one line and an exit status, never a hang
-            System.err.println("error: " + GogoConsole.oneLine(t));
+            System.err.println("error: " + OneLineFormatter.oneLine(t));
             if (Boolean.getBoolean("sessionstore.console.trace")) {
                 t.printStackTrace();
             }
@@ -57,20 +57,9 @@ public final class Launcher {
     }
 
     private static int run() throws Exception {
-        // the process's own streams: Gogo replaces System.out/err with per-thread routers, and a
-        // session whose streams were those routers would route its output back to itself
-        // UTF-8 whatever the platform's charset (LANG=C included), like the input
-        PrintStream stdout = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
-                java.nio.charset.StandardCharsets.UTF_8);
+        // UTF-8 whatever the platform's charset (LANG=C included), like the console's input
         PrintStream stderr = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
                 java.nio.charset.StandardCharsets.UTF_8);
-        // what the framework's bundles print goes through watches, so the console can tell a
-        // built-in command that printed its failure and returned normally
-        OutputWatch systemOut = new OutputWatch(stdout);
-        OutputWatch systemErr = new OutputWatch(stderr);
-        System.setOut(new PrintStream(systemOut, true, java.nio.charset.StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(systemErr, true, java.nio.charset.StandardCharsets.UTF_8));
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
         logTo(stderr);
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
@@ -85,12 +74,48 @@ public final class Launcher {
         Path secrets = Path.of(System.getProperty("sessionstore.secrets", etc.resolve("secrets").toString()))
                 .toAbsolutePath().normalize();
         DataPermissions.create(secrets);
-
         writing(etc, "-Dsessionstore.etc", () -> writeDeployWatcher(etc, deploy));
 
+        Startup startup = Startup.read();
+        Map<String, String> props = frameworkProperties(data, etc, deploy, secrets, startup);
+        Framework framework = new FrameworkFactory().newFramework(props);
+        writing(data.resolve("felix-cache"), "-Dsessionstore.data", framework::init);
+        // what ConfigAdmin saves (a password given in clear to 'use', say) is this user's only; after
+        // init, as it cleans the framework cache
+        DataPermissions.restrict(data.resolve("config"), data.resolve("felix-cache"), data.resolve("system"));
+        BundleContext context = framework.getBundleContext();
+        writing(data, "-Dsessionstore.data", () -> startup.install(context, packedBundles(), data.resolve("system")));
+        // a bundle that fails to start is one line on standard error, the others start
+        context.addFrameworkListener(e -> {
+            if (e.getType() == FrameworkEvent.ERROR && e.getBundle() != null) {
+                System.getLogger("org.sessionstore.distribution").log(System.Logger.Level.ERROR, "bundle "
+                        + e.getBundle().getSymbolicName() + " did not start: " + (e.getThrowable() == null ? "?"
+                                : OneLineFormatter.printable(String.valueOf(e.getThrowable().getMessage()))));
+            }
+        });
+        // the console bundle tells what the exit status is so far, and stops the framework at the end of its input
+        AtomicInteger status = new AtomicInteger();
+        Hashtable<String, Object> exit = new Hashtable<>();
+        exit.put("sessionstore.exit", "true");
+        ServiceRegistration<IntConsumer> exits = context.registerService(IntConsumer.class, status::set, exit);
+        framework.start(); // every packed bundle, level by level (Felix returns once the beginning level is reached)
+        if (exits.getReference().getUsingBundles() == null) {
+            System.err.println("error: no console: no bundle took the launcher's exit service (is the console bundle"
+                    + " in bundles/ and did it start? see above)");
+            framework.stop();
+            framework.waitForStop(10_000);
+            return 1;
+        }
+        framework.waitForStop(0);
+        return status.get();
+    }
+
+    /** The framework's properties: folders, FileInstall, ConfigAdmin's secrets plugin, start levels. */
+    private static Map<String, String> frameworkProperties(Path data, Path etc, Path deploy, Path secrets, Startup startup) {
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, data.resolve("felix-cache").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.putAll(startup.frameworkProperties());
         props.put("felix.cm.dir", data.resolve("config").toString());
         // secrets by reference: $[env:NAME] and $[secret:NAME] (a file in etc/secrets) are resolved by the
         // interpolation plugin when ConfigAdmin delivers a configuration, never before it stores one
@@ -111,6 +136,8 @@ public final class Launcher {
         props.put("ds.loglevel", "warn");
         props.put("sessionstore.deploy", deploy.toString());
         props.put("sessionstore.etc", etc.toString());
+        // the console bundle's guards take what was installed from here for the core
+        props.put("sessionstore.system", data.resolve("system").toString());
         if (System.getProperty("sessionstore.yaml") != null) {
             props.put("sessionstore.yaml", System.getProperty("sessionstore.yaml"));
         }
@@ -119,64 +146,7 @@ public final class Launcher {
                 props.put(name, System.getProperty(name));
             }
         }
-
-        Framework framework = new FrameworkFactory().newFramework(props);
-        writing(data.resolve("felix-cache"), "-Dsessionstore.data", framework::init);
-        // what ConfigAdmin saves (a password given in clear to 'use', say) is this user's only; after
-        // init, as it cleans the framework cache
-        DataPermissions.restrict(data.resolve("config"), data.resolve("felix-cache"), data.resolve("system"));
-        BundleContext context = framework.getBundleContext();
-        List<Bundle> bundles = new ArrayList<>();
-        writing(data, "-Dsessionstore.data", () -> bundles.addAll(installPackedBundles(context, data.resolve("system"))));
-        framework.start();
-        java.util.Set<String> shipped = new java.util.HashSet<>();
-        java.util.Set<Long> shippedIds = new java.util.HashSet<>();
-        for (Bundle b : context.getBundles()) {
-            shipped.add(b.getSymbolicName());
-            shippedIds.add(b.getBundleId());
-        }
-        // the core's names belong to the core: nothing else with them ever resolves
-        context.registerService(org.osgi.framework.hooks.resolver.ResolverHookFactory.class,
-                new CoreGuard(java.util.Set.copyOf(shipped), java.util.Set.copyOf(shippedIds)), null);
-        for (Bundle b : bundles) {
-            if ("org.apache.felix.fileinstall".equals(b.getSymbolicName())) {
-                DeployGuard.register(context, b, deploy, shipped);
-            }
-        }
-        // ConfigAdmin, then FileInstall, first: FileInstall reads etc/ while it starts, so the
-        // configuration found there is in ConfigAdmin before any component is activated
-        bundles.sort(java.util.Comparator.comparingInt(Launcher::startRank));
-        for (Bundle b : bundles) {
-            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                try {
-                    b.start();
-                } catch (BundleException e) {
-                    System.err.println("error: bundle " + b.getSymbolicName() + " did not start: " + e.getMessage());
-                }
-            }
-        }
-        java.util.concurrent.atomic.AtomicBoolean consoleEnded = new java.util.concurrent.atomic.AtomicBoolean();
-        GogoConsole console = new GogoConsole(context, systemOut, systemErr);
-        // the framework stopped from inside (for example 'stop 0'): end the process too, with the status so far
-        Thread stopWatcher = new Thread(() -> {
-            try {
-                framework.waitForStop(0);
-                if (!consoleEnded.get()) {
-                    System.exit(console.failed() ? 1 : 0);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "framework-stop-watcher");
-        stopWatcher.setDaemon(true);
-
-        new StartupGate(context, deploy).await();
-        stopWatcher.start();
-        int status = console.run(System.in, stdout, stderr);
-        consoleEnded.set(true);
-        framework.stop();
-        framework.waitForStop(10_000);
-        return status;
+        return props;
     }
 
     /**
@@ -202,16 +172,6 @@ public final class Launcher {
             throw new IllegalStateException(impossible);
         }
         root.addHandler(handler);
-    }
-
-    private static int startRank(Bundle b) {
-        return switch (String.valueOf(b.getSymbolicName())) {
-            case "org.apache.felix.configadmin" -> 0;
-            case "org.osgi.util.function", "org.osgi.util.converter", "slf4j.api", "slf4j.simple",
-                    "org.apache.felix.configadmin.plugin.interpolation" -> 1;
-            case "org.apache.felix.fileinstall" -> 2;
-            default -> 3;
-        };
     }
 
     /** A step that writes under a folder. */
@@ -259,45 +219,13 @@ public final class Launcher {
         }
     }
 
-    /** Copies the bundles packed under bundles/ to data/system and installs them from there. */
-    private static List<Bundle> installPackedBundles(BundleContext context, Path target)
-            throws IOException, URISyntaxException, BundleException {
-        Files.createDirectories(target);
-        URI source = Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI();
-        List<Path> copied = new ArrayList<>();
-        Path location = Path.of(source);
+    /** The folder (or, in the runnable jar, the jar's folder) that holds the packed bundles/. */
+    private static Path packedBundles() throws IOException, URISyntaxException {
+        Path location = Path.of(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         if (Files.isDirectory(location)) {
-            copyJars(location.resolve("bundles"), target, copied);
-        } else {
-            try (FileSystem jar = FileSystems.newFileSystem(location)) {
-                copyJars(jar.getPath("/bundles"), target, copied);
-            }
+            return location.resolve("bundles");
         }
-        List<Bundle> bundles = new ArrayList<>();
-        for (Path p : copied) {
-            bundles.add(context.installBundle(p.toUri().toString()));
-        }
-        return bundles;
-    }
-
-    private static void copyJars(Path from, Path to, List<Path> copied) throws IOException {
-        try (Stream<Path> files = Files.list(from)) {
-            // the store's own bundles first (the memory backend keeps bundle id 2), then the rest by name
-            java.util.Comparator<Path> order = java.util.Comparator.comparingInt((Path f) -> switch (f.getFileName().toString()) {
-                case "api-bundle.jar" -> 0;
-                case "memory-bundle.jar" -> 1;
-                case "registry-bundle.jar" -> 2;
-                default -> 3;
-            }).thenComparing(java.util.Comparator.naturalOrder());
-            for (Path p : (Iterable<Path>) files.sorted(order)::iterator) {
-                if (p.getFileName().toString().endsWith(".jar")) {
-                    Path dest = to.resolve(p.getFileName().toString());
-                    try (InputStream in = Files.newInputStream(p)) {
-                        Files.copy(in, dest, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                    copied.add(dest);
-                }
-            }
-        }
+        FileSystem jar = FileSystems.newFileSystem(location); // open until the process ends: read as bundles install
+        return jar.getPath("/bundles");
     }
 }

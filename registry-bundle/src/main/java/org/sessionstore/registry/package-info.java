@@ -21,8 +21,10 @@
  * <li>{@link StoreFront}'s monitor guards which backend serves (calls wait on it); its
  * {@code downLock} orders the UNAVAILABLE/AVAILABLE events and is held while it hands the event to
  * {@link Events}, which only offers it to a lock-free ring;</li>
- * <li>{@link Events}' monitor guards its trackers and publisher thread (taken when Event Admin or a
- * handler comes or goes, never on a call);</li>
+ * <li>{@link EventSubscribers}' monitor guards which Event Admin posts and which topics are heard
+ * (taken when Event Admin or a handler comes or goes, never on a call);</li>
+ * <li>{@link Events}' monitor guards the start and end of its publisher thread (taken on a call only
+ * when an event finds no publisher running, for no call out);</li>
  * <li>{@link Housekeeper}'s monitor guards its schedule (never held while it cleans);</li>
  * <li>{@link ConfigDoor}'s monitor guards whether the start configuration was handled (held while it
  * reads the YAML file at start, at most 64 KiB, and starts the YAML watcher; never while it waits for

@@ -1,12 +1,8 @@
-package org.sessionstore.distribution;
+package org.sessionstore.console;
 
 import java.io.File;
 import java.io.IOException;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
-import java.util.Hashtable;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.jar.JarFile;
@@ -14,10 +10,9 @@ import java.util.jar.Manifest;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
+import org.apache.felix.fileinstall.ArtifactInstaller;
 import org.osgi.framework.Constants;
-import org.osgi.framework.ServiceRegistration;
+import org.sessionstore.api.Redaction;
 
 /**
  * Guards {@code deploy/}: FileInstall asks it first about every file there (an ArtifactInstaller
@@ -31,65 +26,45 @@ import org.osgi.framework.ServiceRegistration;
  * </ul>
  * Each is logged once, naming the file and why. Any other bundle (a backend such as redis, or a
  * newer version of one) is left to FileInstall, so backends still install and upgrade through
- * {@code deploy/}. The ArtifactInstaller interface belongs to the FileInstall bundle, so the
- * service is a proxy defined in that bundle's class loader.
+ * {@code deploy/}. Registered (with the highest ranking) before FileInstall starts: a lower start level.
  */
-final class DeployGuard implements InvocationHandler {
+final class DeployGuard implements ArtifactInstaller {
 
-    static final String INSTALLER = "org.apache.felix.fileinstall.ArtifactInstaller";
     private static final Logger LOG = Logger.getLogger("org.sessionstore.distribution");
 
     private final Path deploy;
     private final Set<String> shipped;
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
-    private DeployGuard(Path deploy, Set<String> shipped) {
+    DeployGuard(Path deploy, Set<String> shipped) {
         this.deploy = deploy.toAbsolutePath().normalize();
         this.shipped = shipped;
     }
 
-    /** Registers the guard before FileInstall starts; null if FileInstall has no installer interface. */
-    static ServiceRegistration<?> register(BundleContext system, Bundle fileInstall, Path deploy, Set<String> shipped) {
-        Class<?> type;
-        try {
-            type = fileInstall.loadClass(INSTALLER);
-        } catch (ClassNotFoundException | IllegalStateException e) {
-            LOG.warning("deploy/ is not guarded: FileInstall has no " + INSTALLER);
-            return null;
-        }
-        Object guard = Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, new DeployGuard(deploy, shipped));
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(Constants.SERVICE_RANKING, Integer.MAX_VALUE);
-        props.put(Constants.SERVICE_DESCRIPTION, "Session Store: guards deploy/");
-        return system.registerService(INSTALLER, guard, props);
+    @Override
+    public boolean canHandle(File artifact) {
+        return refusal(artifact) != null;
     }
 
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) {
-        switch (method.getName()) {
-            case "canHandle":
-                return refusal((File) args[0]) != null;
-            case "install", "update":
-                report((File) args[0]);
-                return null;
-            case "uninstall":
-                reported.remove(((File) args[0]).getAbsolutePath());
-                return null; // it installed nothing, so its removal uninstalls nothing
-            case "hashCode":
-                return System.identityHashCode(proxy);
-            case "equals":
-                return proxy == args[0];
-            case "toString":
-                return "session store deploy/ guard";
-            default:
-                return null;
-        }
+    public void install(File artifact) {
+        report(artifact);
+    }
+
+    @Override
+    public void update(File artifact) {
+        report(artifact);
+    }
+
+    @Override
+    public void uninstall(File artifact) {
+        reported.remove(artifact.getAbsolutePath()); // it installed nothing, so its removal uninstalls nothing
     }
 
     private void report(File file) {
         String why = refusal(file);
         if (why != null && reported.add(file.getAbsolutePath() + "|" + file.length() + "|" + file.lastModified())) {
-            LOG.log(Level.WARNING, "deploy/" + GogoConsole.printable(file.getName()) + " is refused: " + why
+            LOG.log(Level.WARNING, "deploy/" + Redaction.printable(file.getName()) + " is refused: " + why
                     + "; it is not installed, and removing it changes nothing");
         }
     }
@@ -120,7 +95,7 @@ final class DeployGuard implements InvocationHandler {
             try (JarFile jar = new JarFile(file, true)) {
                 mf = jar.getManifest();
             } catch (IOException | SecurityException e) {
-                return inDeploy ? "it is not a valid jar (" + GogoConsole.printable(String.valueOf(e.getMessage())) + ")"
+                return inDeploy ? "it is not a valid jar (" + Redaction.printable(String.valueOf(e.getMessage())) + ")"
                         : null;
             }
         }
@@ -130,12 +105,12 @@ final class DeployGuard implements InvocationHandler {
         }
         String symbolicName = bsn.split(";", 2)[0].trim();
         if (shipped.contains(symbolicName)) {
-            return "its symbolic name " + GogoConsole.printable(symbolicName) + " belongs to a bundle the distribution"
+            return "its symbolic name " + Redaction.printable(symbolicName) + " belongs to a bundle the distribution"
                     + " ships; the core is not replaced through deploy/ (update the distribution instead)";
         }
         String host = mf.getMainAttributes().getValue(Constants.FRAGMENT_HOST);
         if (host != null && shipped.contains(host.split(";", 2)[0].trim())) {
-            return "it is a fragment of " + GogoConsole.printable(host.split(";", 2)[0].trim())
+            return "it is a fragment of " + Redaction.printable(host.split(";", 2)[0].trim())
                     + ", a bundle the distribution ships; the core is not extended through deploy/";
         }
         return null;

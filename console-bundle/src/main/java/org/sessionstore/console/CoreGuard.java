@@ -1,4 +1,4 @@
-package org.sessionstore.distribution;
+package org.sessionstore.console;
 
 import java.util.Collection;
 import java.util.Set;
@@ -14,6 +14,7 @@ import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRequirement;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.resource.Requirement;
+import org.sessionstore.api.Redaction;
 
 /**
  * The framework-level half of the {@code deploy/} guard: a resolver hook that never lets a bundle
@@ -69,18 +70,18 @@ final class CoreGuard implements ResolverHookFactory {
         }
         String why = null;
         if (shippedNames.contains(r.getSymbolicName())) {
-            why = "its symbolic name " + GogoConsole.printable(String.valueOf(r.getSymbolicName()))
+            why = "its symbolic name " + Redaction.printable(String.valueOf(r.getSymbolicName()))
                     + " belongs to a bundle the distribution ships";
         } else {
             for (Requirement req : r.getRequirements(HostNamespace.HOST_NAMESPACE)) {
                 Matcher m = HOST.matcher(String.valueOf(req.getDirectives().get("filter")));
                 if (m.find() && shippedNames.contains(m.group(1))) {
-                    why = "it is a fragment of " + GogoConsole.printable(m.group(1)) + ", a bundle the distribution ships";
+                    why = "it is a fragment of " + Redaction.printable(m.group(1)) + ", a bundle the distribution ships";
                 }
             }
         }
         if (why != null && reported.add(id + "|" + r)) {
-            LOG.warning("bundle " + id + " (" + GogoConsole.printable(r.getBundle().getLocation()) + ") is refused: " + why
+            LOG.warning("bundle " + id + " (" + Redaction.printable(r.getBundle().getLocation()) + ") is refused: " + why
                     + "; it stays installed and never resolves");
         }
         return why != null;

@@ -1,4 +1,4 @@
-package org.sessionstore.distribution;
+package org.sessionstore.console;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +17,9 @@ import org.osgi.framework.ServiceReference;
  * reporting why) the configuration of {@code etc/*.cfg}, the seed's YAML and a saved
  * {@code use}, and the {@code sessionstore:} commands are published. So the first line of input
  * runs on the configured store, never on a default one that is replaced a moment later.
+ *
+ * <p>It also waits until the framework has reached its start level (every packed bundle started,
+ * Felix's commands among them).
  *
  * <p>A store that waits for its type (a backend jar in {@code deploy/} not installed yet) is
  * given until every jar in {@code deploy/} is installed, and a moment more to start; then the
@@ -47,7 +50,7 @@ final class StartupGate {
         String state = null;
         while (System.currentTimeMillis() - start < TIMEOUT_MILLIS) {
             ServiceReference<?> front = first(FRONT);
-            if (front != null && first(COMMANDS) != null && first(PROCESSOR) != null) {
+            if (started() && front != null && first(COMMANDS) != null && first(PROCESSOR) != null) {
                 state = String.valueOf(front.getProperty("sessionstore.state"));
                 if (state.equals("ACTIVE") || state.equals("FAILED")) {
                     return; // a FAILED store's reason was logged by the registry; calls fail at once with it
@@ -64,6 +67,14 @@ final class StartupGate {
         }
         System.err.println("warning: the session store is " + (state == null ? "not published" : state)
                 + " after " + (System.currentTimeMillis() - start) / 1000 + "s; see 'sessionstore:info' and 'lb'");
+    }
+
+    /**
+     * Whether the framework has started every packed bundle: it is active (Felix makes it so once
+     * its beginning start level is reached), so Felix's own commands are there too.
+     */
+    private boolean started() {
+        return context.getBundle(0).getState() == Bundle.ACTIVE;
     }
 
     /** Whether every jar in deploy/ has been installed as a bundle. */

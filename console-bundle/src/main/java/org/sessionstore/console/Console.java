@@ -1,0 +1,237 @@
+package org.sessionstore.console;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.sessionstore.api.Redaction;
+
+/**
+ * A line console over the Gogo runtime's {@link CommandProcessor}: reads a command per line, runs
+ * it, prints its result, and prints a failure as one line ({@code error: …}) on standard error,
+ * never a stack trace. Shows a {@code g! } prompt only when a terminal is attached, so piped
+ * input gives clean output.
+ *
+ * <p>Input is UTF-8 whatever the platform's charset. A line longer than {@value #MAX_LINE}
+ * characters is refused (its characters are read and dropped, never held), as a failure. A
+ * command fails when it throws, when it writes to the session's standard error, or — Felix's
+ * bundle lifecycle commands, which return their failures instead of throwing them — when its
+ * result says so (see {@link #failedByResult}).
+ */
+final class Console {
+
+    /** The longest line run, in characters; a command line is a few hundred. */
+    static final int MAX_LINE = 65_536;
+
+    /**
+     * Felix's commands that report what failed in their result (a String, empty or null when all
+     * went well) rather than by throwing: {@code start 999} returns "Bundle ID '999' is invalid.".
+     */
+    static final Set<String> REPORTING_IN_RESULT = Set.of("start", "stop", "update", "uninstall", "refresh", "resolve");
+
+    private final CommandProcessor processor;
+    /** Told the exit status so far at each failure, so a framework stopped from a command keeps it. */
+    private final IntConsumer status;
+    private volatile boolean failed;
+
+    Console(CommandProcessor processor, IntConsumer status) {
+        this.processor = processor;
+        this.status = status;
+    }
+
+    /**
+     * Runs until the end of input or {@code exit}; returns the exit status: 0 if every command
+     * succeeded, 1 if any failed (each failure was printed as one {@code error:} line).
+     */
+    int run(InputStream input, PrintStream out, PrintStream err) throws IOException {
+        OutputWatch sessionErr = new OutputWatch(err);
+        CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), out, new PrintStream(
+                sessionErr, true, StandardCharsets.UTF_8));
+        boolean interactive = System.console() != null;
+        LineReader lines = new LineReader(new InputStreamReader(input, StandardCharsets.UTF_8), MAX_LINE);
+        try {
+            while (true) {
+                if (interactive) {
+                    out.print("g! ");
+                    out.flush();
+                }
+                String line = lines.next();
+                if (line == null) {
+                    return failed ? 1 : 0;
+                }
+                if (line == LineReader.TOO_LONG) {
+                    fail();
+                    err.println("error: line " + lines.number() + " is longer than " + MAX_LINE
+                            + " characters; it was not run");
+                    continue;
+                }
+                String command = line.strip();
+                if (command.isEmpty() || command.startsWith("#")) {
+                    continue;
+                }
+                if (command.equals("exit") || command.equals("quit")) {
+                    return failed ? 1 : 0;
+                }
+                runOne(session, command, sessionErr, out, err);
+                out.flush();
+                err.flush();
+            }
+        } finally {
+            session.close();
+        }
+    }
+
+    private void runOne(CommandSession session, String command, OutputWatch sessionErr, PrintStream out, PrintStream err) {
+        sessionErr.reset();
+        try {
+            Object result = session.execute(command);
+            if (result != null) {
+                out.println(result instanceof CharSequence || result instanceof Number || result instanceof Boolean
+                        ? String.valueOf(result) : String.valueOf(session.format(result, 0)));
+            }
+            if (sessionErr.written() || failedByResult(command, result)) {
+                fail();
+                err.println("error: " + name(command) + " reported a failure (above)");
+            }
+        } catch (Exception e) {
+            fail();
+            err.println("error: " + explain(command, oneLine(e)));
+            if (Boolean.getBoolean("sessionstore.console.trace")) {
+                e.printStackTrace(err);
+            }
+        }
+    }
+
+    private void fail() {
+        if (!failed) {
+            failed = true;
+            status.accept(1);
+        }
+    }
+
+    /** Whether any command failed so far. */
+    boolean failed() {
+        return failed;
+    }
+
+    /** The command's name without its scope: {@code felix:start 2} → {@code start}. */
+    static String name(String command) {
+        String first = command.split("\\s+", 2)[0];
+        int colon = first.indexOf(':');
+        return colon < 0 ? first : first.substring(colon + 1);
+    }
+
+    /**
+     * Whether a command reported a failure in its result: one of {@link #REPORTING_IN_RESULT} that
+     * returned something other than an empty text, or {@code install}, whose result is one
+     * {@code Bundle ID: N} per bundle it installed and the failure otherwise.
+     */
+    static boolean failedByResult(String command, Object result) {
+        if (!(result instanceof CharSequence text) || text.toString().isBlank()) {
+            return false;
+        }
+        String name = name(command);
+        if (name.equals("install")) {
+            return text.toString().lines().anyMatch(l -> !l.isBlank() && !l.startsWith("Bundle ID: "));
+        }
+        return REPORTING_IN_RESULT.contains(name);
+    }
+
+    /** Gogo's "Cannot coerce f(Token) to any of [(String, String)]" in an operator's words. */
+    static String explain(String command, String message) {
+        if (message.startsWith("Cannot coerce ")) {
+            String name = command.split("\\s+", 2)[0];
+            int any = message.indexOf("to any of ");
+            String expected = any < 0 ? "" : "; expected arguments " + message.substring(any + "to any of ".length());
+            return "wrong arguments for " + name + expected + "; see 'help " + name + "'";
+        }
+        return message;
+    }
+
+    /** A failure in one printable line: the first message found down the causes. */
+    static String oneLine(Throwable t) {
+        Throwable shown = t;
+        while (shown.getMessage() == null && shown.getCause() != null) {
+            shown = shown.getCause();
+        }
+        String message = shown.getMessage() == null ? shown.getClass().getSimpleName() : shown.getMessage();
+        if (shown instanceof OutOfMemoryError) {
+            message = "out of memory: " + message;
+        }
+        int nl = message.indexOf('\n');
+        return Redaction.printable(nl < 0 ? message : message.substring(0, nl));
+    }
+
+    /**
+     * Lines of at most {@code max} characters; a longer line is read to its end without being
+     * kept and reported as {@link #TOO_LONG}. {@code \n}, {@code \r\n} and {@code \r} end a line.
+     */
+    static final class LineReader {
+        static final String TOO_LONG = new String("(too long)");
+        private final Reader in;
+        private final int max;
+        private final char[] buf = new char[8192];
+        private int pos;
+        private int end;
+        private boolean skipLf;
+        private long number;
+
+        LineReader(Reader in, int max) {
+            this.in = in;
+            this.max = max;
+        }
+
+        long number() {
+            return number;
+        }
+
+        String next() throws IOException {
+            StringBuilder line = new StringBuilder();
+            boolean tooLong = false;
+            boolean any = false;
+            while (true) {
+                if (pos == end) {
+                    end = in.read(buf, 0, buf.length);
+                    pos = 0;
+                    if (end <= 0) {
+                        end = 0;
+                        if (!any) {
+                            return null;
+                        }
+                        number++;
+                        return tooLong ? TOO_LONG : line.toString();
+                    }
+                }
+                char c = buf[pos++];
+                if (skipLf) {
+                    skipLf = false;
+                    if (c == '\n') {
+                        continue;
+                    }
+                }
+                any = true;
+                if (c == '\n' || c == '\r') {
+                    skipLf = c == '\r';
+                    number++;
+                    return tooLong ? TOO_LONG : line.toString();
+                }
+                if (!tooLong) {
+                    if (line.length() >= max) {
+                        tooLong = true;
+                        line = new StringBuilder();
+                    } else {
+                        line.append(c);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package org.sessionstore.console;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Hashtable;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+import org.apache.felix.fileinstall.ArtifactInstaller;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.Converter;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleActivator;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.hooks.resolver.ResolverHookFactory;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * The runnable jar's console bundle. It starts at a lower start level than FileInstall, so that
+ * before anything is read from {@code deploy/}:
+ * <ul>
+ * <li>the guards stand: {@link DeployGuard} (FileInstall asks it first about each file) and
+ * {@link CoreGuard} (a resolver hook), both knowing the shipped bundles as those the launcher
+ * installed from the folder named by the framework property {@value #SYSTEM_DIR};</li>
+ * <li>Felix's bundle commands get their {@link BundleConverter}.</li>
+ * </ul>
+ * Then, if the launcher offers its exit service (an {@link IntConsumer} with
+ * {@value #EXIT_PROPERTY}{@code =true}: what it is told is the process's exit status so far), a
+ * thread waits at the {@link StartupGate}, runs the {@link Console} on standard input and at its
+ * end stops the framework, which ends the process with that status. In any other framework (no
+ * exit service) the bundle only guards.
+ */
+public final class ConsoleActivator implements BundleActivator {
+
+    /** The framework property naming the folder the launcher installed the shipped bundles from. */
+    static final String SYSTEM_DIR = "sessionstore.system";
+    /** The property of the launcher's exit service. */
+    static final String EXIT_PROPERTY = "sessionstore.exit";
+
+    private volatile Thread console;
+
+    @Override
+    public void start(BundleContext context) throws InvalidSyntaxException {
+        Set<String> names = new HashSet<>();
+        Set<Long> ids = new HashSet<>();
+        String system = context.getProperty(SYSTEM_DIR);
+        String prefix = system == null ? null : Path.of(system).toUri().toString();
+        for (Bundle b : context.getBundles()) {
+            if (b.getBundleId() == 0 || prefix != null && b.getLocation().startsWith(prefix)) {
+                names.add(b.getSymbolicName());
+                ids.add(b.getBundleId());
+            }
+        }
+        context.registerService(ResolverHookFactory.class, new CoreGuard(Set.copyOf(names), Set.copyOf(ids)), null);
+        String deploy = context.getProperty("sessionstore.deploy");
+        if (deploy != null) {
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put(Constants.SERVICE_RANKING, Integer.MAX_VALUE);
+            props.put(Constants.SERVICE_DESCRIPTION, "Session Store: guards deploy/");
+            context.registerService(ArtifactInstaller.class, new DeployGuard(Path.of(deploy), Set.copyOf(names)), props);
+        }
+        Hashtable<String, Object> converter = new Hashtable<>();
+        converter.put("osgi.converter.classes", new String[] {Bundle.class.getName()});
+        context.registerService(Converter.class, new BundleConverter(context), converter);
+
+        Collection<ServiceReference<IntConsumer>> exits = context.getServiceReferences(IntConsumer.class,
+                "(" + EXIT_PROPERTY + "=true)");
+        if (exits.isEmpty() || deploy == null) {
+            return; // not the runnable jar: no console of ours
+        }
+        IntConsumer exit = context.getService(exits.iterator().next());
+        Thread t = new Thread(() -> runConsole(context, exit, Path.of(deploy)), "sessionstore-console");
+        t.setDaemon(true);
+        console = t;
+        t.start();
+    }
+
+    private static void runConsole(BundleContext context, IntConsumer exit, Path deploy) {
+        // the process's own streams, UTF-8 whatever the platform's charset: Gogo routes System.out
+        // and System.err per thread, and a session on those routers would print back into itself
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        int status = 1;
+        ServiceTracker<CommandProcessor, CommandProcessor> processors = new ServiceTracker<>(context,
+                CommandProcessor.class, null);
+        processors.open();
+        try {
+            new StartupGate(context, deploy).await();
+            CommandProcessor processor = processors.getService();
+            if (processor == null) {
+                err.println("error: the Gogo runtime (org.apache.felix.gogo.runtime) is not running; no console");
+            } else {
+                status = new Console(processor, exit).run(System.in, out, err);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return; // the bundle stopped
+        } catch (Exception | Error e) {
+            err.println("error: the console ended: " + Console.oneLine(e));
+        } finally {
+            processors.close();
+        }
+        exit.accept(status);
+        try {
+            context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).stop();
+        } catch (Exception | Error e) {
+            err.println("error: the framework did not stop: " + Console.oneLine(e));
+        }
+    }
+
+    @Override
+    public void stop(BundleContext context) {
+        Thread t = console;
+        if (t != null) {
+            t.interrupt(); // only a thread still at the startup gate notices; one reading input ends with the process
+        }
+    }
+}
