@@ -61,11 +61,12 @@ public final class ConsoleActivator implements BundleActivator {
         }
         context.registerService(ResolverHookFactory.class, new CoreGuard(Set.copyOf(names), Set.copyOf(ids)), null);
         String deploy = context.getProperty("sessionstore.deploy");
-        if (deploy != null) {
+        DeployGuard guard = deploy == null ? null : new DeployGuard(Path.of(deploy), Set.copyOf(names));
+        if (guard != null) {
             Hashtable<String, Object> props = new Hashtable<>();
             props.put(Constants.SERVICE_RANKING, Integer.MAX_VALUE);
             props.put(Constants.SERVICE_DESCRIPTION, "Session Store: guards deploy/");
-            context.registerService(ArtifactInstaller.class, new DeployGuard(Path.of(deploy), Set.copyOf(names)), props);
+            context.registerService(ArtifactInstaller.class, guard, props);
         }
         Hashtable<String, Object> converter = new Hashtable<>();
         converter.put("osgi.converter.classes", new String[] {Bundle.class.getName()});
@@ -77,13 +78,13 @@ public final class ConsoleActivator implements BundleActivator {
             return; // not the runnable jar: no console of ours
         }
         IntConsumer exit = context.getService(exits.iterator().next());
-        Thread t = new Thread(() -> runConsole(context, exit, Path.of(deploy)), "sessionstore-console");
+        Thread t = new Thread(() -> runConsole(context, exit, Path.of(deploy), guard), "sessionstore-console");
         t.setDaemon(true);
         console = t;
         t.start();
     }
 
-    private static void runConsole(BundleContext context, IntConsumer exit, Path deploy) {
+    private static void runConsole(BundleContext context, IntConsumer exit, Path deploy, DeployGuard guard) {
         // the process's own streams, UTF-8 whatever the platform's charset: Gogo routes System.out
         // and System.err per thread, and a session on those routers would print back into itself
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
@@ -93,7 +94,7 @@ public final class ConsoleActivator implements BundleActivator {
                 CommandProcessor.class, null);
         processors.open();
         try {
-            new StartupGate(context, deploy).await();
+            new StartupGate(context, deploy, guard).await();
             CommandProcessor processor = processors.getService();
             if (processor == null) {
                 err.println("error: the Gogo runtime (org.apache.felix.gogo.runtime) is not running; no console");

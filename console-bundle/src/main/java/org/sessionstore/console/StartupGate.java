@@ -21,9 +21,11 @@ import org.osgi.framework.ServiceReference;
  * <p>It also waits until the framework has reached its start level (every packed bundle started,
  * Felix's commands among them).
  *
- * <p>A store that waits for its type (a backend jar in {@code deploy/} not installed yet) is
- * given until every jar in {@code deploy/} is installed, and a moment more to start; then the
- * console starts anyway with a warning (its calls wait up to {@code swap_timeout}).
+ * <p>And it waits for {@code deploy/}: every jar there is started (or refused by the
+ * {@link DeployGuard}, or installed for {@value #GRACE_MILLIS} ms without starting, which its
+ * own log line explains), so the first line of input finds the backends dropped there, not only the
+ * memory store. A store that waits for its type is given that long too; then the console starts
+ * anyway with a warning (its calls wait up to {@code swap_timeout}).
  */
 final class StartupGate {
 
@@ -38,10 +40,14 @@ final class StartupGate {
 
     private final BundleContext context;
     private final Path deploy;
+    private final DeployGuard guard;
+    /** When each deploy/ bundle was first seen installed but not active. */
+    private final java.util.Map<Long, Long> seenInactive = new java.util.HashMap<>();
 
-    StartupGate(BundleContext context, Path deploy) {
+    StartupGate(BundleContext context, Path deploy, DeployGuard guard) {
         this.context = context;
         this.deploy = deploy;
+        this.guard = guard;
     }
 
     void await() throws InterruptedException {
@@ -52,10 +58,11 @@ final class StartupGate {
             ServiceReference<?> front = first(FRONT);
             if (started() && front != null && first(COMMANDS) != null && first(PROCESSOR) != null) {
                 state = String.valueOf(front.getProperty("sessionstore.state"));
-                if (state.equals("ACTIVE") || state.equals("FAILED")) {
+                boolean settled = deploySettled();
+                if (settled && (state.equals("ACTIVE") || state.equals("FAILED"))) {
                     return; // a FAILED store's reason was logged by the registry; calls fail at once with it
                 }
-                if (deployInstalled()) {
+                if (settled) {
                     if (deployedAt < 0) {
                         deployedAt = System.currentTimeMillis();
                     } else if (System.currentTimeMillis() - deployedAt > GRACE_MILLIS) {
@@ -65,8 +72,14 @@ final class StartupGate {
             }
             Thread.sleep(20);
         }
-        System.err.println("warning: the session store is " + (state == null ? "not published" : state)
-                + " after " + (System.currentTimeMillis() - start) / 1000 + "s; see 'sessionstore:info' and 'lb'");
+        long waited = (System.currentTimeMillis() - start) / 1000;
+        if ("ACTIVE".equals(state) || "FAILED".equals(state)) {
+            System.err.println("warning: the jars in " + deploy + " are not all installed after " + waited
+                    + "s; the console starts without them; see 'lb'");
+        } else {
+            System.err.println("warning: the session store is " + (state == null ? "not published" : state) + " after "
+                    + waited + "s; see 'sessionstore:info' and 'lb'");
+        }
     }
 
     /**
@@ -77,24 +90,36 @@ final class StartupGate {
         return context.getBundle(0).getState() == Bundle.ACTIVE;
     }
 
-    /** Whether every jar in deploy/ has been installed as a bundle. */
-    private boolean deployInstalled() {
-        List<String> jars;
+    /**
+     * Whether every jar in deploy/ has come as far as it will: refused by the guard, or installed
+     * and active, or installed and not active for longer than the grace (it failed to resolve or
+     * start, and said so in the log).
+     */
+    private boolean deploySettled() {
+        List<Path> jars;
         try (Stream<Path> files = Files.list(deploy)) {
-            jars = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).toList();
+            jars = files.filter(p -> p.getFileName().toString().endsWith(".jar")).toList();
         } catch (IOException e) {
             return true;
         }
-        for (String jar : jars) {
-            boolean found = false;
+        long now = System.currentTimeMillis();
+        for (Path jar : jars) {
+            if (guard != null && guard.refusal(jar.toFile()) != null) {
+                continue;
+            }
+            Bundle found = null;
             for (Bundle b : context.getBundles()) {
                 String location = b.getLocation();
-                if (location != null && location.endsWith("/" + jar)) {
-                    found = true;
+                if (location != null && location.endsWith("/" + jar.getFileName())) {
+                    found = b;
                     break;
                 }
             }
-            if (!found) {
+            if (found == null) {
+                return false;
+            }
+            if (found.getState() != Bundle.ACTIVE && found.getHeaders().get("Fragment-Host") == null
+                    && now - seenInactive.computeIfAbsent(found.getBundleId(), id -> now) < GRACE_MILLIS) {
                 return false;
             }
         }
