@@ -53,6 +53,11 @@ final class SwapState {
             return new Failure(Kind.CANNOT_SERVE, message, type, null, null, null, false);
         }
 
+        /** A backend that could not be built while nothing else serves: it is tried again like a take-over. */
+        static Failure cannotServe(Candidate c, RegistrySettings settings, Map<String, Object> effective, String message) {
+            return new Failure(Kind.CANNOT_SERVE, message, settings.type(), c, settings, effective, false);
+        }
+
         static Failure takeOver(Candidate c, RegistrySettings settings, Map<String, Object> effective, String message) {
             return new Failure(Kind.TAKE_OVER, message, settings.type(), c, settings, effective, false);
         }
@@ -84,8 +89,8 @@ final class SwapState {
     Migration lastMigration;
     /** What a running migration does, for status, or null. */
     String migrating;
-    /** Whether a retry of a failed take-over is scheduled. */
-    boolean retryScheduled;
+    /** The failure the latest retry was scheduled for (a retry acts only if that failure still stands). */
+    Failure retryFor;
     /** Each type's defaults (PID sessionstore.TYPE), as the door last gave them. */
     final Map<String, Map<String, Object>> defaults = new java.util.HashMap<>();
 

@@ -391,12 +391,12 @@ final class Swapper {
                 throw new Refused(e);
             }
             // nothing serves: calls fail at once with why; the retry still comes
-            state.failure = new Failure(Failure.Kind.CANNOT_SERVE, (state.desired == null ? ConfigSource.DEFAULTS
-                    : state.desired.source()).locate(e instanceof StoreConfigException sc ? sc.key() : null) + ": "
-                    + Redaction.printable(e instanceof StoreConfigException ? "the " + settings.type()
-                            + " store rejected its configuration: " + e.getMessage() : Stores.describe(e)),
-                    settings.type(), c, settings, state.effective(settings), false);
+            state.failure = Failure.cannotServe(c, settings, state.effective(settings), (state.desired == null
+                    ? ConfigSource.DEFAULTS : state.desired.source()).locate(e instanceof StoreConfigException sc ? sc.key()
+                            : null) + ": " + Redaction.printable(e instanceof StoreConfigException ? "the " + settings.type()
+                                    + " store rejected its configuration: " + e.getMessage() : Stores.describe(e)));
             LOG.log(Level.ERROR, "session store failed: " + state.failure.message());
+            scheduleRetry();
             Stores.close(front.fail(settings.type(), settings.swapTimeout(), state.failure.message()));
             state.serving = null;
             throw e;
@@ -413,8 +413,7 @@ final class Swapper {
     /** Builds a backend from {@code c} on a thread of its own, within swap_timeout (status says so meanwhile). */
     private BackendBuild.Built build(Candidate c, RegistrySettings settings, boolean probe) {
         Duration deadline = BackendBuild.deadline(settings.swapTimeout(), leastBuild);
-        building = new BackendBuild.InProgress(settings.type(), c.bundleSymbolicName() + " " + c.bundleVersion(),
-                System.nanoTime(), deadline);
+        building = new BackendBuild.InProgress(settings.type(), c.bundleSymbolicName() + " " + c.bundleVersion(), System.nanoTime(), deadline);
         try {
             return BackendBuild.run(c, state.effective(settings), settings.encryption(), probe, deadline, () -> stopping);
         } finally {
@@ -422,11 +421,7 @@ final class Swapper {
         }
     }
 
-    /**
-     * Remembers what failed (so events do not retry it at once, and a PENDING status says why) and
-     * tries it again after {@link #retryAfter}; a retry that fails for the same reason is not
-     * logged again.
-     */
+    /** Remembers what failed (events do not retry it at once; PENDING says why), logged once per reason; retried. */
     private void rememberFailure(Candidate c, RegistrySettings settings, RuntimeException why) {
         String message = Redaction.printable(String.valueOf(why.getMessage()));
         Failure before = state.failure;
@@ -434,21 +429,27 @@ final class Swapper {
             LOG.log(Level.ERROR, "session store ''{0}'' could not take over: {1}", settings.type(), message);
         }
         state.failure = Failure.takeOver(c, settings, state.effective(settings), message);
-        if (!state.retryScheduled) {
-            state.retryScheduled = true;
-            try {
-                thread.schedule(() -> tasks.run(() -> {
-                    state.retryScheduled = false;
-                    Failure f = state.failure;
-                    if (f != null && f.candidate() != null) { // a backend that could not take over, or not serve
-                        state.failure = f.asRetried(); // no longer suppresses the build; its message stays meanwhile
-                        reconcileQuietly();
-                    }
-                    return null;
-                }), retryAfter.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException gone) {
-                // stopping
-            }
+        scheduleRetry();
+    }
+
+    /** Tries the current failure again after retryAfter; a retry acts only if its failure still stands. */
+    private void scheduleRetry() {
+        Failure scheduledFor = state.failure;
+        if (scheduledFor == null || state.retryFor == scheduledFor) {
+            return;
+        }
+        state.retryFor = scheduledFor;
+        try {
+            thread.schedule(() -> tasks.run(() -> {
+                Failure f = state.failure;
+                if (f == scheduledFor && f.candidate() != null) { // could not take over, or not serve; a newer
+                    state.failure = f.asRetried(); // failure has its own retry. Its message stays meanwhile
+                    reconcileQuietly();
+                }
+                return null;
+            }), retryAfter.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException gone) {
+            // stopping
         }
     }
 
