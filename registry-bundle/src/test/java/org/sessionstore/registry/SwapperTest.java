@@ -369,6 +369,38 @@ class SwapperTest {
         assertTrue(r.front.sessionExists("kept"));
     }
 
+    /**
+     * Found by MisbehavingBackendIT: the retry scheduled for an earlier failure retried a newer one at
+     * once, replacing its message. Each failure now gets its own retry, a full retryAfter later.
+     */
+    @Test
+    void aRetryScheduledForAnEarlierFailureLeavesANewerOneAlone() throws Exception {
+        r.swapper.retryAfter = Duration.ofSeconds(2);
+        java.util.concurrent.atomic.AtomicInteger firstCalls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger secondCalls = new java.util.concurrent.atomic.AtomicInteger();
+        // nothing serves (as at start): a backend that cannot be built is FAILED and tried again by itself
+        r.offer("first", 2, config -> {
+            firstCalls.incrementAndGet();
+            throw new StoreUnavailableException("first is down");
+        });
+        r.offer("second", 3, config -> {
+            secondCalls.incrementAndGet();
+            throw new StoreUnavailableException("second is down");
+        });
+        long began = System.nanoTime();
+        r.configure(Map.of("type", "first"));
+        assertEquals(1, firstCalls.get());
+        Thread.sleep(1_000);
+        r.configure(Map.of("type", "second"));
+        assertEquals(1, secondCalls.get());
+        // the first failure's retry comes at 2 s and must leave the second alone; the second's comes at 3 s
+        Thread.sleep(Math.max(0, 2_500 - (System.nanoTime() - began) / 1_000_000));
+        assertEquals(1, secondCalls.get(), "the earlier failure's retry built the newer backend again at once");
+        assertTrue(r.status().detail().contains("second is down"), r.status().detail());
+        Fixture.await("the second failure's own retry", Duration.ofSeconds(5), () -> secondCalls.get() == 2);
+        assertEquals(1, firstCalls.get(), "the first type is no longer configured: never retried");
+    }
+
     @Test
     void aFactoryThatThrowsAnErrorIsRetriedAndNeverWedgesTheRegistry() throws Exception {
         r.swapper.retryAfter = Duration.ofMillis(200);
