@@ -7,8 +7,8 @@ import org.osgi.framework.BundleContext;
 /**
  * What the Gogo shell bundle normally registers and our console brings itself: turns a bundle id
  * or symbolic name typed on the command line into a {@link Bundle}, so Felix's own commands that
- * take bundles ({@code headers 2}, {@code update 2}, {@code stop}, {@code start}, {@code refresh},
- * {@code inspect}) work, and prints a bundle as {@code name [id]}. Registered with
+ * take bundles ({@code headers 2}, {@code update 2}, {@code stop}, {@code uninstall}, {@code refresh},
+ * {@code inspect}) work ({@code start} takes ids or URLs itself, not names), and prints a bundle as {@code name [id]}. Registered with
  * {@code osgi.converter.classes=org.osgi.framework.Bundle}.
  */
 final class BundleConverter implements Converter {

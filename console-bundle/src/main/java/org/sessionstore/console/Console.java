@@ -38,6 +38,8 @@ final class Console {
     static final Set<String> REPORTING_IN_RESULT = Set.of("start", "stop", "update", "uninstall", "refresh", "resolve");
 
     private final CommandProcessor processor;
+    /** Set when the console's own bundle was stopped by the command that runs. */
+    private volatile boolean ending;
     /** Told the exit status so far at each failure, so a framework stopped from a command keeps it. */
     private final IntConsumer status;
     private volatile boolean failed;
@@ -81,19 +83,34 @@ final class Console {
                     return failed ? 1 : 0;
                 }
                 runOne(session, command, sessionErr, out, err);
+                if (ending) {
+                    fail();
+                    err.println("error: '" + name(command) + "' stopped the console bundle, and nothing else reads"
+                            + " standard input: the process ends (lines after it were not run)");
+                    return 1;
+                }
                 out.flush();
                 err.flush();
             }
         } finally {
-            session.close();
+            try {
+                session.close();
+            } catch (RuntimeException closed) {
+                // the Gogo runtime was stopped under it
+            }
         }
+    }
+
+    /** The console's bundle is stopping under the command that runs: end once it returns. */
+    void endAfterThisCommand() {
+        ending = true;
     }
 
     private void runOne(CommandSession session, String command, OutputWatch sessionErr, PrintStream out, PrintStream err) {
         sessionErr.reset();
         try {
             Object result = session.execute(command);
-            if (result != null) {
+            if (result != null && !(result instanceof CharSequence text && text.toString().isBlank())) {
                 out.println(result instanceof CharSequence || result instanceof Number || result instanceof Boolean
                         ? String.valueOf(result) : String.valueOf(session.format(result, 0)));
             }
@@ -132,7 +149,9 @@ final class Console {
     /**
      * Whether a command reported a failure in its result: one of {@link #REPORTING_IN_RESULT} that
      * returned something other than an empty text, or {@code install}, whose result is one
-     * {@code Bundle ID: N} per bundle it installed and the failure otherwise.
+     * {@code Bundle ID: N} (or {@code Bundle IDs: N, M}) for what it installed and the failure otherwise.
+     * Only a line's last result is seen: {@code start 999; sessionstore:count} discards what start
+     * returned (Gogo keeps no per-statement result), so give such commands a line of their own.
      */
     static boolean failedByResult(String command, Object result) {
         if (!(result instanceof CharSequence text) || text.toString().isBlank()) {
@@ -140,7 +159,8 @@ final class Console {
         }
         String name = name(command);
         if (name.equals("install")) {
-            return text.toString().lines().anyMatch(l -> !l.isBlank() && !l.startsWith("Bundle ID: "));
+            return text.toString().lines().anyMatch(l -> !l.isBlank() && !l.startsWith("Bundle ID: ")
+                    && !l.startsWith("Bundle IDs: "));
         }
         return REPORTING_IN_RESULT.contains(name);
     }

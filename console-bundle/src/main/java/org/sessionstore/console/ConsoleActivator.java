@@ -45,7 +45,16 @@ public final class ConsoleActivator implements BundleActivator {
     /** The property of the launcher's exit service. */
     static final String EXIT_PROPERTY = "sessionstore.exit";
 
-    private volatile Thread console;
+    /**
+     * Set (a system property, so it outlives this bundle's class loader) once a console has started
+     * in this process: stdin has one reader. A console bundle started again (updated, or refreshed
+     * with the Gogo runtime) starts no second one.
+     */
+    static final String STARTED = "sessionstore.console.started";
+
+    private volatile Console console;
+    private volatile Thread thread;
+    private volatile LogBridge logs;
 
     @Override
     public void start(BundleContext context) throws InvalidSyntaxException {
@@ -59,6 +68,7 @@ public final class ConsoleActivator implements BundleActivator {
                 ids.add(b.getBundleId());
             }
         }
+        names.add(Constants.SYSTEM_BUNDLE_SYMBOLICNAME); // the framework's alias: an extension names its host so
         context.registerService(ResolverHookFactory.class, new CoreGuard(Set.copyOf(names), Set.copyOf(ids)), null);
         String deploy = context.getProperty("sessionstore.deploy");
         DeployGuard guard = deploy == null ? null : new DeployGuard(Path.of(deploy), Set.copyOf(names));
@@ -77,14 +87,23 @@ public final class ConsoleActivator implements BundleActivator {
         if (exits.isEmpty() || deploy == null) {
             return; // not the runnable jar: no console of ours
         }
+        logs = new LogBridge(context);
+        logs.open();
+        if (System.getProperty(STARTED) != null) {
+            System.getLogger("org.sessionstore.console").log(System.Logger.Level.WARNING, "the console bundle started"
+                    + " again; the console that runs keeps standard input and ends the process when its command returns");
+            return;
+        }
+        System.setProperty(STARTED, "true");
         IntConsumer exit = context.getService(exits.iterator().next());
-        Thread t = new Thread(() -> runConsole(context, exit, Path.of(deploy), guard), "sessionstore-console");
+        Bundle framework = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+        Thread t = new Thread(() -> runConsole(context, exit, framework, Path.of(deploy), guard), "sessionstore-console");
         t.setDaemon(true);
-        console = t;
+        thread = t;
         t.start();
     }
 
-    private static void runConsole(BundleContext context, IntConsumer exit, Path deploy, DeployGuard guard) {
+    private void runConsole(BundleContext context, IntConsumer exit, Bundle framework, Path deploy, DeployGuard guard) {
         // the process's own streams, UTF-8 whatever the platform's charset: Gogo routes System.out
         // and System.err per thread, and a session on those routers would print back into itself
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
@@ -99,19 +118,25 @@ public final class ConsoleActivator implements BundleActivator {
             if (processor == null) {
                 err.println("error: the Gogo runtime (org.apache.felix.gogo.runtime) is not running; no console");
             } else {
-                status = new Console(processor, exit).run(System.in, out, err);
+                Console c = new Console(processor, exit);
+                console = c;
+                status = c.run(System.in, out, err);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return; // the bundle stopped
+            return; // the framework stops while the console waits at the gate: the launcher ends the process
         } catch (Exception | Error e) {
             err.println("error: the console ended: " + Console.oneLine(e));
         } finally {
-            processors.close();
+            try {
+                processors.close();
+            } catch (IllegalStateException stopped) {
+                // this bundle was stopped by a command: its context is gone, nothing to close
+            }
         }
         exit.accept(status);
         try {
-            context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).stop();
+            framework.stop(); // the launcher exits with the status once the framework has stopped
         } catch (Exception | Error e) {
             err.println("error: the framework did not stop: " + Console.oneLine(e));
         }
@@ -119,9 +144,21 @@ public final class ConsoleActivator implements BundleActivator {
 
     @Override
     public void stop(BundleContext context) {
-        Thread t = console;
-        if (t != null) {
-            t.interrupt(); // only a thread still at the startup gate notices; one reading input ends with the process
+        LogBridge l = logs;
+        if (l != null) {
+            l.close();
+        }
+        Thread t = thread;
+        if (t == null) {
+            return;
+        }
+        Console c = console;
+        if (c != null) {
+            // stopped by one of its own commands (stop, update, uninstall, a refresh of the Gogo runtime): the
+            // command returns, and then the console ends the process, since nothing else reads standard input
+            c.endAfterThisCommand();
+        } else if (t != Thread.currentThread()) {
+            t.interrupt(); // still at the startup gate (the framework stops): it returns without a status
         }
     }
 }

@@ -43,6 +43,10 @@ final class StartupGate {
     private final DeployGuard guard;
     /** When each deploy/ bundle was first seen installed but not active. */
     private final java.util.Map<Long, Long> seenInactive = new java.util.HashMap<>();
+    /** Each deploy/ jar's symbolic name and version ("" if refused or not a bundle), by path, size and time. */
+    private final java.util.Map<String, String> identities = new java.util.HashMap<>();
+    /** The jar the gate waits for, for the warning. */
+    private String waitingFor;
 
     StartupGate(BundleContext context, Path deploy, DeployGuard guard) {
         this.context = context;
@@ -74,8 +78,8 @@ final class StartupGate {
         }
         long waited = (System.currentTimeMillis() - start) / 1000;
         if ("ACTIVE".equals(state) || "FAILED".equals(state)) {
-            System.err.println("warning: the jars in " + deploy + " are not all installed after " + waited
-                    + "s; the console starts without them; see 'lb'");
+            System.err.println("warning: " + deploy.resolve(String.valueOf(waitingFor)) + " is not installed and started"
+                    + " after " + waited + "s; the console starts without it; see 'lb' and the log above");
         } else {
             System.err.println("warning: the session store is " + (state == null ? "not published" : state) + " after "
                     + waited + "s; see 'sessionstore:info' and 'lb'");
@@ -91,39 +95,66 @@ final class StartupGate {
     }
 
     /**
-     * Whether every jar in deploy/ has come as far as it will: refused by the guard, or installed
-     * and active, or installed and not active for longer than the grace (it failed to resolve or
-     * start, and said so in the log).
+     * Whether every jar in deploy/ has come as far as it will: refused by the guard; or a bundle
+     * of its symbolic name and version is installed (from it, or from another jar with the same
+     * manifest, such as a {@code -tests.jar} copied beside it: FileInstall keeps one of them) and
+     * is active, or has not started for longer than the grace (it failed to resolve or start, and
+     * said so in the log); or it has no readable manifest (the guard's log line says so).
      */
     private boolean deploySettled() {
         List<Path> jars;
         try (Stream<Path> files = Files.list(deploy)) {
-            jars = files.filter(p -> p.getFileName().toString().endsWith(".jar")).toList();
+            jars = files.filter(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".jar"))
+                    .toList();
         } catch (IOException e) {
             return true;
         }
         long now = System.currentTimeMillis();
+        waitingFor = null;
         for (Path jar : jars) {
-            if (guard != null && guard.refusal(jar.toFile()) != null) {
-                continue;
+            String identity = identity(jar);
+            if (identity == null) {
+                continue; // refused, or not a bundle
             }
             Bundle found = null;
             for (Bundle b : context.getBundles()) {
-                String location = b.getLocation();
-                if (location != null && location.endsWith("/" + jar.getFileName())) {
+                if (identity.equals(b.getSymbolicName() + ";" + b.getVersion())) {
                     found = b;
                     break;
                 }
             }
-            if (found == null) {
-                return false;
-            }
-            if (found.getState() != Bundle.ACTIVE && found.getHeaders().get("Fragment-Host") == null
-                    && now - seenInactive.computeIfAbsent(found.getBundleId(), id -> now) < GRACE_MILLIS) {
+            boolean settled = found != null && (found.getState() == Bundle.ACTIVE
+                    || found.getHeaders().get("Fragment-Host") != null
+                    || now - seenInactive.computeIfAbsent(found.getBundleId(), id -> now) >= GRACE_MILLIS);
+            if (!settled) {
+                waitingFor = jar.getFileName().toString();
                 return false;
             }
         }
         return true;
+    }
+
+    /** A jar's symbolic name and version, read once per file and change; null if the guard refuses it. */
+    private String identity(Path jar) {
+        java.io.File file = jar.toFile();
+        String key = file.getAbsolutePath() + "|" + file.length() + "|" + file.lastModified();
+        return identities.computeIfAbsent(key, k -> {
+            if (guard != null && guard.refusal(file) != null) {
+                return "";
+            }
+            try (java.util.jar.JarFile j = new java.util.jar.JarFile(file, false)) {
+                java.util.jar.Manifest mf = j.getManifest();
+                String bsn = mf == null ? null : mf.getMainAttributes().getValue("Bundle-SymbolicName");
+                if (bsn == null) {
+                    return "";
+                }
+                String version = mf.getMainAttributes().getValue("Bundle-Version");
+                return bsn.split(";", 2)[0].trim() + ";" + org.osgi.framework.Version.parseVersion(version == null ? null
+                        : version.trim());
+            } catch (IOException | RuntimeException e) {
+                return ""; // unreadable or a bad version: FileInstall cannot install it and logs why
+            }
+        }).transform(v -> v.isEmpty() ? null : v);
     }
 
     private ServiceReference<?> first(String filter) {

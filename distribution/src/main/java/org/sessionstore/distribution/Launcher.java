@@ -61,8 +61,12 @@ public final class Launcher {
         PrintStream stderr = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
                 java.nio.charset.StandardCharsets.UTF_8);
         logTo(stderr);
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        // SLF4J's simple logger (Jedis, ConfigAdmin's interpolation plugin): warnings and errors, one short line each
+        for (String[] kv : new String[][] {{"defaultLogLevel", "warn"}, {"showThreadName", "false"},
+                {"showShortLogName", "true"}, {"levelInBrackets", "false"}}) {
+            if (System.getProperty("org.slf4j.simpleLogger." + kv[0]) == null) {
+                System.setProperty("org.slf4j.simpleLogger." + kv[0], kv[1]);
+            }
         }
         Path home = Path.of(System.getProperty("sessionstore.home", ".")).toAbsolutePath().normalize();
         Path deploy = folder("sessionstore.deploy", home.resolve("deploy"));
@@ -77,22 +81,15 @@ public final class Launcher {
         writing(etc, "-Dsessionstore.etc", () -> writeDeployWatcher(etc, deploy));
 
         Startup startup = Startup.read();
-        Map<String, String> props = frameworkProperties(data, etc, deploy, secrets, startup);
-        Framework framework = new FrameworkFactory().newFramework(props);
+        Map<String, Object> props = frameworkProperties(data, etc, deploy, secrets, startup);
+        @SuppressWarnings({"unchecked", "rawtypes"}) // Felix takes objects (its logger) in the map of properties
+        Framework framework = new FrameworkFactory().newFramework((Map) props);
         writing(data.resolve("felix-cache"), "-Dsessionstore.data", framework::init);
         // what ConfigAdmin saves (a password given in clear to 'use', say) is this user's only; after
         // init, as it cleans the framework cache
         DataPermissions.restrict(data.resolve("config"), data.resolve("felix-cache"), data.resolve("system"));
         BundleContext context = framework.getBundleContext();
         writing(data, "-Dsessionstore.data", () -> startup.install(context, packedBundles(), data.resolve("system")));
-        // a bundle that fails to start is one line on standard error, the others start
-        context.addFrameworkListener(e -> {
-            if (e.getType() == FrameworkEvent.ERROR && e.getBundle() != null) {
-                System.getLogger("org.sessionstore.distribution").log(System.Logger.Level.ERROR, "bundle "
-                        + e.getBundle().getSymbolicName() + " did not start: " + (e.getThrowable() == null ? "?"
-                                : OneLineFormatter.printable(String.valueOf(e.getThrowable().getMessage()))));
-            }
-        });
         // the console bundle tells what the exit status is so far, and stops the framework at the end of its input
         AtomicInteger status = new AtomicInteger();
         Hashtable<String, Object> exit = new Hashtable<>();
@@ -106,13 +103,20 @@ public final class Launcher {
             framework.waitForStop(10_000);
             return 1;
         }
-        framework.waitForStop(0);
+        FrameworkEvent stopped = framework.waitForStop(0);
+        if (stopped.getType() == FrameworkEvent.STOPPED_UPDATE
+                || stopped.getType() == FrameworkEvent.STOPPED_SYSTEM_REFRESHED) {
+            // 'update 0', or an extension bundle installed: this launcher does not start the framework again
+            System.err.println("error: the framework stopped to restart itself ('update 0', or an extension bundle);"
+                    + " the process ends: start it again");
+            return 1;
+        }
         return status.get();
     }
 
     /** The framework's properties: folders, FileInstall, ConfigAdmin's secrets plugin, start levels. */
-    private static Map<String, String> frameworkProperties(Path data, Path etc, Path deploy, Path secrets, Startup startup) {
-        Map<String, String> props = new HashMap<>();
+    private static Map<String, Object> frameworkProperties(Path data, Path etc, Path deploy, Path secrets, Startup startup) {
+        Map<String, Object> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, data.resolve("felix-cache").toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.putAll(startup.frameworkProperties());
@@ -135,6 +139,8 @@ public final class Launcher {
         props.put("org.apache.felix.eventadmin.LogLevel", "1");
         props.put("ds.loglevel", "warn");
         props.put("sessionstore.deploy", deploy.toString());
+        // the framework's own messages: one line each on standard error (Felix's default is standard output)
+        props.put("felix.log.logger", new FelixLog());
         props.put("sessionstore.etc", etc.toString());
         // the console bundle's guards take what was installed from here for the core
         props.put("sessionstore.system", data.resolve("system").toString());

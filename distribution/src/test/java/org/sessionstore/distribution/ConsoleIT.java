@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,38 @@ class ConsoleIT {
         try (RunningJar jar = new RunningJar(home)) {
             assertEquals(1, jar.script("headers 999"));
             assertTrue(jar.err().contains("error: wrong arguments for headers"), jar.err());
+        }
+    }
+
+    /**
+     * Found in review: stopping or updating the console bundle from the console hung the process for
+     * ever with a stack trace; refreshing the Gogo runtime left two readers on standard input.
+     */
+    @Test
+    void stoppingTheConsolesOwnBundleEndsTheProcessInOneLine() throws Exception {
+        for (String command : new String[] {"stop org.sessionstore.console", "update org.sessionstore.console",
+                "refresh org.apache.felix.gogo.runtime"}) {
+            try (RunningJar jar = new RunningJar(home)) {
+                assertEquals(1, jar.script(command, "sessionstore:count"), command + "\n" + jar.err());
+                assertFalse(jar.err().contains("\tat ") || jar.err().contains("Exception in thread"), jar.err());
+                if (!command.startsWith("refresh")) { // a refresh runs on Felix's thread, after the command returned
+                    assertTrue(jar.err().contains("stopped the console bundle"), jar.err());
+                }
+            }
+        }
+    }
+
+    /** Found in review: Felix printed a bundle that cannot start on standard output; FileInstall's reasons were lost. */
+    @Test
+    void frameworkAndFileInstallMessagesAreLogLinesOnStandardError() throws Exception {
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(home.resolve("etc/sessionstore.cfg"), "type = memory\n=x\n");
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(0, jar.script("install file:" + System.getProperty("redis.bundle") + " file:"
+                    + System.getProperty("file.store.bundle"), "sessionstore:count"), jar.err());
+            assertTrue(jar.out().startsWith("Bundle IDs: "), "two bundles installed is no failure:\n" + jar.out());
+            assertTrue(jar.err().contains("SEVERE org.apache.felix.fileinstall: Failed to install artifact: "), jar.err());
+            assertFalse(jar.out().contains("ERROR") || jar.err().contains("\tat "), jar.out() + jar.err());
         }
     }
 

@@ -211,6 +211,28 @@ class SecurityIT {
         }
     }
 
+    /**
+     * Found in review: an extension fragment of system.bundle (the framework's alias) got past both
+     * guards, made the framework restart itself, and the process exited 0 having run no command.
+     * And a backend's -tests.jar beside it (same manifest) held the console back 30 s.
+     */
+    @Test
+    void anExtensionOfTheFrameworkIsRefusedAndADuplicateJarHoldsNothingBack() throws Exception {
+        drop("ext.jar", fakeBundle("x.fragsys", "1.0.0", "system.bundle;extension:=framework"));
+        Path redisJar = Path.of(System.getProperty("redis.bundle"));
+        drop("redis.jar", Files.readAllBytes(redisJar));
+        drop("redis-tests.jar", Files.readAllBytes(redisJar)); // what cp redis-bundle/target/*.jar copies: same name and version
+        long began = System.nanoTime();
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(0, jar.script("sessionstore:types", "sessionstore:count"), jar.err());
+            long took = (System.nanoTime() - began) / 1_000_000;
+            assertTrue(jar.out().contains("redis"), "the first line sees the backend in deploy/:\n" + jar.out());
+            assertTrue(jar.err().contains("deploy/ext.jar is refused: it is a fragment of system.bundle"), jar.err());
+            assertFalse(jar.err().contains("not installed and started after"), "the console waited for a jar:\n"
+                    + jar.err() + "\n(" + took + " ms)");
+        }
+    }
+
     /** Found in review: a backend's defaults PID with a clear password was saved 0644, without a warning. */
     @Test
     void everyFileSavedUnderDataIsTheUsersOnly() throws Exception {
