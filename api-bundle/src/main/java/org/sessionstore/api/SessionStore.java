@@ -25,6 +25,7 @@ public interface SessionStore extends AutoCloseable {
      * replaces, that is removes, a session with the same id).
      *
      * @param session the session
+     * @throws IllegalArgumentException if {@code session} is null
      * @throws StoreFullException if the store holds as many sessions as it may
      */
     void addSession(Session session);
@@ -34,6 +35,7 @@ public interface SessionStore extends AutoCloseable {
      *
      * @param id the session id
      * @return the session, or empty if there is none or it has expired
+     * @throws IllegalArgumentException if {@code id} is not a valid id ({@link Ids#require})
      */
     Optional<Session> getSession(String id);
 
@@ -42,6 +44,7 @@ public interface SessionStore extends AutoCloseable {
      *
      * @param id the session id
      * @return true if a live session was removed
+     * @throws IllegalArgumentException if {@code id} is not a valid id ({@link Ids#require})
      */
     boolean deleteSession(String id);
 
@@ -81,7 +84,7 @@ public interface SessionStore extends AutoCloseable {
      * @param id the session id
      * @param field the field name
      * @return its value, or empty if the session does not exist, has expired or the field is unset
-     * @throws IllegalArgumentException for an unknown field
+     * @throws IllegalArgumentException for an unknown field, or if {@code id} is not a valid id
      */
     Optional<String> getField(String id, String field);
 
@@ -97,6 +100,7 @@ public interface SessionStore extends AutoCloseable {
      *
      * @param id the session id
      * @return true if it exists and has not expired
+     * @throws IllegalArgumentException if {@code id} is not a valid id ({@link Ids#require})
      */
     boolean sessionExists(String id);
 
@@ -108,6 +112,7 @@ public interface SessionStore extends AutoCloseable {
      * @param requestUrl the URL the user asked for
      * @param upstreamUrl the upstream URL
      * @param codeVerifier the PKCE code verifier
+     * @throws IllegalArgumentException if {@code state} is not a valid id or {@code userAgent} is null
      * @throws StoreFullException if the store holds as many states as it may
      */
     void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier);
@@ -150,6 +155,7 @@ public interface SessionStore extends AutoCloseable {
      * @param state the state value
      * @param userAgent the User-Agent of the browser finishing the login
      * @return the entry if it existed, had not expired and the User-Agent matches; else empty
+     * @throws IllegalArgumentException if {@code state} is not a valid id or {@code userAgent} is null
      */
     Optional<StateEntry> validateAndRemoveState(String state, String userAgent);
 
@@ -183,6 +189,7 @@ public interface SessionStore extends AutoCloseable {
      *
      * @param maxAge the greatest age kept (positive)
      * @return how many were removed
+     * @throws IllegalArgumentException if {@code maxAge} is null or negative
      */
     int cleanExpiredStates(Duration maxAge);
 

@@ -44,9 +44,13 @@ final class Console {
     private final IntConsumer status;
     private volatile boolean failed;
 
-    Console(CommandProcessor processor, IntConsumer status) {
+    /** The names of the store's commands (scope sessionstore), as published now. */
+    private final java.util.function.Supplier<Set<String>> storeCommands;
+
+    Console(CommandProcessor processor, IntConsumer status, java.util.function.Supplier<Set<String>> storeCommands) {
         this.processor = processor;
         this.status = status;
+        this.storeCommands = storeCommands;
     }
 
     /**
@@ -108,7 +112,13 @@ final class Console {
 
     private void runOne(CommandSession session, String command, OutputWatch sessionErr, PrintStream out, PrintStream err) {
         sessionErr.reset();
+        String store = storeCommand(command);
         try {
+            if (store != null && java.util.Arrays.asList(command.split("\\s+")).contains("--help")) {
+                // a help request never runs the command (it would take --help for an id, a type, a subject)
+                usage(store, out, "");
+                return;
+            }
             Object result = session.execute(command);
             if (result != null && !(result instanceof CharSequence text && text.toString().isBlank())) {
                 out.println(result instanceof CharSequence || result instanceof Number || result instanceof Boolean
@@ -120,11 +130,50 @@ final class Console {
             }
         } catch (Exception e) {
             fail();
-            err.println("error: " + explain(command, oneLine(e)));
+            String message = oneLine(e);
+            if (store != null && message.startsWith("Cannot coerce ")) {
+                // the command's usage, not Gogo's list of signatures
+                err.println("error: wrong arguments for " + store + "; usage:");
+                usage(store, err, "  ");
+                return;
+            }
+            err.println("error: " + explain(command, message));
             if (Boolean.getBoolean("sessionstore.console.trace")) {
                 e.printStackTrace(err);
             }
         }
+    }
+
+    /** {@code sessionstore:NAME} if the line's first word is one of the store's commands (scoped or not), else null. */
+    private String storeCommand(String command) {
+        String first = command.split("\\s+", 2)[0];
+        int colon = first.indexOf(':');
+        if (colon >= 0 && !first.substring(0, colon).equals("sessionstore")) {
+            return null;
+        }
+        String name = first.substring(colon + 1);
+        return storeCommands.get().contains(name) ? "sessionstore:" + name : null;
+    }
+
+    /** Prints the command's usage (what Gogo's help prints or returns for it) to {@code to}, each line after {@code indent}. */
+    private void usage(String command, PrintStream to, String indent) {
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        PrintStream into = new PrintStream(text, true, StandardCharsets.UTF_8);
+        try {
+            CommandSession help = processor.createSession(new ByteArrayInputStream(new byte[0]), into, into);
+            try {
+                Object result = help.execute("help " + command);
+                if (result != null) {
+                    into.println(result instanceof CharSequence ? result : help.format(result, 0));
+                }
+            } finally {
+                help.close();
+            }
+        } catch (Exception e) {
+            to.println(indent + "(see 'help " + command + "')");
+            return;
+        }
+        text.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).forEach(l -> to.println(indent + l));
     }
 
     private void fail() {

@@ -118,7 +118,7 @@ public final class ConsoleActivator implements BundleActivator {
             if (processor == null) {
                 err.println("error: the Gogo runtime (org.apache.felix.gogo.runtime) is not running; no console");
             } else {
-                Console c = new Console(processor, exit);
+                Console c = new Console(processor, exit, () -> storeCommandNames(context));
                 console = c;
                 status = c.run(System.in, out, err);
             }
@@ -140,6 +140,25 @@ public final class ConsoleActivator implements BundleActivator {
         } catch (Exception | Error e) {
             err.println("error: the framework did not stop: " + Console.oneLine(e));
         }
+    }
+
+    /** The names of the published commands of scope sessionstore. */
+    private static Set<String> storeCommandNames(BundleContext context) {
+        Set<String> names = new HashSet<>();
+        try {
+            ServiceReference<?>[] refs = context.getAllServiceReferences(null, "(osgi.command.scope=sessionstore)");
+            for (ServiceReference<?> r : refs == null ? new ServiceReference<?>[0] : refs) {
+                Object f = r.getProperty("osgi.command.function");
+                if (f instanceof String[] a) {
+                    names.addAll(java.util.List.of(a));
+                } else if (f != null) {
+                    names.add(String.valueOf(f));
+                }
+            }
+        } catch (InvalidSyntaxException | IllegalStateException e) {
+            // no names: the line runs as typed
+        }
+        return names;
     }
 
     @Override

@@ -36,7 +36,7 @@ class ConfigurationPathsIT {
                 assertEquals(1, jar.script("sessionstore:add s1 u1", "sessionstore:add s2 u2", "sessionstore:count"),
                         "s2 is refused, so the exit status is 1");
                 assertTrue(jar.out().matches("(?s)added session s1 for u1.*\\n1\\n?"), jar.out());
-                assertTrue(jar.err().contains("error: the memory store holds 1 sessions, its limit max_sessions=1"), jar.err());
+                assertTrue(jar.err().contains("error: the memory store holds 1 session, its limit max_sessions=1"), jar.err());
             }
         }
     }

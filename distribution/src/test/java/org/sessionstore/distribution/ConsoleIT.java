@@ -105,6 +105,25 @@ class ConsoleIT {
         }
     }
 
+    /**
+     * Issue 18: '--help' was taken for an argument ('use --help' refused type '--help', 'delete --help'
+     * deleted session '--help'); it now shows the command's usage and touches nothing.
+     */
+    @Test
+    void helpNeverRunsTheCommand() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(0, jar.script("sessionstore:add keep alice", "sessionstore:delete --help", "sessionstore:use --help",
+                    "sessionstore:add --help", "count --help", "sessionstore:revoke --help", "sessionstore:count",
+                    "sessionstore:info"), jar.err());
+            String out = jar.out();
+            assertTrue(out.contains("delete - delete a session"), out);
+            assertTrue(out.contains("use - make TYPE the active store"), out);
+            assertTrue(out.contains("count - count the live sessions"), out);
+            assertTrue(out.matches("(?s).*\\n1\\n.*"), "the session is still there:\n" + out);
+            assertFalse(out.contains("refused"), out);
+        }
+    }
+
     /** Found in review: updating the registry bundle itself dropped every session of the memory store. */
     @Test
     void updatingTheRegistryBundleKeepsTheSessions() throws Exception {

@@ -122,7 +122,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
             });
         }
         throw new StoreFullException("the memory store holds " + config.maxSessions()
-                + " sessions, its limit max_sessions=" + config.maxSessions()
+                + (config.maxSessions() == 1 ? " session" : " sessions") + ", its limit max_sessions=" + config.maxSessions()
                 + "; raise max_sessions or use a shared backend such as redis");
     }
 

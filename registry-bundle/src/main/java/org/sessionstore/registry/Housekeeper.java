@@ -31,6 +31,8 @@ final class Housekeeper {
     private Duration interval = Duration.ZERO;
     private boolean stopped;
     private volatile Housekeeping last;
+    /** The store the last clean ran on: after a swap, that clean is not the served store's (info says "not yet"). */
+    private volatile SessionStore lastOn;
 
     Housekeeper(StoreFront front, ScheduledExecutorService timer) {
         this.front = front;
@@ -69,6 +71,7 @@ final class Housekeeper {
                 front.expired(sessions);
                 Optional<Duration> ttl = store.stateTtl();
                 int states = ttl.isPresent() ? store.cleanExpiredStates(ttl.get()) : 0;
+                lastOn = store;
                 last = new Housekeeping(Instant.now(), sessions, states, null);
             });
         } catch (RuntimeException e) {
@@ -77,8 +80,16 @@ final class Housekeeper {
         }
     }
 
-    Housekeeping last() {
+    /** The last clean, whichever store it ran on. */
+    Housekeeping lastRun() {
         return last;
+    }
+
+    /** The last clean of the store served now, or null (none yet, or the last one ran on a store since replaced). */
+    Housekeeping last() {
+        Housekeeping h = last;
+        SessionStore on = lastOn;
+        return h != null && (h.error() != null || on != null && front.serves(on)) ? h : null;
     }
 
     synchronized void stop() {

@@ -44,7 +44,8 @@ final class Migrator {
     static final int WRITERS = 8;
     static final int BATCH = 500;
 
-    private static void copySessions(TransferableStore source, SessionStore to, AtomicLong copied) {
+    private static void copySessions(TransferableStore source, SessionStore to, MigrationProgress progress) {
+        AtomicLong copied = progress.copied;
         ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> {
             Thread t = new Thread(r, "sessionstore-migrate");
             t.setDaemon(true);
@@ -57,10 +58,11 @@ final class Migrator {
                 batch.add(it.next());
                 if (batch.size() == BATCH || !it.hasNext()) {
                     List<Session> mine = batch;
+                    progress.check();
                     pending.add(writers.submit(() -> {
                         for (Session s : mine) {
                             to.addSession(s);
-                            copied.incrementAndGet();
+                            progress.copiedOne();
                         }
                     }));
                     batch = new ArrayList<>(BATCH);
@@ -70,6 +72,9 @@ final class Migrator {
                 f.get();
             }
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof StoreException s && s.getMessage().startsWith("copying ")) {
+                throw s; // given up on the estimate: it says how far it got
+            }
             // say how far it got: "the memory store holds 2 sessions" alone reads as if 2 were live
             throw new StoreException("after " + copied.get() + " sessions were copied: " + e.getCause().getMessage(),
                     e.getCause());
@@ -86,13 +91,21 @@ final class Migrator {
      * skipped by the source's listing (each logged once by its key); how many is the growth of its
      * {@link SessionStore#unreadableRecords()} count meanwhile (calls that write wait during a
      * migration; a read of such a record that runs meanwhile is counted with them).
+     *
+     * @param budget how long calls wait for this copy (their swap_timeout), or null if none waits: a
+     *        copy the measured rate says will outlast it is given up within about a second
+     *        ({@link MigrationProgress})
      */
-    static Migration copy(String type, TransferableStore source, SessionStore to) {
+    static Migration copy(String type, TransferableStore source, SessionStore to, Duration budget) {
         long start = System.nanoTime();
         long unreadableBefore = unreadable(source);
-        AtomicLong sessions = new AtomicLong();
         AtomicLong states = new AtomicLong();
-        copySessions(source, to, sessions);
+        long total = source instanceof SessionStore s ? count(s) : 0;
+        AtomicLong sessions;
+        try (MigrationProgress progress = new MigrationProgress(type, total, budget)) {
+            copySessions(source, to, progress);
+            sessions = progress.copied;
+        }
         try (Stream<StateEntry> live = source.liveStates()) {
             live.sorted(Comparator.comparing(StateEntry::createdAt)).forEach(e -> {
                 if (to instanceof TransferableStore target) {
@@ -105,6 +118,14 @@ final class Migrator {
         }
         return new Migration(type, sessions.get(), states.get(), Duration.ofNanos(System.nanoTime() - start),
                 Math.max(0, unreadable(source) - unreadableBefore));
+    }
+
+    private static long count(SessionStore s) {
+        try {
+            return s.getSessionCount();
+        } catch (RuntimeException e) {
+            return 0; // unknown: progress says '?', and the copy is never given up on an estimate
+        }
     }
 
     private static long unreadable(TransferableStore source) {

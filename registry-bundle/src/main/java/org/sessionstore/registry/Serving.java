@@ -77,8 +77,9 @@ final class Serving {
             state.migrating = "migrating the entries of the " + fromType + " store into the new " + next.type()
                     + " store since " + java.time.Instant.now() + "; calls wait up to swap_timeout";
             publish.run();
+            long timedOutBefore = front.timedOut.sum();
             try {
-                m = Migrator.copy(next.type(), from, next.store());
+                m = Migrator.copy(next.type(), from, next.store(), desired.swapTimeout());
             } catch (Throwable e) {
                 // whatever the stores threw (an Error too): the attempt ends here, what served serves again
                 state.migrating = null;
@@ -92,6 +93,11 @@ final class Serving {
                 throw new MigrationFailed(why);
             }
             state.migrating = null;
+            long timedOut = front.timedOut.sum() - timedOutBefore;
+            if (timedOut > 0) {
+                LOG.log(Level.WARNING, "{0} calls waited longer than swap_timeout for the migration into the new ''{1}''"
+                        + " store and failed; give a larger swap_timeout for a copy this size", timedOut, next.type());
+            }
             state.lastMigration = m;
             if (m.sessions() + m.states() > 0) {
                 LOG.log(Level.INFO, "migrated {0} sessions and {1} states into the new ''{2}'' store in {3} ms",
@@ -101,6 +107,11 @@ final class Serving {
                 LOG.log(Level.WARNING, "the migration into the new ''{0}'' store skipped {1} records the old store could"
                         + " not read (each named above by its key)", next.type(), m.skipped());
             }
+        }
+        long left = replaced != null && !fromServing && state.kept == null
+                ? leftBehind(replaced, "copied into the '" + next.type() + "' store") : 0;
+        if (left > 0) {
+            m = new Migration(m.type(), m.sessions(), m.states(), m.took(), m.skipped(), left);
         }
         Stores.close(front.serve(next.store(), next.type(), desired.swapTimeout()));
         if (fromServing) {
@@ -114,6 +125,30 @@ final class Serving {
                 next.candidate().bundleSymbolicName(), next.candidate().bundleVersion(), built.createdNanos() / 1_000_000,
                 built.warmedNanos() < 0 ? "" : ", " + built.warmedHow() + " in " + built.warmedNanos() / 1_000_000 + " ms");
         return m;
+    }
+
+    /**
+     * The sessions a replaced store still holds when it cannot list them (not a TransferableStore):
+     * nothing copies them, and a store that kept them in the process loses them, so it is said (a
+     * shared store keeps them where they are). 0 for a store that can be migrated from (only
+     * {@code --migrate} copies a shared one) or whose count fails.
+     */
+    static long leftBehind(Backend replaced, String into) {
+        if (Migrator.possible(replaced.store())) {
+            return 0;
+        }
+        long n;
+        try {
+            n = replaced.store().getSessionCount();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+        if (n > 0) {
+            LOG.log(Level.WARNING, "the {0} sessions of the ''{1}'' store were not {2}: its backend cannot list its"
+                    + " entries (it is not a TransferableStore); if it kept them in the process, they are gone", n,
+                    replaced.type(), into);
+        }
+        return n;
     }
 
     /** The served backend's bundle left: calls wait; an in-process store is kept for a successor (handover). */
@@ -135,6 +170,7 @@ final class Serving {
             LOG.log(Level.WARNING, "session store ''{0}'' withdrawn: its bundle left; calls wait up to swap_timeout ({1})"
                     + " for a successor, which gets its entries", left.type(), Durations.format(desired.swapTimeout()));
         } else {
+            leftBehind(left, "kept for a successor");
             Stores.close(store);
             LOG.log(Level.WARNING, "session store ''{0}'' withdrawn: its bundle left; calls wait up to swap_timeout ({1})"
                     + " for a bundle that provides it", left.type(), Durations.format(desired.swapTimeout()));

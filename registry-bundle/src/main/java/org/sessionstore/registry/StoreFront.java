@@ -133,6 +133,15 @@ final class StoreFront implements SessionStore {
      *
      * @return whether a backend ran it
      */
+    /** Calls that waited for a backend in vain (swap_timeout): a swap says how many did while it ran. */
+    final java.util.concurrent.atomic.LongAdder timedOut = new java.util.concurrent.atomic.LongAdder();
+
+    /** Whether {@code store} is the backend served now (for what is remembered of it, such as the last clean). */
+    boolean serves(SessionStore store) {
+        Lease b = backend;
+        return b != null && b.store == store;
+    }
+
     boolean ifServing(Consumer<SessionStore> op) {
         Lease b = backend;
         if (b == null) {
@@ -214,6 +223,7 @@ final class StoreFront implements SessionStore {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
+                    timedOut.increment();
                     String why = waitingFor;
                     throw new StoreUnavailableException(why != null
                             ? "no session store of type '" + type + "' is serving yet: " + why + " (waited "
@@ -312,7 +322,14 @@ final class StoreFront implements SessionStore {
 
     @Override
     public int deleteSessionsBySubject(String sub) {
-        int n = call(s -> s.deleteSessionsBySubject(sub));
+        int n;
+        try {
+            n = call(s -> s.deleteSessionsBySubject(sub));
+        } catch (UnsupportedOperationException old) {
+            // the API's default names the backend's Java class, which tells an operator nothing: name the type
+            throw new UnsupportedOperationException("the '" + type + "' store cannot remove sessions by subject (its"
+                    + " backend was written before API 1.3); delete them one by one, or upgrade its bundle", old);
+        }
         events.revoked(type, sub, n);
         return n;
     }

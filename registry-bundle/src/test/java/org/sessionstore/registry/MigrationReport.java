@@ -43,7 +43,7 @@ public final class MigrationReport {
                     }
                     double copied;
                     try (SessionStore to = create(pair[1], redisConfig)) {
-                        Migration m = Migrator.copy(pair[1], (org.sessionstore.api.TransferableStore) from, to);
+                        Migration m = Migrator.copy(pair[1], (org.sessionstore.api.TransferableStore) from, to, null);
                         copied = m.sessions() / seconds(m.took());
                     }
                     if (pair[1].equals("redis")) {

@@ -3,6 +3,7 @@ package org.sessionstore.registry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.sessionstore.api.Migration;
 import org.sessionstore.api.Session;
+import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StateEntry;
 import org.sessionstore.api.StoreConfigException;
 import org.sessionstore.api.StoreException;
@@ -401,6 +403,34 @@ class SwapperTest {
         assertEquals(1, firstCalls.get(), "the first type is no longer configured: never retried");
     }
 
+    /**
+     * Issue 18: a third-party in-process backend that is not a TransferableStore went from 2 sessions to
+     * 0 on a swap, and the answer said only "active store". Now the swap says how many it left behind.
+     */
+    @Test
+    void aSwapAwayFromAStoreThatCannotListItsEntriesSaysHowManyItLeft() throws Exception {
+        org.sessionstore.testkit.MapStore held = new org.sessionstore.testkit.MapStore(Map.of(), java.time.Clock.systemUTC(),
+                Duration.ofMinutes(10), true);
+        // the same store seen only as a SessionStore: it cannot be listed, so nothing can copy it
+        SessionStore opaque = (SessionStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {SessionStore.class}, (proxy, method, args) -> {
+                    try {
+                        return method.invoke(held, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        r.offer("opaque", 1, config -> opaque);
+        r.offer("memory", 2, config -> new InProcessStore(config));
+        r.configure(Map.of("type", "opaque"));
+        r.front.addSession(session("a"));
+        r.front.addSession(session("b"));
+        Migration m = r.use(Map.of("type", "memory"), false);
+        assertEquals(2, m.left(), m.toString());
+        assertEquals(0, m.sessions());
+        assertEquals("memory", r.status().type());
+    }
+
     @Test
     void aFactoryThatThrowsAnErrorIsRetriedAndNeverWedgesTheRegistry() throws Exception {
         r.swapper.retryAfter = Duration.ofMillis(200);
@@ -721,6 +751,51 @@ class SwapperTest {
         assertNull(keeper.last().error());
     }
 
+    /**
+     * Issue 18: a copy that outlasts swap_timeout made waiting callers fail one by one, in silence. Now
+     * the measured rate refuses it within about a second, with the estimate, and the old store serves on.
+     */
+    @Test
+    void aCopyThatWouldOutlastSwapTimeoutIsRefusedWithItsEstimate() throws Exception {
+        r.offer("memory", 1, config -> new InProcessStore(config));
+        r.offer("slow", 2, config -> new InProcessStore(config, true) {
+            @Override
+            public void addSession(Session s) {
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // ~8 writers x 500/s: 20,000 take 5 s
+                super.addSession(s);
+            }
+        });
+        r.configure(Map.of("swap_timeout", "2s"));
+        for (int i = 0; i < 20_000; i++) {
+            r.front.addSession(session("s" + i));
+        }
+        StoreException e = assertThrows(StoreException.class,
+                () -> r.use(Map.of("type", "slow", "swap_timeout", "2s"), true));
+        assertTrue(e.getMessage().contains("copying 20000 sessions at the measured"), e.getMessage());
+        assertTrue(e.getMessage().contains("longer than calls wait for it (swap_timeout 2s)"), e.getMessage());
+        assertTrue(e.getMessage().contains("swap_timeout="), "says what to do: " + e.getMessage());
+        java.util.regex.Matcher after = java.util.regex.Pattern.compile("stopped after (\\d+) ").matcher(e.getMessage());
+        assertTrue(after.find() && Long.parseLong(after.group(1)) < 20_000, "given up on the estimate, before the end: "
+                + e.getMessage());
+        assertEquals("memory", r.status().type());
+        assertEquals(20_000, r.front.getSessionCount());
+    }
+
+    /** Issue 18: after a swap, info's "last clean" showed the previous store's run. */
+    @Test
+    void theLastCleanIsTheServedStoresOnly() {
+        r.offer("memory", 1, config -> new InProcessStore(config));
+        r.offer("other", 2, config -> new InProcessStore(config, true));
+        r.configure(Map.of());
+        Housekeeper keeper = new Housekeeper(r.front, r.thread);
+        keeper.runOnce();
+        assertNotNull(keeper.last());
+        r.use(Map.of("type", "other"), false);
+        assertNull(keeper.last(), "the last clean ran on the store that was replaced");
+        keeper.runOnce();
+        assertNotNull(keeper.last());
+    }
+
     @Test
     void aSwapWaitsForARunningHousekeepingBeforeItClosesTheStore() throws Exception {
         java.util.concurrent.CountDownLatch cleaning = new java.util.concurrent.CountDownLatch(1);
@@ -753,7 +828,7 @@ class SwapperTest {
         housekeeping.get(10, TimeUnit.SECONDS);
         r.swapper.awaitIdle();
         assertTrue(first.closed);
-        assertNull(keeper.last().error(), String.valueOf(keeper.last().error()));
+        assertNull(keeper.lastRun().error(), String.valueOf(keeper.lastRun().error()));
     }
 
     // ---- secrets by reference, tokens encrypted

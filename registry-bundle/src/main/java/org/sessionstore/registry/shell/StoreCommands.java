@@ -116,8 +116,8 @@ public class StoreCommands {
             rows.put("detail", s.detail());
         }
         Housekeeping h = i.lastHousekeeping();
-        rows.put("last clean", h == null ? "not yet" : h.ranAt() + ": removed " + h.sessionsRemoved() + " sessions, "
-                + h.statesRemoved() + " states" + (h.error() == null ? "" : " (failed: " + h.error() + ")"));
+        rows.put("last clean", h == null ? "not yet" : h.ranAt() + ": removed " + count(h.sessionsRemoved(), "session") + ", "
+                + count(h.statesRemoved(), "state") + (h.error() == null ? "" : " (failed: " + h.error() + ")"));
         return table(rows);
     }
 
@@ -150,10 +150,15 @@ public class StoreCommands {
         Migration m = registry.switchTo(config, migrate);
         StoreStatus s = registry.status();
         String copied = m.sessions() + m.states() > 0 || migrate
-                ? String.format("; copied %d sessions and %d states in %d ms", m.sessions(), m.states(), m.took().toMillis())
+                ? String.format("; copied %s and %s in %d ms", count(m.sessions(), "session"), count(m.states(), "state"),
+                        m.took().toMillis())
                         + (m.skipped() > 0 ? String.format("; skipped %d records the old store could not read (see the log)",
                                 m.skipped()) : "")
                 : "";
+        if (m.left() > 0) {
+            copied += String.format("; %s of the old store were not copied: its backend cannot list them (not a"
+                    + " TransferableStore), so if it kept them in the process they are gone (see the log)", count(m.left(), "session"));
+        }
         String lasts = registry.info().configurationFileSettingIt()
                 .map(f -> System.lineSeparator() + "note: " + f + " sets this configuration at every start, so this change"
                         + " lasts until the next restart; edit that file to keep it")
@@ -245,7 +250,7 @@ public class StoreCommands {
         } catch (UnsupportedOperationException e) {
             throw new IllegalStateException(e.getMessage());
         }
-        return "revoked " + n + " session" + (n == 1 ? "" : "s") + " of subject '" + Redaction.printable(sub) + "'";
+        return "revoked " + count(n, "session") + " of subject '" + Redaction.printable(sub) + "'";
     }
 
     @Descriptor("remove expired sessions, and states past the store's state_ttl")
@@ -254,12 +259,17 @@ public class StoreCommands {
         int sessions = s.cleanExpired();
         Optional<Duration> ttl = s.stateTtl();
         if (ttl.isEmpty()) {
-            return "removed " + sessions + " expired sessions (the store does not say how long its states live;"
+            return "removed " + count(sessions, "expired session") + " (the store does not say how long its states live;"
                     + " it expires them itself)";
         }
         int states = s.cleanExpiredStates(ttl.get());
-        return "removed " + sessions + " expired sessions and " + states + " states older than "
+        return "removed " + count(sessions, "expired session") + " and " + count(states, "state") + " older than "
                 + Durations.format(ttl.get()) + " (state_ttl)";
+    }
+
+    /** "1 session", "2 sessions", "0 sessions". */
+    static String count(long n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
     }
 
     private static String table(Map<String, String> rows) {

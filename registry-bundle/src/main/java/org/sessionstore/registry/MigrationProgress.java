@@ -1,0 +1,90 @@
+package org.sessionstore.registry;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.sessionstore.api.StoreException;
+import org.sessionstore.api.config.Durations;
+
+/**
+ * What a long migration says while it runs, and when it gives up: every second a log line (copied
+ * N of M sessions, the rate, the time left), and, while calls wait for it ({@code budget}, their
+ * swap_timeout), a refusal as soon as the measured rate says the copy will outlast that wait —
+ * with the estimate and what to do — instead of callers timing out one by one. The first check
+ * comes after a second of copying, so a copy is refused within about a second.
+ */
+final class MigrationProgress implements AutoCloseable {
+
+    private static final Logger LOG = System.getLogger("org.sessionstore.registry");
+    /** How often a line is logged and the estimate checked. */
+    static final long TICK_MILLIS = 1_000;
+
+    private final String into;
+    private final long total;
+    private final Duration budget;
+    private final long began = System.nanoTime();
+    final AtomicLong copied = new AtomicLong();
+    private volatile String abort;
+    private final ScheduledExecutorService ticker;
+
+    /**
+     * @param into the type copied into
+     * @param total how many sessions there are to copy (0 if unknown)
+     * @param budget how long calls wait for the copy (null: nothing waits, never refused)
+     */
+    MigrationProgress(String into, long total, Duration budget) {
+        this.into = into;
+        this.total = total;
+        this.budget = budget;
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sessionstore-migrate-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void tick() {
+        long n = copied.get();
+        double seconds = (System.nanoTime() - began) / 1e9;
+        double rate = n / Math.max(seconds, 1e-3);
+        long leftSeconds = rate <= 0 || total <= n ? 0 : (long) Math.ceil((total - n) / rate);
+        LOG.log(Level.INFO, "migrating into the new ''{0}'' store: {1} of {2} sessions copied ({3}/s, about {4}s left)",
+                into, String.valueOf(n), total > 0 ? String.valueOf(total) : "?", String.valueOf(Math.round(rate)),
+                String.valueOf(leftSeconds));
+        if (budget != null && total > n && rate > 0 && seconds + leftSeconds > budget.toSeconds()) {
+            long needed = (long) Math.ceil(total / rate);
+            abort = "copying " + total + " sessions at the measured " + Math.round(rate) + "/s takes about " + needed
+                    + "s, longer than calls wait for it (swap_timeout " + Durations.format(budget) + "), so it was"
+                    + " stopped after " + n + " and nothing changed; give a swap_timeout above " + (needed + needed / 2)
+                    + "s with the change (for example swap_timeout=" + (needed * 2) + "s), or copy at a quiet hour";
+        }
+    }
+
+    /** Counts one copied session; fails once the estimate said the copy outlasts the wait. */
+    void copiedOne() {
+        copied.incrementAndGet();
+        String why = abort;
+        if (why != null) {
+            throw new StoreException(why);
+        }
+    }
+
+    /** Throws if the copy was given up (checked between batches too). */
+    void check() {
+        String why = abort;
+        if (why != null) {
+            throw new StoreException(why);
+        }
+    }
+
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+    }
+}
