@@ -1,5 +1,6 @@
 package org.sessionstore.itests;
 
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.maven;
 import static org.ops4j.pax.exam.CoreOptions.options;
@@ -123,7 +124,18 @@ public class FeaturesKarafIT {
         run("sessionstore:add k1 karaf 5m");
         String get = run("sessionstore:get k1");
         assertTrue(get, get.matches("(?s).*username +karaf.*"));
+        // issue 18: Karaf's help runs a command with --help; it must show the usage and touch nothing
+        String help = run("help sessionstore:delete") + run("help sessionstore:use") + run("help sessionstore:get")
+                + run("help sessionstore:revoke") + run("sessionstore:delete --help") + run("sessionstore:add --help")
+                + run("sessionstore:count --help");
+        for (String command : new String[] {"delete ID", "add [--access-token", "count:"}) {
+            assertTrue(help, help.contains("usage: sessionstore:" + command));
+        }
+        assertFalse(help, help.contains("Cannot coerce") || help.contains("no session '--help'"));
+        get = run("sessionstore:get k1");
+        assertTrue("help deleted nothing: " + get, get.matches("(?s).*username +karaf.*"));
         String info = run("sessionstore:info");
+        assertFalse(info, info.contains("refused"));
         assertTrue(info, info.matches("(?s)type +redis.*state +ACTIVE.*"));
         assertTrue(info, info.matches("(?s).*redis +one server at 127\\.0\\.0\\.1:" + port + ".*"));
 

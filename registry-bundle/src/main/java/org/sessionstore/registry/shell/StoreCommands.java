@@ -64,6 +64,42 @@ public class StoreCommands {
         this.context = bundleContext;
     }
 
+    /**
+     * Each command's usage. A shell that asks a command for its help by running it with
+     * {@code --help} (Karaf's {@code help sessionstore:X} does) gets this and nothing runs: without
+     * it, {@code --help} was taken for an id, a type or a subject.
+     */
+    static final Map<String, String> USAGE = Map.ofEntries(
+            Map.entry("types", "sessionstore:types [-v]: the available store types; -v also lists each type's keys"),
+            Map.entry("info", "sessionstore:info: the active store, its state, provider, source and settings"),
+            Map.entry("use", "sessionstore:use [--migrate] TYPE [key=value ...]: make TYPE the active store"),
+            Map.entry("count", "sessionstore:count: the number of live sessions"),
+            Map.entry("add", "sessionstore:add [--access-token T] [--id-token T] ID USERNAME [TTL]: add a session"
+                    + " (TTL such as 30m, default 1h)"),
+            Map.entry("get", "sessionstore:get ID: show a session (tokens never printed)"),
+            Map.entry("delete", "sessionstore:delete ID: delete a session"),
+            Map.entry("health", "sessionstore:health: OK, WARN or CRITICAL with a probe's round trip"),
+            Map.entry("revoke", "sessionstore:revoke SUB: remove every session of the subject SUB"),
+            Map.entry("clean", "sessionstore:clean: remove expired sessions and states past state_ttl"));
+
+    /** Whether an argument asks for help rather than naming something. */
+    private static boolean asksHelp(String... args) {
+        for (String a : args) {
+            if ("--help".equals(a) || "-h".equals(a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The usage of a command that takes no such argument: for --help, else a one-line refusal naming it. */
+    private static String onlyHelp(String command, String arg) {
+        if (asksHelp(arg)) {
+            return "usage: " + USAGE.get(command);
+        }
+        throw new IllegalArgumentException("unexpected argument; usage: " + USAGE.get(command));
+    }
+
     private SessionStore store() {
         SessionStore s = store;
         if (s == null) {
@@ -76,6 +112,16 @@ public class StoreCommands {
     public String types(
             @Parameter(names = {"-v", "--verbose"}, presentValue = "true", absentValue = "false")
             @Descriptor("also list each type's keys with their defaults and descriptions (from Metatype)") boolean verbose) {
+        return listTypes(verbose);
+    }
+
+    @Descriptor("sessionstore:types --help: the usage")
+    public String types(@Parameter(names = {"-v", "--verbose"}, presentValue = "true", absentValue = "false") boolean verbose,
+            String arg) {
+        return onlyHelp("types", arg);
+    }
+
+    private String listTypes(boolean verbose) {
         String activeType = registry.status().type();
         List<StoreProvider> providers = registry.types();
         StringBuilder b = new StringBuilder(String.format("  %-12s %-32s %-24s %s%n", "TYPE", "BUNDLE", "VERSION", "ID"));
@@ -90,6 +136,11 @@ public class StoreCommands {
             b.append("(configured type '").append(activeType).append("' is not available)").append(System.lineSeparator());
         }
         return b.toString().stripTrailing();
+    }
+
+    @Descriptor("sessionstore:info --help: the usage")
+    public String info(String arg) {
+        return onlyHelp("info", arg);
     }
 
     @Descriptor("show the active store: type, state, provider, settings (secrets as ***)")
@@ -129,6 +180,9 @@ public class StoreCommands {
             @Descriptor("also copy the live sessions and states of a shared store (such as redis) into the new one") boolean migrate,
             @Descriptor("store type, see sessionstore:types") String type,
             @Descriptor("backend settings, key=value") String... settings) {
+        if (asksHelp(type) || asksHelp(settings)) {
+            return "usage: " + USAGE.get("use");
+        }
         Map<String, Object> config = new LinkedHashMap<>();
         for (String kv : settings) {
             int eq = kv.indexOf('=');
@@ -171,6 +225,19 @@ public class StoreCommands {
         return store().getSessionCount();
     }
 
+    @Descriptor("sessionstore:count --help: the usage")
+    public String count(String arg) {
+        return onlyHelp("count", arg);
+    }
+
+    @Descriptor("sessionstore:add --help: the usage")
+    public String add(String arg) {
+        if (asksHelp(arg)) {
+            return "usage: " + USAGE.get("add");
+        }
+        throw new IllegalArgumentException("a session needs an id and a user name; usage: " + USAGE.get("add"));
+    }
+
     @Descriptor("add a session that lives 1h; --access-token and --id-token give it tokens (never printed)")
     public String add(
             @Parameter(names = {"--access-token"}, absentValue = "") @Descriptor("the session's access token") String accessToken,
@@ -186,6 +253,9 @@ public class StoreCommands {
             @Parameter(names = {"--id-token"}, absentValue = "") @Descriptor("the session's ID token") String idToken,
             @Descriptor("session id") String id, @Descriptor("user name") String username,
             @Descriptor("lifetime, such as 30m") String ttl) {
+        if (asksHelp(id, username, ttl)) {
+            return "usage: " + USAGE.get("add");
+        }
         Duration life;
         try {
             life = Durations.parse(ttl);
@@ -210,6 +280,9 @@ public class StoreCommands {
 
     @Descriptor("show a session, tokens redacted")
     public String get(@Descriptor("session id") String id) {
+        if (asksHelp(id)) {
+            return "usage: " + USAGE.get("get");
+        }
         return store().getSession(id).map(StoreCommands::describe).orElse("no session '" + Redaction.printable(id) + "'");
     }
 
@@ -228,8 +301,16 @@ public class StoreCommands {
 
     @Descriptor("delete a session")
     public String delete(@Descriptor("session id") String id) {
+        if (asksHelp(id)) {
+            return "usage: " + USAGE.get("delete");
+        }
         return store().deleteSession(id) ? "deleted session " + Redaction.printable(id)
                 : "no session '" + Redaction.printable(id) + "'";
+    }
+
+    @Descriptor("sessionstore:health --help: the usage")
+    public String health(String arg) {
+        return onlyHelp("health", arg);
     }
 
     @Descriptor("the store's health: OK, WARN (waiting, pending, slow) or CRITICAL (unavailable, refused), with a probe's"
@@ -244,6 +325,9 @@ public class StoreCommands {
 
     @Descriptor("remove every session of a subject (sign out everywhere)")
     public String revoke(@Descriptor("the subject (sub) whose sessions go") String sub) {
+        if (asksHelp(sub)) {
+            return "usage: " + USAGE.get("revoke");
+        }
         int n;
         try {
             n = store().deleteSessionsBySubject(sub);
@@ -251,6 +335,11 @@ public class StoreCommands {
             throw new IllegalStateException(e.getMessage());
         }
         return "revoked " + count(n, "session") + " of subject '" + Redaction.printable(sub) + "'";
+    }
+
+    @Descriptor("sessionstore:clean --help: the usage")
+    public String clean(String arg) {
+        return onlyHelp("clean", arg);
     }
 
     @Descriptor("remove expired sessions, and states past the store's state_ttl")
