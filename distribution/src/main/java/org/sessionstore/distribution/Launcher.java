@@ -171,7 +171,8 @@ public final class Launcher {
                 flush();
             }
         };
-        handler.setLevel(java.util.logging.Level.INFO);
+        // at a terminal, warnings and errors only (INFO lines would run into the prompt); piped, INFO too
+        handler.setLevel(System.console() != null ? java.util.logging.Level.WARNING : java.util.logging.Level.INFO);
         try {
             handler.setEncoding("UTF-8");
         } catch (java.io.UnsupportedEncodingException impossible) {

@@ -13,7 +13,9 @@ import java.util.Map;
  * <li>{@value #CONSUMED}: {@code store.type} (a state was validated and taken)</li>
  * <li>{@value #REJECTED}: {@code store.type}, {@code reason} (a state was taken but its User-Agent
  * differed: the callback was refused, the state is gone)</li>
- * <li>{@value #SWITCHED}: {@code store.type}, {@code previous.type} (a swap: a store starts serving)</li>
+ * <li>{@value #SWITCHED}: {@code store.type}, {@code previous.type} (a swap: a store starts serving), and
+ * {@code sessions.left} when the replaced store held sessions that could not be copied (its backend
+ * cannot list them)</li>
  * <li>{@value #UNAVAILABLE}: {@code store.type}, {@code reason} (the first failed call)</li>
  * <li>{@value #AVAILABLE}: {@code store.type} (the first call that succeeds after that)</li>
  * </ul>
@@ -52,7 +54,8 @@ final class EventTopics {
             case I_REVOKED -> Map.of("store.type", type, "sub", sub, "count", count);
             case I_EXPIRED -> Map.of("store.type", type, "count", count);
             case I_REJECTED, I_UNAVAILABLE -> Map.of("store.type", type, "reason", text);
-            case I_SWITCHED -> text == null ? Map.of("store.type", type) : Map.of("store.type", type, "previous.type", text);
+            case I_SWITCHED -> count > 0 ? Map.of("store.type", type, "previous.type", String.valueOf(text), "sessions.left", count)
+                    : text == null ? Map.of("store.type", type) : Map.of("store.type", type, "previous.type", text);
             default -> Map.of("store.type", type);
         };
     }

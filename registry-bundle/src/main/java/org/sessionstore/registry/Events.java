@@ -92,8 +92,8 @@ final class Events {
         offer(I_REJECTED, type, null, "User-Agent mismatch", 0);
     }
 
-    void switched(String type, String previous) {
-        offer(I_SWITCHED, type, null, previous, 0);
+    void switched(String type, String previous, long left) {
+        offer(I_SWITCHED, type, null, previous, (int) Math.min(Integer.MAX_VALUE, left));
     }
 
     void unavailable(String type, String reason) {

@@ -113,7 +113,7 @@ final class Serving {
         if (left > 0) {
             m = new Migration(m.type(), m.sessions(), m.states(), m.took(), m.skipped(), left);
         }
-        Stores.close(front.serve(next.store(), next.type(), desired.swapTimeout()));
+        Stores.close(front.serve(next.store(), next.type(), desired.swapTimeout(), left));
         if (fromServing) {
             Stores.close(replaced.store());
         }

@@ -88,8 +88,17 @@ final class StoreFront implements SessionStore {
      * any more), for the caller to migrate from or close.
      */
     SessionStore serve(SessionStore next, String nextType, Duration timeout) {
+        return serve(next, nextType, timeout, 0);
+    }
+
+    /** As {@link #serve(SessionStore, String, Duration)}; SWITCHED says {@code left} sessions were not copied. */
+    SessionStore serve(SessionStore next, String nextType, Duration timeout, long left) {
+        this.left = left;
         return replace(new Lease(next), nextType, timeout, null, null);
     }
+
+    /** What the next SWITCHED says was left behind (only the registry thread swaps). */
+    private long left;
 
     /**
      * Stops serving: calls wait up to {@code timeout} for a backend of {@code nextType}
@@ -122,17 +131,12 @@ final class StoreFront implements SessionStore {
             }
             String previous = lastServedType;
             lastServedType = nextType;
-            events.switched(nextType, previous);
+            events.switched(nextType, previous, left);
+            left = 0;
         }
         return drain(old);
     }
 
-    /**
-     * Runs {@code op} on the backend serving now, counted like any call (so a swap drains it),
-     * without waiting if none serves.
-     *
-     * @return whether a backend ran it
-     */
     /** Calls that waited for a backend in vain (swap_timeout): a swap says how many did while it ran. */
     final java.util.concurrent.atomic.LongAdder timedOut = new java.util.concurrent.atomic.LongAdder();
 
@@ -142,6 +146,12 @@ final class StoreFront implements SessionStore {
         return b != null && b.store == store;
     }
 
+    /**
+     * Runs {@code op} on the backend serving now, counted like any call (so a swap drains it),
+     * without waiting if none serves.
+     *
+     * @return whether a backend ran it
+     */
     boolean ifServing(Consumer<SessionStore> op) {
         Lease b = backend;
         if (b == null) {

@@ -305,10 +305,10 @@ final class Swapper {
     /** Records and logs the refusal of a configuration from {@code from}; returns it, to throw. */
     private Refused refused(ConfigSource from, RuntimeException e) {
         RuntimeException cause = e instanceof Refused r ? r.cause : e;
-        state.refuse(SwapState.located(from, cause), true);
+        // a refused use answers its caller with the reason (once); a file or ConfigAdmin has only the log to say it
+        state.refuse(SwapState.located(from, cause), true, from != ConfigSource.SHELL);
         return e instanceof Refused r ? r : new Refused(cause);
     }
-
 
     /** For events (a factory, defaults): a failure to take over is recorded (and retried) by {@link #rememberFailure}. */
     private void reconcileQuietly() {
