@@ -63,10 +63,10 @@ final class Handover {
             props.put(PROPERTY, Boolean.TRUE);
             system.registerService(AtomicReference.class.getName(), new AtomicReference<>(entries.asHandover()), props);
             LOG.log(Level.WARNING, "the session store registry stops with {0} sessions and states of the {1} store in"
-                    + " memory; they are kept for its next start", entries.size(), entries.type());
+                    + " memory; they are kept for its next start", String.valueOf(entries.size()), entries.type());
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "the session store registry could not keep its {0} in-process sessions and states: {1}",
-                    entries.size(), Redaction.printable(String.valueOf(e)));
+                    String.valueOf(entries.size()), Redaction.printable(String.valueOf(e)));
         }
     }
 }

@@ -96,16 +96,17 @@ final class Serving {
             long timedOut = front.timedOut.sum() - timedOutBefore;
             if (timedOut > 0) {
                 LOG.log(Level.WARNING, "{0} calls waited longer than swap_timeout for the migration into the new ''{1}''"
-                        + " store and failed; give a larger swap_timeout for a copy this size", timedOut, next.type());
+                        + " store and failed; give a larger swap_timeout for a copy this size", String.valueOf(timedOut), next.type());
             }
             state.lastMigration = m;
             if (m.sessions() + m.states() > 0) {
                 LOG.log(Level.INFO, "migrated {0} sessions and {1} states into the new ''{2}'' store in {3} ms",
-                        m.sessions(), m.states(), next.type(), m.took().toMillis());
+                        String.valueOf(m.sessions()), String.valueOf(m.states()), next.type(),
+                        String.valueOf(m.took().toMillis()));
             }
             if (m.skipped() > 0) {
                 LOG.log(Level.WARNING, "the migration into the new ''{0}'' store skipped {1} records the old store could"
-                        + " not read (each named above by its key)", next.type(), m.skipped());
+                        + " not read (each named above by its key)", next.type(), String.valueOf(m.skipped()));
             }
         }
         long left = replaced != null && !fromServing && state.kept == null
@@ -122,7 +123,7 @@ final class Serving {
         state.lastServed = null;
         state.failure = null;
         LOG.log(Level.INFO, "session store ''{0}'' active, from {1} {2} (created in {3} ms{4})", next.type(),
-                next.candidate().bundleSymbolicName(), next.candidate().bundleVersion(), built.createdNanos() / 1_000_000,
+                next.candidate().bundleSymbolicName(), next.candidate().bundleVersion(), String.valueOf(built.createdNanos() / 1_000_000),
                 built.warmedNanos() < 0 ? "" : ", " + built.warmedHow() + " in " + built.warmedNanos() / 1_000_000 + " ms");
         return m;
     }
@@ -145,7 +146,7 @@ final class Serving {
         }
         if (n > 0) {
             LOG.log(Level.WARNING, "the {0} sessions of the ''{1}'' store were not {2}: its backend cannot list its"
-                    + " entries (it is not a TransferableStore); if it kept them in the process, they are gone", n,
+                    + " entries (it is not a TransferableStore); if it kept them in the process, they are gone", String.valueOf(n),
                     replaced.type(), into);
         }
         return n;
@@ -187,7 +188,7 @@ final class Serving {
                     state.kept = null;
                     LOG.log(Level.WARNING, "no successor of the withdrawn ''{0}'' store arrived within {1}; its {2}"
                             + " sessions and states are dropped", entries.type(), Durations.format(Duration.ofMillis(wait)),
-                            entries.size());
+                            String.valueOf(entries.size()));
                 }
             }), wait, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException gone) {

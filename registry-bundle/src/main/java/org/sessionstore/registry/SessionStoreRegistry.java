@@ -114,7 +114,7 @@ public class SessionStoreRegistry implements StoreRegistry {
                 swapper.factoriesChanged().get(LEAVING_WAIT_SECONDS, TimeUnit.SECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 LOG.log(Level.WARNING, "the registry did not finish withdrawing the store of bundle {0} in {1}s",
-                        ref.getBundle().getSymbolicName(), LEAVING_WAIT_SECONDS);
+                        ref.getBundle().getSymbolicName(), String.valueOf(LEAVING_WAIT_SECONDS));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

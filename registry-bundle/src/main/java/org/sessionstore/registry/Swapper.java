@@ -167,7 +167,7 @@ final class Swapper {
         tasks.run(() -> {
             serving.keep(entries);
             LOG.log(Level.INFO, "took over {0} sessions and states from the previous session store registry",
-                    entries.size());
+                    String.valueOf(entries.size()));
             return null;
         });
     }
@@ -279,7 +279,7 @@ final class Swapper {
                 state.failure = null;
             }
             if ((before == null || !before.settings().equals(next)) && source != ConfigSource.DEFAULTS) {
-                LOG.log(Level.INFO, "session store configured from {0}: {1}", source, next);
+                LOG.log(Level.INFO, "session store configured from {0}: {1} {2}", source, next.type(), next.shown());
             }
             return m;
         } catch (Refused r) {
