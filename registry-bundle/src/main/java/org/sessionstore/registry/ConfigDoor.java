@@ -160,6 +160,7 @@ final class ConfigDoor {
         if (processed == null) {
             LOG.log(Level.WARNING, "the configuration of PID sessionstore was deleted (its etc/ file removed?); the"
                     + " running store keeps the configuration it has; give a new one to change it");
+            swapper.configurationDeleted();
             return;
         }
         Object request = processed.get(REQUEST_KEY);

@@ -158,6 +158,12 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
         return shown;
     }
 
+    /** The type a configuration names, if it is a type name at all ("memory" otherwise): for a refusal's status. */
+    static String rawType(Map<String, ?> props) {
+        Object t = props.get("type");
+        return t instanceof String s && s.matches("[a-z][a-z0-9_-]{0,63}") ? s : "memory";
+    }
+
     @Override
     public String toString() {
         return "RegistrySettings[type=" + type + ", " + shown() + "]";

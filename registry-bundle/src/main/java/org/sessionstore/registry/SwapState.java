@@ -121,6 +121,15 @@ final class SwapState {
         p.applied.completeExceptionally(why);
     }
 
+    /** The file or ConfigAdmin entry the configuration came from was deleted: it runs on, and its source says so. */
+    void sourceDeleted() {
+        Configured c = desired;
+        if (c != null && c.source() != ConfigSource.SHELL && c.source() != ConfigSource.DEFAULTS) {
+            desired = new Configured(c.settings(), c.written(), new ConfigSource(c.source().name()
+                    + " (deleted since; the store runs on with what it gave)", k -> 0));
+        }
+    }
+
     /**
      * Records a refused configuration (what ran runs on): its message, with the running store named
      * when {@code saysKept}; logged once. With nothing serving (FAILED) the refusal joins that failure.

@@ -107,10 +107,8 @@ final class Swapper {
     }
 
     /**
-     * Applies what ConfigAdmin delivered: what runs. A delivery that answers a {@link #prepare}
-     * serves what was built for it.
-     *
-     * @return completes with what was migrated, or exceptionally with why it was refused
+     * Applies what ConfigAdmin delivered: what runs. A delivery that answers a {@link #prepare} serves
+     * what was built for it. Completes with what was migrated, or exceptionally with why it was refused.
      */
     CompletableFuture<Migration> apply(Submission s) {
         return tasks.submit(() -> {
@@ -127,6 +125,14 @@ final class Swapper {
     void refuse(String message, boolean log) {
         tasks.run(() -> {
             state.refuse(message, false, log);
+            return null;
+        });
+    }
+
+    /** The configuration in effect was deleted from ConfigAdmin (its etc/ file removed): it runs on, and its source says so. */
+    void configurationDeleted() {
+        tasks.run(() -> {
+            state.sourceDeleted();
             return null;
         });
     }
@@ -159,10 +165,7 @@ final class Swapper {
         });
     }
 
-    /**
-     * Takes the entries a previous instance of the registry handed over (its bundle was updated):
-     * they are migrated into the first store built, like those of a backend's bundle that left.
-     */
+    /** Takes the entries a previous registry handed over (its bundle was updated): migrated into the first store built. */
     void adopt(KeptEntries entries) {
         tasks.run(() -> {
             serving.keep(entries);
@@ -262,7 +265,7 @@ final class Swapper {
             refused(source, e);
             if (state.desired == null) {
                 // nothing configured runs yet: calls fail at once with why
-                state.failure = Failure.cannotServe(rawType(s.resolved()), "configuration refused: " + state.failure.message());
+                state.failure = Failure.cannotServe(RegistrySettings.rawType(s.resolved()), "configuration refused: " + state.failure.message());
                 front.fail(state.failure.type(), Duration.ZERO, state.failure.message());
             }
             throw e;
@@ -295,11 +298,6 @@ final class Swapper {
         } catch (StoreConfigException e) {
             throw refused(s.source(), e);
         }
-    }
-
-    private static String rawType(Map<String, ?> props) {
-        Object t = props.get("type");
-        return t instanceof String s && s.matches("[a-z][a-z0-9_-]{0,63}") ? s : "memory";
     }
 
     /** Records and logs the refusal of a configuration from {@code from}; returns it, to throw. */

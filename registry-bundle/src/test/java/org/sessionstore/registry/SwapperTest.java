@@ -781,6 +781,20 @@ class SwapperTest {
         assertEquals(20_000, r.front.getSessionCount());
     }
 
+    /** Issue 18: info's source named an etc/ file deleted since, as if it still configured the store. */
+    @Test
+    void aDeletedConfigurationIsNamedAsDeletedAndTheStoreRunsOn() {
+        r.offer("memory", 1, config -> new InProcessStore(config));
+        r.configure(Map.of("service.pid", "sessionstore", "felix.fileinstall.filename", "file:/etc/x/sessionstore.cfg",
+                "max_sessions", "7"));
+        assertTrue(r.status().source().contains("sessionstore.cfg"), r.status().source());
+        r.door.delivered(null, () -> r.yamlAtStart);
+        r.swapper.awaitIdle();
+        assertTrue(r.status().source().endsWith("(deleted since; the store runs on with what it gave)"), r.status().source());
+        assertEquals("memory", r.status().type());
+        assertEquals(State.ACTIVE, r.status().state());
+    }
+
     /** Issue 18: after a swap, info's "last clean" showed the previous store's run. */
     @Test
     void theLastCleanIsTheServedStoresOnly() {
