@@ -47,10 +47,15 @@ final class Console {
     /** The names of the store's commands (scope sessionstore), as published now. */
     private final java.util.function.Supplier<Set<String>> storeCommands;
 
-    Console(CommandProcessor processor, IntConsumer status, java.util.function.Supplier<Set<String>> storeCommands) {
+    /** Every command name (scoped and not), for completion at a terminal. */
+    private final java.util.function.Supplier<java.util.Collection<String>> commands;
+
+    Console(CommandProcessor processor, IntConsumer status, java.util.function.Supplier<Set<String>> storeCommands,
+            java.util.function.Supplier<java.util.Collection<String>> commands) {
         this.processor = processor;
         this.status = status;
         this.storeCommands = storeCommands;
+        this.commands = commands;
     }
 
     /**
@@ -61,14 +66,10 @@ final class Console {
         OutputWatch sessionErr = new OutputWatch(err);
         CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), out, new PrintStream(
                 sessionErr, true, StandardCharsets.UTF_8));
-        boolean interactive = System.console() != null;
-        LineReader lines = new LineReader(new InputStreamReader(input, StandardCharsets.UTF_8), MAX_LINE);
+        Lines lines = open(input, out);
         try {
             while (true) {
-                if (interactive) {
-                    out.print("g! ");
-                    out.flush();
-                }
+                lines.prompt(out);
                 String line = lines.next();
                 if (line == null) {
                     return failed ? 1 : 0;
@@ -97,11 +98,57 @@ final class Console {
                 err.flush();
             }
         } finally {
+            lines.close();
             try {
                 session.close();
             } catch (RuntimeException closed) {
                 // the Gogo runtime was stopped under it
             }
+        }
+    }
+
+    /** Where the console's lines come from: piped input, or a terminal (with history and editing when JLine is there). */
+    interface Lines {
+        /** The next line, {@link LineReader#TOO_LONG}, or null at the end of input. */
+        String next() throws IOException;
+
+        /** How many lines were read. */
+        long number();
+
+        /** Shows the prompt, if this source does not show its own. */
+        default void prompt(PrintStream out) {
+        }
+
+        default void close() {
+        }
+    }
+
+    private Lines open(InputStream input, PrintStream out) {
+        LineReader piped = new LineReader(new InputStreamReader(input, StandardCharsets.UTF_8), MAX_LINE);
+        if (System.console() == null) {
+            return piped;
+        }
+        try {
+            return new TerminalLines(commands, MAX_LINE);
+        } catch (IOException | LinkageError | RuntimeException e) {
+            // no JLine, or no terminal it can drive: plain lines with a prompt
+            return new Lines() {
+                @Override
+                public String next() throws IOException {
+                    return piped.next();
+                }
+
+                @Override
+                public long number() {
+                    return piped.number();
+                }
+
+                @Override
+                public void prompt(PrintStream to) {
+                    to.print("g! ");
+                    to.flush();
+                }
+            };
         }
     }
 
@@ -243,7 +290,7 @@ final class Console {
      * Lines of at most {@code max} characters; a longer line is read to its end without being
      * kept and reported as {@link #TOO_LONG}. {@code \n}, {@code \r\n} and {@code \r} end a line.
      */
-    static final class LineReader {
+    static final class LineReader implements Lines {
         static final String TOO_LONG = new String("(too long)");
         private final Reader in;
         private final int max;
@@ -258,11 +305,13 @@ final class Console {
             this.max = max;
         }
 
-        long number() {
+        @Override
+        public long number() {
             return number;
         }
 
-        String next() throws IOException {
+        @Override
+        public String next() throws IOException {
             StringBuilder line = new StringBuilder();
             boolean tooLong = false;
             boolean any = false;

@@ -118,7 +118,8 @@ public final class ConsoleActivator implements BundleActivator {
             if (processor == null) {
                 err.println("error: the Gogo runtime (org.apache.felix.gogo.runtime) is not running; no console");
             } else {
-                Console c = new Console(processor, exit, () -> storeCommandNames(context));
+                Console c = new Console(processor, exit, () -> commandNames(context, "(osgi.command.scope=sessionstore)", false),
+                        () -> commandNames(context, "(osgi.command.scope=*)", true));
                 console = c;
                 status = c.run(System.in, out, err);
             }
@@ -142,17 +143,20 @@ public final class ConsoleActivator implements BundleActivator {
         }
     }
 
-    /** The names of the published commands of scope sessionstore. */
-    private static Set<String> storeCommandNames(BundleContext context) {
-        Set<String> names = new HashSet<>();
+    /** The names of the published commands that {@code filter} selects, also as scope:name when {@code scoped}. */
+    private static Set<String> commandNames(BundleContext context, String filter, boolean scoped) {
+        Set<String> names = new java.util.TreeSet<>();
         try {
-            ServiceReference<?>[] refs = context.getAllServiceReferences(null, "(osgi.command.scope=sessionstore)");
+            ServiceReference<?>[] refs = context.getAllServiceReferences(null, filter);
             for (ServiceReference<?> r : refs == null ? new ServiceReference<?>[0] : refs) {
                 Object f = r.getProperty("osgi.command.function");
-                if (f instanceof String[] a) {
-                    names.addAll(java.util.List.of(a));
-                } else if (f != null) {
-                    names.add(String.valueOf(f));
+                java.util.List<String> functions = f instanceof String[] a ? java.util.List.of(a)
+                        : f == null ? java.util.List.of() : java.util.List.of(String.valueOf(f));
+                for (String name : functions) {
+                    names.add(name);
+                    if (scoped) {
+                        names.add(r.getProperty("osgi.command.scope") + ":" + name);
+                    }
                 }
             }
         } catch (InvalidSyntaxException | IllegalStateException e) {
