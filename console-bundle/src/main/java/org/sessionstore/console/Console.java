@@ -161,11 +161,6 @@ final class Console {
         sessionErr.reset();
         String store = storeCommand(command);
         try {
-            if (store != null && java.util.Arrays.asList(command.split("\\s+")).contains("--help")) {
-                // a help request never runs the command (it would take --help for an id, a type, a subject)
-                usage(store, out, "");
-                return;
-            }
             Object result = session.execute(command);
             if (result != null && !(result instanceof CharSequence text && text.toString().isBlank())) {
                 out.println(result instanceof CharSequence || result instanceof Number || result instanceof Boolean

@@ -45,6 +45,10 @@ final class TerminalLines implements Console.Lines {
                         }
                     }
                 })
+                // the line as typed: no history expansion (a '!' in a password would splice in an earlier line)
+                // and no escapes taken out (Gogo reads quotes and backslashes itself, as from a pipe)
+                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
+                .parser(new org.jline.reader.impl.DefaultParser().escapeChars(null))
                 .build();
         // the arrows as a terminal sends them outside keypad mode too (ESC [ A), not only as terminfo says (ESC O A)
         org.jline.keymap.KeyMap<org.jline.reader.Binding> main = reader.getKeyMaps().get(LineReader.MAIN);

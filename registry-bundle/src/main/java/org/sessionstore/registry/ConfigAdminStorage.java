@@ -123,6 +123,23 @@ final class ConfigAdminStorage implements ConfigStorage {
     }
 
     @Override
+    public void delete() {
+        ConfigurationAdmin cm = admin.getService();
+        if (cm == null) {
+            return;
+        }
+        try {
+            Configuration c = cm.getConfiguration(StoreRegistry.PID, "?");
+            if (c.getProperties() != null) {
+                c.delete();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.ERROR, "the refused configuration could not be removed from ConfigAdmin: "
+                    + Redaction.printable(String.valueOf(e.getMessage())));
+        }
+    }
+
+    @Override
     public void write(Map<String, Object> written) {
         ConfigurationAdmin cm = admin.getService();
         if (cm == null) {

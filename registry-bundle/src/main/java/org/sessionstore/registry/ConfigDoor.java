@@ -48,6 +48,9 @@ final class ConfigDoor {
     // guarded by this: whether the configuration found at start was handled
     private boolean started;
 
+    /** Set while a refused use removes the configuration it saved (when none was saved before it). */
+    private volatile boolean ownDeletion;
+
     ConfigDoor(Swapper swapper, ConfigStorage storage) {
         this.swapper = swapper;
         this.storage = storage;
@@ -113,7 +116,10 @@ final class ConfigDoor {
         } catch (RuntimeException refused) {
             // saved, but it could not take effect (a migration that does not fit, say): what ran stays,
             // and so does what was saved before
-            if (saved != null) {
+            if (saved == null) {
+                ownDeletion = true; // its delivery (null) is ours: no "file removed?" warning
+                storage.delete();
+            } else {
                 try {
                     storage.write(new HashMap<>(saved));
                 } catch (RuntimeException e) {
@@ -158,6 +164,10 @@ final class ConfigDoor {
             return;
         }
         if (processed == null) {
+            if (ownDeletion) {
+                ownDeletion = false; // a refused use removed what it had saved: what runs was never from it
+                return;
+            }
             LOG.log(Level.WARNING, "the configuration of PID sessionstore was deleted (its etc/ file removed?); the"
                     + " running store keeps the configuration it has; give a new one to change it");
             swapper.configurationDeleted();

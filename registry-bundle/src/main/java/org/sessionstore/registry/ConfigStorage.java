@@ -17,6 +17,12 @@ interface ConfigStorage {
     /** Saves PID sessionstore as written; its delivery follows. @throws org.sessionstore.api.StoreException if it cannot be saved */
     void write(Map<String, Object> written);
 
+    /**
+     * Removes PID sessionstore (a refused {@code use} that was saved when none was before): nothing
+     * is saved then, as before it. No delivery of a deletion is to be taken as the operator's.
+     */
+    void delete();
+
     /** The same configuration with its placeholders resolved, as a delivery would carry it. */
     Map<String, Object> resolve(Map<String, Object> written);
 

@@ -15,8 +15,9 @@ import org.sessionstore.api.config.Durations;
  * What a long migration says while it runs, and when it gives up: every second a log line (copied
  * N of M sessions, the rate, the time left), and, while calls wait for it ({@code budget}, their
  * swap_timeout), a refusal as soon as the measured rate says the copy will outlast that wait —
- * with the estimate and what to do — instead of callers timing out one by one. The first check
- * comes after a second of copying, so a copy is refused within about a second.
+ * with the estimate and what to do — instead of callers timing out one by one. The rate is the last
+ * second's, from the second tick on (the first second runs cold), so a copy is refused within about
+ * two seconds.
  */
 final class MigrationProgress implements AutoCloseable {
 
@@ -30,6 +31,9 @@ final class MigrationProgress implements AutoCloseable {
     private final long began = System.nanoTime();
     final AtomicLong copied = new AtomicLong();
     private volatile String abort;
+    /** When and at what count the last tick ran (only the ticker's thread touches them). */
+    private long lastTick;
+    private long lastCount;
     private final ScheduledExecutorService ticker;
 
     /**
@@ -51,18 +55,23 @@ final class MigrationProgress implements AutoCloseable {
 
     private void tick() {
         long n = copied.get();
-        double seconds = (System.nanoTime() - began) / 1e9;
-        double rate = n / Math.max(seconds, 1e-3);
-        long leftSeconds = rate <= 0 || total <= n ? 0 : (long) Math.ceil((total - n) / rate);
+        long now = System.nanoTime();
+        double seconds = (now - began) / 1e9;
+        // the rate of the last second: the first one runs cold (the JIT, connections), later ones say what is left
+        double rate = lastTick == 0 ? n / Math.max(seconds, 1e-3) : (n - lastCount) / Math.max((now - lastTick) / 1e9, 1e-3);
+        boolean warm = lastTick != 0;
+        lastTick = now;
+        lastCount = n;
+        double left = rate <= 0 || total <= n ? 0 : (total - n) / rate;
         LOG.log(Level.INFO, "migrating into the new ''{0}'' store: {1} of {2} sessions copied ({3}/s, about {4}s left)",
                 into, String.valueOf(n), total > 0 ? String.valueOf(total) : "?", String.valueOf(Math.round(rate)),
-                String.valueOf(leftSeconds));
-        if (budget != null && total > n && rate > 0 && seconds + leftSeconds > budget.toSeconds()) {
-            long needed = (long) Math.ceil(total / rate);
+                String.valueOf((long) Math.ceil(left)));
+        if (warm && budget != null && total > n && rate > 0 && (seconds + left) * 1000 > budget.toMillis()) {
+            long needed = (long) Math.ceil(seconds + left);
             abort = "copying " + total + " sessions at the measured " + Math.round(rate) + "/s takes about " + needed
                     + "s, longer than calls wait for it (swap_timeout " + Durations.format(budget) + "), so it was"
-                    + " stopped after " + n + " and nothing changed; give a swap_timeout above " + (needed + needed / 2)
-                    + "s with the change (for example swap_timeout=" + (needed * 2) + "s), or copy at a quiet hour";
+                    + " stopped after " + n + ", what it wrote was taken back, and nothing changed; give a swap_timeout"
+                    + " above " + (needed + needed / 2) + "s with the change (for example swap_timeout=" + (needed * 2) + "s)";
         }
     }
 

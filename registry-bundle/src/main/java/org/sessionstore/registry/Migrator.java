@@ -44,7 +44,8 @@ final class Migrator {
     static final int WRITERS = 8;
     static final int BATCH = 500;
 
-    private static void copySessions(TransferableStore source, SessionStore to, MigrationProgress progress) {
+    private static void copySessions(TransferableStore source, SessionStore to, MigrationProgress progress,
+            java.util.Queue<String> written) {
         AtomicLong copied = progress.copied;
         ExecutorService writers = Executors.newFixedThreadPool(WRITERS, r -> {
             Thread t = new Thread(r, "sessionstore-migrate");
@@ -62,6 +63,7 @@ final class Migrator {
                     pending.add(writers.submit(() -> {
                         for (Session s : mine) {
                             to.addSession(s);
+                            written.add(s.id());
                             progress.copiedOne();
                         }
                     }));
@@ -83,6 +85,12 @@ final class Migrator {
             throw new StoreException("migration interrupted", e);
         } finally {
             writers.shutdownNow();
+            try {
+                // no writer may still be adding when the caller undoes the copy or closes the target
+                writers.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -102,22 +110,58 @@ final class Migrator {
         AtomicLong states = new AtomicLong();
         long total = source instanceof SessionStore s ? count(s) : 0;
         AtomicLong sessions;
-        try (MigrationProgress progress = new MigrationProgress(type, total, budget)) {
-            copySessions(source, to, progress);
-            sessions = progress.copied;
-        }
-        try (Stream<StateEntry> live = source.liveStates()) {
-            live.sorted(Comparator.comparing(StateEntry::createdAt)).forEach(e -> {
-                if (to instanceof TransferableStore target) {
-                    target.importState(e);
-                } else {
-                    to.addStateEntry(e.state(), e.userAgent(), e.requestUrl(), e.upstreamUrl(), e.codeVerifier());
-                }
-                states.incrementAndGet();
-            });
+        java.util.Queue<String> written = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        List<StateEntry> statesWritten = new ArrayList<>();
+        try {
+            try (MigrationProgress progress = new MigrationProgress(type, total, budget)) {
+                copySessions(source, to, progress, written);
+                sessions = progress.copied;
+            }
+            try (Stream<StateEntry> live = source.liveStates()) {
+                live.sorted(Comparator.comparing(StateEntry::createdAt)).forEach(e -> {
+                    if (to instanceof TransferableStore target) {
+                        target.importState(e);
+                    } else {
+                        to.addStateEntry(e.state(), e.userAgent(), e.requestUrl(), e.upstreamUrl(), e.codeVerifier());
+                    }
+                    statesWritten.add(e);
+                    states.incrementAndGet();
+                });
+            }
+        } catch (RuntimeException e) {
+            undo(to, written, statesWritten);
+            throw e;
         }
         return new Migration(type, sessions.get(), states.get(), Duration.ofNanos(System.nanoTime() - start),
                 Math.max(0, unreadable(source) - unreadableBefore));
+    }
+
+    /**
+     * Takes back what a copy that did not finish wrote into the target: a shared target (Redis, a
+     * database) would otherwise keep those entries, and a later swap to it would serve sessions
+     * deleted or revoked in the meantime. Best effort: what cannot be removed is logged.
+     */
+    private static void undo(SessionStore to, java.util.Queue<String> sessions, List<StateEntry> states) {
+        long failed = 0;
+        for (String id : sessions) {
+            try {
+                to.deleteSession(id);
+            } catch (RuntimeException e) {
+                failed++;
+            }
+        }
+        for (StateEntry e : states) {
+            try {
+                to.validateAndRemoveState(e.state(), e.userAgent());
+            } catch (RuntimeException ex) {
+                failed++;
+            }
+        }
+        if (failed > 0) {
+            System.getLogger("org.sessionstore.registry").log(System.Logger.Level.ERROR, "a migration that did not"
+                    + " finish could not take back " + failed + " of the " + (sessions.size() + states.size())
+                    + " entries it wrote into the new store; remove them before using that store's data");
+        }
     }
 
     private static long count(SessionStore s) {

@@ -243,6 +243,7 @@ final class Swapper {
         try {
             Migration m = applyConfigured(s, source, p);
             if (p != null) {
+                publish(); // the caller reads the status as soon as it is answered: never the one from mid-migration
                 p.applied.complete(m);
             }
             return m;
@@ -251,6 +252,7 @@ final class Swapper {
                 if (p.built != null && (state.serving == null || state.serving.store() != p.built.store())) {
                     Stores.close(p.built.store());
                 }
+                publish();
                 p.applied.completeExceptionally(e instanceof Refused r ? r.cause : e);
             }
             throw e;
@@ -423,7 +425,8 @@ final class Swapper {
     private void rememberFailure(Candidate c, RegistrySettings settings, RuntimeException why) {
         String message = Redaction.printable(String.valueOf(why.getMessage()));
         Failure before = state.failure;
-        if (before == null || !message.equals(before.message())) {
+        boolean asked = state.desired != null && state.desired.source() == ConfigSource.SHELL; // use answers it
+        if (!asked && (before == null || !message.equals(before.message()))) {
             LOG.log(Level.ERROR, "session store ''{0}'' could not take over: {1}", settings.type(), message);
         }
         state.failure = Failure.takeOver(c, settings, state.effective(settings), message);

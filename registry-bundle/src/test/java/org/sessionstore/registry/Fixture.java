@@ -65,6 +65,12 @@ final class Fixture implements AutoCloseable {
         }
 
         @Override
+        public void delete() {
+            stored = null;
+            door.delivered(null, () -> yamlAtStart);
+        }
+
+        @Override
         public Map<String, Object> resolve(Map<String, Object> written) {
             return resolver.apply(new HashMap<>(written));
         }

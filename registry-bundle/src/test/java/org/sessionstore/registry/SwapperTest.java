@@ -758,14 +758,20 @@ class SwapperTest {
     @Test
     void aCopyThatWouldOutlastSwapTimeoutIsRefusedWithItsEstimate() throws Exception {
         r.offer("memory", 1, config -> new InProcessStore(config));
-        r.offer("slow", 2, config -> new InProcessStore(config, true) {
-            @Override
-            public void addSession(Session s) {
-                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // ~8 writers x 500/s: 20,000 take 5 s
-                super.addSession(s);
-            }
+        java.util.List<InProcessStore> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        r.offer("slow", 2, config -> {
+            InProcessStore slow = new InProcessStore(config, true) {
+                @Override
+                public void addSession(Session s) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // ~8 writers x 500/s: 20,000 take 5 s
+                    super.addSession(s);
+                }
+            };
+            made.add(slow);
+            return slow;
         });
         r.configure(Map.of("swap_timeout", "2s"));
+        r.storage.stored = null; // nothing saved (the defaults run): the refused use must leave nothing saved
         for (int i = 0; i < 20_000; i++) {
             r.front.addSession(session("s" + i));
         }
@@ -774,11 +780,15 @@ class SwapperTest {
         assertTrue(e.getMessage().contains("copying 20000 sessions at the measured"), e.getMessage());
         assertTrue(e.getMessage().contains("longer than calls wait for it (swap_timeout 2s)"), e.getMessage());
         assertTrue(e.getMessage().contains("swap_timeout="), "says what to do: " + e.getMessage());
-        java.util.regex.Matcher after = java.util.regex.Pattern.compile("stopped after (\\d+) ").matcher(e.getMessage());
+        java.util.regex.Matcher after = java.util.regex.Pattern.compile("stopped after (\\d+)").matcher(e.getMessage());
         assertTrue(after.find() && Long.parseLong(after.group(1)) < 20_000, "given up on the estimate, before the end: "
                 + e.getMessage());
-        assertEquals("memory", r.status().type());
+        assertEquals("memory", r.status().type(), r.status().toString());
         assertEquals(20_000, r.front.getSessionCount());
+        // review: what the copy wrote into the target is taken back (a shared one would serve it later)
+        assertTrue(made.stream().allMatch(m -> m.sessions.isEmpty()), "the aborted copy's sessions stayed in the target");
+        // review: a refused use saved when nothing was saved before leaves nothing saved
+        assertEquals(null, r.storage.stored(), "the refused configuration stayed saved");
     }
 
     /** Issue 18: info's source named an etc/ file deleted since, as if it still configured the store. */
