@@ -124,32 +124,15 @@ final class Console {
     }
 
     private Lines open(InputStream input, PrintStream out) {
-        LineReader piped = new LineReader(new InputStreamReader(input, StandardCharsets.UTF_8), MAX_LINE);
-        if (System.console() == null) {
-            return piped;
+        boolean terminal = System.console() != null;
+        if (terminal) {
+            try {
+                return new TerminalLines(commands, MAX_LINE);
+            } catch (IOException | LinkageError | RuntimeException e) {
+                // no JLine, or no terminal it can drive: plain lines with a prompt
+            }
         }
-        try {
-            return new TerminalLines(commands, MAX_LINE);
-        } catch (IOException | LinkageError | RuntimeException e) {
-            // no JLine, or no terminal it can drive: plain lines with a prompt
-            return new Lines() {
-                @Override
-                public String next() throws IOException {
-                    return piped.next();
-                }
-
-                @Override
-                public long number() {
-                    return piped.number();
-                }
-
-                @Override
-                public void prompt(PrintStream to) {
-                    to.print("g! ");
-                    to.flush();
-                }
-            };
-        }
+        return new LineReader(new InputStreamReader(input, StandardCharsets.UTF_8), MAX_LINE, terminal);
     }
 
     /** The console's bundle is stopping under the command that runs: end once it returns. */
@@ -295,9 +278,25 @@ final class Console {
         private boolean skipLf;
         private long number;
 
+        /** Whether it shows the {@code g! } prompt (a terminal without JLine). */
+        private final boolean prompting;
+
         LineReader(Reader in, int max) {
+            this(in, max, false);
+        }
+
+        LineReader(Reader in, int max, boolean prompting) {
             this.in = in;
             this.max = max;
+            this.prompting = prompting;
+        }
+
+        @Override
+        public void prompt(PrintStream to) {
+            if (prompting) {
+                to.print("g! ");
+                to.flush();
+            }
         }
 
         @Override

@@ -78,17 +78,23 @@ final class MigrationProgress implements AutoCloseable {
     /** Counts one copied session; fails once the estimate said the copy outlasts the wait. */
     void copiedOne() {
         copied.incrementAndGet();
-        String why = abort;
-        if (why != null) {
-            throw new StoreException(why);
-        }
+        check();
     }
 
-    /** Throws if the copy was given up (checked between batches too). */
+    /** Throws {@link GivenUp} if the copy was given up (checked between batches too). */
     void check() {
         String why = abort;
         if (why != null) {
-            throw new StoreException(why);
+            throw new GivenUp(why);
+        }
+    }
+
+    /** The copy was given up on the estimate; its message says how far it got and what to do. */
+    static final class GivenUp extends StoreException {
+        private static final long serialVersionUID = 1L;
+
+        GivenUp(String message) {
+            super(message);
         }
     }
 

@@ -74,8 +74,8 @@ final class Migrator {
                 f.get();
             }
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof StoreException s && s.getMessage().startsWith("copying ")) {
-                throw s; // given up on the estimate: it says how far it got
+            if (e.getCause() instanceof MigrationProgress.GivenUp given) {
+                throw given; // given up on the estimate: it says how far it got
             }
             // say how far it got: "the memory store holds 2 sessions" alone reads as if 2 were live
             throw new StoreException("after " + copied.get() + " sessions were copied: " + e.getCause().getMessage(),
