@@ -37,7 +37,13 @@ final class Console {
      */
     static final Set<String> REPORTING_IN_RESULT = Set.of("start", "stop", "update", "uninstall", "refresh", "resolve");
 
+    /** How long a line after {@code refresh} waits for the refresh to be done. */
+    static final int REFRESH_WAIT_SECONDS = 60;
+
     private final CommandProcessor processor;
+    private final Object refreshLock = new Object();
+    /** Refreshes the framework finished; guarded by {@link #refreshLock}. */
+    private long refreshes;
     /** Set when the console's own bundle was stopped by the command that runs. */
     private volatile boolean ending;
     /** Told the exit status so far at each failure, so a framework stopped from a command keeps it. */
@@ -87,7 +93,16 @@ final class Console {
                 if (command.equals("exit") || command.equals("quit")) {
                     return failed ? 1 : 0;
                 }
-                runOne(session, command, sessionErr, out, err);
+                long mark = refreshes();
+                boolean ok = runOne(session, command, sessionErr, out, err);
+                if (ok && name(command).equals("refresh")) {
+                    try {
+                        awaitRefresh(mark);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return 1;
+                    }
+                }
                 if (ending) {
                     fail();
                     err.println("error: '" + name(command) + "' stopped the console bundle, and nothing else reads"
@@ -137,10 +152,47 @@ final class Console {
 
     /** The console's bundle is stopping under the command that runs: end once it returns. */
     void endAfterThisCommand() {
-        ending = true;
+        synchronized (refreshLock) {
+            ending = true;
+            refreshLock.notifyAll();
+        }
     }
 
-    private void runOne(CommandSession session, String command, OutputWatch sessionErr, PrintStream out, PrintStream err) {
+    /** The framework finished a refresh (FrameworkEvent.PACKAGES_REFRESHED). */
+    void refreshed() {
+        synchronized (refreshLock) {
+            refreshes++;
+            refreshLock.notifyAll();
+        }
+    }
+
+    private long refreshes() {
+        synchronized (refreshLock) {
+            return refreshes;
+        }
+    }
+
+    /**
+     * Felix's {@code refresh} returns before the framework refreshes (on its own thread): the next
+     * line would race it (run on the bundles being stopped, or read after this console's bundle was
+     * refreshed away). A script means one line after the other, so the console waits until the
+     * refresh it started is done, or has stopped the console's bundle, at most {@value #REFRESH_WAIT_SECONDS} s.
+     */
+    private void awaitRefresh(long mark) throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(REFRESH_WAIT_SECONDS);
+        synchronized (refreshLock) {
+            while (refreshes == mark && !ending) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(refreshLock, left);
+            }
+        }
+    }
+
+    /** Runs one line; whether it succeeded. */
+    private boolean runOne(CommandSession session, String command, OutputWatch sessionErr, PrintStream out, PrintStream err) {
         sessionErr.reset();
         String store = storeCommand(command);
         try {
@@ -152,7 +204,9 @@ final class Console {
             if (sessionErr.written() || failedByResult(command, result)) {
                 fail();
                 err.println("error: " + name(command) + " reported a failure (above)");
+                return false;
             }
+            return true;
         } catch (Exception e) {
             fail();
             String message = oneLine(e);
@@ -160,12 +214,13 @@ final class Console {
                 // the command's usage, not Gogo's list of signatures
                 err.println("error: wrong arguments for " + store + "; usage:");
                 usage(store, err, "  ");
-                return;
+                return false;
             }
             err.println("error: " + explain(command, message));
             if (Boolean.getBoolean("sessionstore.console.trace")) {
                 e.printStackTrace(err);
             }
+            return false;
         }
     }
 

@@ -121,6 +121,11 @@ public final class ConsoleActivator implements BundleActivator {
                 Console c = new Console(processor, exit, () -> commandNames(context, "(osgi.command.scope=sessionstore)", false),
                         () -> commandNames(context, "(osgi.command.scope=*)", true));
                 console = c;
+                context.addFrameworkListener(e -> {
+                    if (e.getType() == org.osgi.framework.FrameworkEvent.PACKAGES_REFRESHED) {
+                        c.refreshed();
+                    }
+                });
                 status = c.run(System.in, out, err);
             }
         } catch (InterruptedException e) {
