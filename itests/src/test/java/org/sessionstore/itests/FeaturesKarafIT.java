@@ -1,5 +1,6 @@
 package org.sessionstore.itests;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.maven;
@@ -51,6 +52,7 @@ public class FeaturesKarafIT {
     @Configuration
     public Option[] config() {
         int port = DriverRedis.start();
+        DriverSsh ssh = DriverSsh.create();
         String repo = new File(System.getProperty("itest.reactor.repo")).toURI().toString();
         return options(
                 karafDistributionConfiguration()
@@ -58,7 +60,13 @@ public class FeaturesKarafIT {
                                 .version(System.getProperty("itest.karaf.version")).type("tar.gz"))
                         .unpackDirectory(new File("target/karaf"))
                         .useDeployFolder(false),
-                configureConsole().ignoreLocalConsole().ignoreRemoteShell(),
+                // Karaf's SSH server on a free loopback port, with a key of the test's own (issue 18: exec mode)
+                configureConsole().ignoreLocalConsole(),
+                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(ssh.port())),
+                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1"),
+                editConfigurationFilePut("etc/keys.properties", "karaf", ssh.publicKey() + ",_g_:admingroup"),
+                systemProperty("itest.ssh.port").value(Integer.toString(ssh.port())),
+                systemProperty("itest.ssh.key").value(ssh.privateKey()),
                 keepRuntimeFolder(),
                 logLevel(LogLevel.WARN),
                 editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.defaultRepositories",
@@ -124,14 +132,23 @@ public class FeaturesKarafIT {
         run("sessionstore:add k1 karaf 5m");
         String get = run("sessionstore:get k1");
         assertTrue(get, get.matches("(?s).*username +karaf.*"));
-        // issue 18: Karaf's help runs a command with --help; it must show the usage and touch nothing
-        String help = run("help sessionstore:delete") + run("help sessionstore:use") + run("help sessionstore:get")
-                + run("help sessionstore:revoke") + run("sessionstore:delete --help") + run("sessionstore:add --help")
-                + run("sessionstore:count --help");
-        for (String command : new String[] {"delete ID", "add [--access-token", "count:"}) {
-            assertTrue(help, help.contains("usage: sessionstore:" + command));
+        // issue 18: Karaf's help ran a command with --help as its argument; the commands are Karaf actions
+        // now, whose help Karaf builds from their annotations without running them
+        // ('help X' in a session with no terminal prints Karaf's empty COMMANDS header, for Karaf's own
+        // commands too, such as 'help bundle:list'; at a terminal it shows what 'X --help' shows)
+        String touched = run("help sessionstore:delete") + run("help sessionstore:use") + run("help sessionstore:get")
+                + run("help sessionstore:revoke");
+        assertFalse(touched, touched.contains("no session") || touched.contains("deleted") || touched.contains("revoked"));
+        String help = run("sessionstore:delete --help") + run("sessionstore:use --help") + run("sessionstore:get --help")
+                + run("sessionstore:revoke --help") + run("sessionstore:add --help") + run("sessionstore:count --help");
+        for (String syntax : new String[] {"sessionstore:delete id", "sessionstore:use [options] type [settings]",
+                "sessionstore:get id", "sessionstore:revoke sub", "sessionstore:add [options] id username [ttl]",
+                "sessionstore:count"}) {
+            assertTrue(help, help.contains(syntax));
         }
-        assertFalse(help, help.contains("Cannot coerce") || help.contains("no session '--help'"));
+        assertTrue(help, help.contains("--migrate") && help.contains("--access-token"));
+        assertFalse(help, help.contains("Cannot coerce") || help.contains("no session '--help'")
+                || help.contains("deleted session"));
         get = run("sessionstore:get k1");
         assertTrue("help deleted nothing: " + get, get.matches("(?s).*username +karaf.*"));
         String info = run("sessionstore:info");
@@ -155,5 +172,84 @@ public class FeaturesKarafIT {
         assertTrue(services, services.matches("(?s).*hc\\.tags = \\[?sessionstore\\]?.*"));
         String health = run("sessionstore:health");
         assertTrue(health, health.matches("(?s).*OK redis ACTIVE, probe [0-9.]+ ms.*"));
+
+        // issue 18: completion of types and of the keys of the type given before them
+        assertEquals(java.util.List.of("redis"), complete("sessionstore:use re"));
+        assertTrue(complete("sessionstore:use ").containsAll(java.util.List.of("jdbc", "memory", "redis")));
+        java.util.List<String> completed = complete("sessionstore:use --migrate redis addr=x ti");
+        assertEquals(completed.toString(), java.util.List.of("timeout="), completed);
+        completed = complete("sessionstore:use jdbc ");
+        assertTrue(completed.toString(), completed.contains("table_prefix=") && completed.contains("swap_timeout=") && !completed.contains("addr="));
+
+        // issue 18: over SSH (exec mode, as a script or a liveness probe runs it) results print, and
+        // CRITICAL health exits 1
+        Exec count = ssh("sessionstore:count");
+        assertEquals(count.toString(), 0, count.status);
+        assertEquals(count.toString(), "1", count.out.strip());
+        Exec ok = ssh("sessionstore:health");
+        assertEquals(ok.toString(), 0, ok.status);
+        assertTrue(ok.toString(), ok.out.matches("OK redis ACTIVE, probe [0-9.]+ ms\\s*"));
+        Exec types2 = ssh("sessionstore:types");
+        assertTrue(types2.toString(), types2.status == 0 && types2.out.contains("* redis"));
+        Exec bad = ssh("sessionstore:get");
+        assertEquals(bad.toString(), 1, bad.status);
+        // the server stops answering for longer than the store's timeout (2s): the probe fails
+        try (java.net.Socket redis = new java.net.Socket("127.0.0.1", Integer.parseInt(port))) {
+            redis.getOutputStream().write("CLIENT PAUSE 5000 ALL\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] reply = new byte[5];
+            assertEquals(5, redis.getInputStream().readNBytes(reply, 0, 5));
+            assertEquals("+OK\r\n", new String(reply, StandardCharsets.US_ASCII));
+        }
+        Exec critical = ssh("sessionstore:health");
+        assertEquals(critical.toString(), 1, critical.status);
+        assertTrue(critical.toString(), (critical.out + critical.err).contains("CRITICAL redis"));
+    }
+
+    /** What the command line's completion offers at its end, through Karaf's own completer of the command. */
+    private java.util.List<String> complete(String line) throws Exception {
+        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), System.out, System.err);
+        try {
+            // the line as Karaf's parser gives it to a command's completer: its words, the cursor in the last
+            String[] words = (line.endsWith(" ") ? line + "\u0000" : line).split(" ");
+            words[words.length - 1] = words[words.length - 1].replace("\u0000", "");
+            org.apache.karaf.shell.support.parsing.CommandLineImpl cl = new org.apache.karaf.shell.support.parsing
+                    .CommandLineImpl(words, words.length - 1, words[words.length - 1].length(), line.length(), line);
+            String name = line.split(" ")[0];
+            org.apache.karaf.shell.api.console.Command command = session.getRegistry().getCommand("sessionstore",
+                    name.substring(name.indexOf(':') + 1));
+            java.util.List<org.apache.karaf.shell.api.console.Candidate> found = new java.util.ArrayList<>();
+            command.getCompleter(true).completeCandidates(session, cl, found);
+            return found.stream().map(org.apache.karaf.shell.api.console.Candidate::value).sorted().toList();
+        } finally {
+            session.close();
+        }
+    }
+
+    /** An ssh exec's exit status and output. */
+    private record Exec(int status, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + status + "\nout: " + out + "\nerr: " + err;
+        }
+    }
+
+    /** Runs COMMAND with the ssh client as a user would, in exec mode (no terminal). */
+    private Exec ssh(String command) throws Exception {
+        Process p = new ProcessBuilder("ssh", "-T", "-i", System.getProperty("itest.ssh.key"), "-p",
+                System.getProperty("itest.ssh.port"), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "karaf@127.0.0.1", command).redirectInput(
+                        ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        java.util.concurrent.CompletableFuture<String> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        return new Exec(p.exitValue(), out, err.get());
     }
 }

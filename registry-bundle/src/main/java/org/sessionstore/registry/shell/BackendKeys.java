@@ -17,19 +17,38 @@ final class BackendKeys {
     private BackendKeys() {
     }
 
+    /** The names of the keys the backend's bundle describes; empty when it describes none or Metatype is absent. */
+    static java.util.List<String> names(BundleContext context, MetaTypeService metaType, StoreProvider p) {
+        ObjectClassDefinition ocd = definition(context, metaType, p);
+        if (ocd == null) {
+            return java.util.List.of();
+        }
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (AttributeDefinition a : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
+            names.add(a.getID());
+        }
+        return names;
+    }
+
+    private static ObjectClassDefinition definition(BundleContext context, MetaTypeService metaType, StoreProvider p) {
+        if (metaType == null || context == null) {
+            return null;
+        }
+        Bundle bundle = context.getBundle(p.bundleId());
+        MetaTypeInformation info = bundle == null ? null : metaType.getMetaTypeInformation(bundle);
+        try {
+            return info == null ? null : info.getObjectClassDefinition("sessionstore." + p.type(), null);
+        } catch (IllegalArgumentException none) {
+            return null; // the bundle describes no such PID
+        }
+    }
+
     static String describe(BundleContext context, MetaTypeService metaType, StoreProvider p) {
         String indent = "      ";
         if (metaType == null || context == null) {
             return indent + "(no Metatype service: keys unknown)" + System.lineSeparator();
         }
-        Bundle bundle = context.getBundle(p.bundleId());
-        MetaTypeInformation info = bundle == null ? null : metaType.getMetaTypeInformation(bundle);
-        ObjectClassDefinition ocd = null;
-        try {
-            ocd = info == null ? null : info.getObjectClassDefinition("sessionstore." + p.type(), null);
-        } catch (IllegalArgumentException none) {
-            // the bundle describes no such PID
-        }
+        ObjectClassDefinition ocd = definition(context, metaType, p);
         if (ocd == null) {
             return indent + "(the bundle describes no keys: no Metatype for sessionstore." + p.type() + ")"
                     + System.lineSeparator();

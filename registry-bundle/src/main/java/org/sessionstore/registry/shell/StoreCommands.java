@@ -30,17 +30,25 @@ import org.sessionstore.api.StoreStatus;
 import org.sessionstore.api.config.Durations;
 
 /**
- * The {@code sessionstore:} commands of the Gogo shell. Each returns its output as a String; a
- * misuse throws an {@link IllegalArgumentException} whose message says what is expected. Tokens
- * and secrets are never printed.
+ * The {@code sessionstore:} commands. Each returns its output as a String; a misuse throws an
+ * {@link IllegalArgumentException} whose message says what is expected. Tokens and secrets are
+ * never printed.
+ *
+ * <p>Two shells run them. In a Gogo shell (Felix, the runnable jar) this component publishes
+ * itself with the {@code osgi.command.*} properties, and Gogo prints what each returns. In Karaf,
+ * the Karaf-native actions of {@code org.sessionstore.registry.shell.karaf} call these methods
+ * (they give Karaf's help, completion and output over SSH); so that each command exists once, the
+ * Gogo functions are then not published. Which shell is there is read from this bundle's wiring:
+ * Karaf's action API wired to it means Karaf's extender registers the actions.
  */
-@Component(service = StoreCommands.class, property = {
-    "osgi.command.scope=sessionstore",
-    "osgi.command.function=types", "osgi.command.function=info", "osgi.command.function=use",
-    "osgi.command.function=count", "osgi.command.function=add", "osgi.command.function=get",
-    "osgi.command.function=delete", "osgi.command.function=clean", "osgi.command.function=revoke",
-    "osgi.command.function=health"})
+@Component(service = StoreCommands.class, immediate = true)
 public class StoreCommands {
+
+    /** The command names, as published to Gogo. */
+    static final String[] FUNCTIONS = {"types", "info", "use", "count", "add", "get", "delete", "clean", "revoke", "health"};
+
+    /** The package of Karaf's action API: wired to this bundle only in Karaf. */
+    static final String KARAF_ACTIONS = "org.apache.karaf.shell.api.action.lifecycle";
 
     static final Duration DEFAULT_TTL = Duration.ofHours(1);
 
@@ -59,9 +67,63 @@ public class StoreCommands {
 
     private final Clock clock = Clock.systemUTC();
 
+    private org.osgi.framework.ServiceRegistration<?> gogo;
+
     @Activate
     void activate(BundleContext bundleContext) {
         this.context = bundleContext;
+        if (!karafActionsWired(bundleContext)) {
+            java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+            props.put("osgi.command.scope", "sessionstore");
+            props.put("osgi.command.function", FUNCTIONS.clone());
+            props.put(org.osgi.framework.Constants.SERVICE_DESCRIPTION, "Session Store: the sessionstore: commands");
+            gogo = bundleContext.registerService(Object.class, this, props);
+        }
+    }
+
+    @org.osgi.service.component.annotations.Deactivate
+    void deactivate() {
+        org.osgi.framework.ServiceRegistration<?> g = gogo;
+        gogo = null;
+        if (g != null) {
+            try {
+                g.unregister();
+            } catch (IllegalStateException gone) {
+                // the bundle stops: the framework took it down already
+            }
+        }
+    }
+
+    /** Whether Karaf's action API is wired to this bundle (so Karaf registers the actions of the karaf package). */
+    static boolean karafActionsWired(BundleContext context) {
+        org.osgi.framework.wiring.BundleWiring wiring = context.getBundle().adapt(org.osgi.framework.wiring.BundleWiring.class);
+        if (wiring == null) {
+            return false;
+        }
+        for (org.osgi.framework.wiring.BundleWire w : wiring.getRequiredWires(
+                org.osgi.framework.wiring.BundleRevision.PACKAGE_NAMESPACE)) {
+            if (KARAF_ACTIONS.equals(w.getCapability().getAttributes().get(
+                    org.osgi.framework.wiring.BundleRevision.PACKAGE_NAMESPACE))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The names of the available types, for completion. */
+    public List<String> typeNames() {
+        return registry.types().stream().map(StoreProvider::type).distinct().sorted().toList();
+    }
+
+    /**
+     * The keys of {@code use TYPE}, for completion: those TYPE's bundle describes with Metatype, then the
+     * registry's own; empty when TYPE is not available.
+     */
+    public List<String> keyNames(String type) {
+        return registry.types().stream().filter(p -> p.type().equals(type)).findFirst()
+                .map(p -> java.util.stream.Stream.concat(BackendKeys.names(context, metaType, p).stream(),
+                        org.sessionstore.registry.RegistrySettings.REGISTRY_KEYS.stream()).distinct().toList())
+                .orElse(List.of());
     }
 
     /**

@@ -1,0 +1,18 @@
+package org.sessionstore.registry.shell.karaf;
+
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Command(scope = "sessionstore", name = "delete", description = "Delete a session.")
+@Service
+public class Delete extends StoreAction {
+
+    @Argument(index = 0, name = "id", required = true, description = "the session id")
+    String id;
+
+    @Override
+    Object run() {
+        return commands.delete(id);
+    }
+}
