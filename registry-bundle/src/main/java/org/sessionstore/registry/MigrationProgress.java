@@ -35,14 +35,18 @@ final class MigrationProgress implements AutoCloseable {
     private long lastTick;
     private long lastCount;
     private final ScheduledExecutorService ticker;
+    /** Told each tick's line (the shell that ran the change prints it; info shows it). */
+    private final java.util.function.Consumer<String> lines;
 
     /**
      * @param into the type copied into
      * @param total how many sessions there are to copy (0 if unknown)
      * @param budget how long calls wait for the copy (null: nothing waits, never refused)
+     * @param lines told each second's progress line
      */
-    MigrationProgress(String into, long total, Duration budget) {
+    MigrationProgress(String into, long total, Duration budget, java.util.function.Consumer<String> lines) {
         this.into = into;
+        this.lines = lines;
         this.total = total;
         this.budget = budget;
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -63,9 +67,10 @@ final class MigrationProgress implements AutoCloseable {
         lastTick = now;
         lastCount = n;
         double left = rate <= 0 || total <= n ? 0 : (total - n) / rate;
-        LOG.log(Level.INFO, "migrating into the new ''{0}'' store: {1} of {2} sessions copied ({3}/s, about {4}s left)",
-                into, String.valueOf(n), total > 0 ? String.valueOf(total) : "?", String.valueOf(Math.round(rate)),
-                String.valueOf((long) Math.ceil(left)));
+        String line = "migrating into the new '" + into + "' store: " + n + " of " + (total > 0 ? String.valueOf(total) : "?")
+                + " sessions copied (" + Math.round(rate) + "/s, about " + (long) Math.ceil(left) + "s left)";
+        LOG.log(Level.INFO, line);
+        lines.accept(line);
         if (warm && budget != null && total > n && rate > 0 && (seconds + left) * 1000 > budget.toMillis()) {
             long needed = (long) Math.ceil(seconds + left);
             abort = "copying " + total + " sessions at the measured " + Math.round(rate) + "/s takes about " + needed

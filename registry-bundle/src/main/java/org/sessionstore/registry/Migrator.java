@@ -103,8 +103,10 @@ final class Migrator {
      * @param budget how long calls wait for this copy (their swap_timeout), or null if none waits: a
      *        copy the measured rate says will outlast it is given up within about a second
      *        ({@link MigrationProgress})
+     * @param lines told a progress line every second while sessions are copied
      */
-    static Migration copy(String type, TransferableStore source, SessionStore to, Duration budget) {
+    static Migration copy(String type, TransferableStore source, SessionStore to, Duration budget,
+            java.util.function.Consumer<String> lines) {
         long start = System.nanoTime();
         long unreadableBefore = unreadable(source);
         AtomicLong states = new AtomicLong();
@@ -113,7 +115,7 @@ final class Migrator {
         java.util.Queue<String> written = new java.util.concurrent.ConcurrentLinkedQueue<>();
         List<StateEntry> statesWritten = new ArrayList<>();
         try {
-            try (MigrationProgress progress = new MigrationProgress(type, total, budget)) {
+            try (MigrationProgress progress = new MigrationProgress(type, total, budget, lines)) {
                 copySessions(source, to, progress, written);
                 sessions = progress.copied;
             }

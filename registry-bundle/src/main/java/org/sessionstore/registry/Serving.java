@@ -79,7 +79,7 @@ final class Serving {
             publish.run();
             long timedOutBefore = front.timedOut.sum();
             try {
-                m = Migrator.copy(next.type(), from, next.store(), desired.swapTimeout());
+                m = Migrator.copy(next.type(), from, next.store(), desired.swapTimeout(), front::progress);
             } catch (Throwable e) {
                 // whatever the stores threw (an Error too): the attempt ends here, what served serves again
                 state.migrating = null;

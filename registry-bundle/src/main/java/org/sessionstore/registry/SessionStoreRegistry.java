@@ -239,6 +239,14 @@ public class SessionStoreRegistry implements StoreRegistry {
         return Optional.ofNullable(housekeeper.last());
     }
 
+    /**
+     * The last progress line of a migration that runs now (every second: copied N of M, the rate,
+     * the time left), for the shell that ran the change; empty when none runs.
+     */
+    public Optional<String> progress() {
+        return front.progress();
+    }
+
     @Override
     public StoreStatus status() {
         return swapper.status();
@@ -266,7 +274,7 @@ public class SessionStoreRegistry implements StoreRegistry {
             })) {
                 sessions = n[0];
             } else {
-                problem = "- (no backend serves this moment; see detail)";
+                problem = "- (no backend serves this moment; " + front.progress().orElse("see detail") + ")";
             }
         } catch (RuntimeException e) {
             // info is what an operator runs when the backend is in trouble: say so, do not fail

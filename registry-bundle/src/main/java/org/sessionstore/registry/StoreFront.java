@@ -35,6 +35,8 @@ final class StoreFront implements SessionStore {
     private volatile Duration swapTimeout = RegistrySettings.DEFAULT_SWAP_TIMEOUT;
     private volatile String failure;
     private volatile String waitingFor;
+    /** The last progress line of the migration that calls wait for; null when none runs. */
+    private volatile String progress;
     /** Where events go ({@link Events}); set by the registry. */
     volatile Events events = new Events();
     /** Whether the last call failed as unavailable (an UNAVAILABLE event was posted, AVAILABLE is due). */
@@ -109,6 +111,16 @@ final class StoreFront implements SessionStore {
         return replace(null, nextType, timeout, null, why);
     }
 
+    /** The migration that calls wait for says how far it got (its last line, every second). */
+    void progress(String line) {
+        progress = line;
+    }
+
+    /** The last progress line of the migration calls wait for now, if one runs. */
+    java.util.Optional<String> progress() {
+        return backend == null ? java.util.Optional.ofNullable(progress) : java.util.Optional.empty();
+    }
+
     /** Stops serving: calls fail at once with {@code failureMessage}. Returns the backend withdrawn, drained. */
     SessionStore fail(String nextType, Duration timeout, String failureMessage) {
         return replace(null, nextType, timeout, failureMessage, null);
@@ -122,6 +134,7 @@ final class StoreFront implements SessionStore {
             swapTimeout = timeout;
             failure = failureMessage;
             waitingFor = why;
+            progress = null;
             backend = next;
             monitor.notifyAll();
         }

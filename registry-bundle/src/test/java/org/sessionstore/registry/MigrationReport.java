@@ -43,7 +43,8 @@ public final class MigrationReport {
                     }
                     double copied;
                     try (SessionStore to = create(pair[1], redisConfig)) {
-                        Migration m = Migrator.copy(pair[1], (org.sessionstore.api.TransferableStore) from, to, null);
+                        Migration m = Migrator.copy(pair[1], (org.sessionstore.api.TransferableStore) from, to, null,
+                                line -> { });
                         copied = m.sessions() / seconds(m.took());
                     }
                     if (pair[1].equals("redis")) {

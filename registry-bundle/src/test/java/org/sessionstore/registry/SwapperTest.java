@@ -791,6 +791,40 @@ class SwapperTest {
         assertEquals(null, r.storage.stored(), "the refused configuration stayed saved");
     }
 
+    /**
+     * Issue 18: a long copy was silent. Every second it says how far it got (copied N of M, the rate,
+     * the time left) to what the front shows while calls wait (info, and the shell that ran the use).
+     */
+    @Test
+    void aLongCopySaysHowFarItGotEverySecond() throws Exception {
+        r.offer("memory", 1, config -> new InProcessStore(config));
+        r.offer("slow", 2, config -> new InProcessStore(config, true) {
+            @Override
+            public void addSession(Session s) {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000); // 100,000 take a few seconds
+                super.addSession(s);
+            }
+        });
+        r.configure(Map.of("swap_timeout", "5m"));
+        for (int i = 0; i < 100_000; i++) {
+            r.front.addSession(session("s" + i));
+        }
+        java.util.concurrent.CompletableFuture<Migration> use = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> r.use(Map.of("type", "slow", "swap_timeout", "5m"), true));
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        while (!use.isDone()) {
+            r.front.progress().filter(l -> lines.isEmpty() || !lines.get(lines.size() - 1).equals(l)).ifPresent(lines::add);
+            Thread.sleep(50);
+        }
+        assertEquals(100_000, use.get().sessions());
+        assertFalse(lines.isEmpty(), "no progress line in " + use.get().took());
+        for (String l : lines) {
+            assertTrue(l.matches("migrating into the new 'slow' store: \\d+ of 100000 sessions copied \\(\\d+/s, about"
+                    + " \\d+s left\\)"), l);
+        }
+        assertEquals(java.util.Optional.empty(), r.front.progress(), "a served store has no progress line");
+    }
+
     /** Issue 18: info's source named an etc/ file deleted since, as if it still configured the store. */
     @Test
     void aDeletedConfigurationIsNamedAsDeletedAndTheStoreRunsOn() {

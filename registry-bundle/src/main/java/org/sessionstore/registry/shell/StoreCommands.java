@@ -263,7 +263,7 @@ public class StoreCommands {
         }
         config.put("type", type);
         // the registry checks it, builds it, migrates into it, serves it and saves it; a refusal changes nothing
-        Migration m = registry.switchTo(config, migrate);
+        Migration m = whileSayingProgress(() -> registry.switchTo(config, migrate), this::migrationProgress);
         StoreStatus s = registry.status();
         String copied = m.sessions() + m.states() > 0 || migrate
                 ? String.format("; copied %s and %s in %d ms", count(m.sessions(), "session"), count(m.states(), "state"),
@@ -407,6 +407,13 @@ public class StoreCommands {
     @Descriptor("remove expired sessions, and states past the store's state_ttl")
     public String clean() {
         SessionStore s = store();
+        String type = registry.status().type();
+        long began = System.nanoTime();
+        return whileSayingProgress(() -> clean(s), () -> Optional.of("cleaning the " + type + " store: "
+                + Math.round((System.nanoTime() - began) / 1e9) + "s so far"));
+    }
+
+    private static String clean(SessionStore s) {
         int sessions = s.cleanExpired();
         Optional<Duration> ttl = s.stateTtl();
         if (ttl.isEmpty()) {
@@ -416,6 +423,53 @@ public class StoreCommands {
         int states = s.cleanExpiredStates(ttl.get());
         return "removed " + count(sessions, "expired session") + " and " + count(states, "state") + " older than "
                 + Durations.format(ttl.get()) + " (state_ttl)";
+    }
+
+    /**
+     * Runs {@code op}; while it runs, prints {@code line} every second (when it has one) to this
+     * command's output. The operation runs on a thread of its own and the printing on the command's
+     * thread, whose standard output the shell routes to the session (Gogo and Karaf both do so per
+     * thread), so the lines reach the shell that ran the command: a terminal, a pipe or SSH. An
+     * interrupted command (Ctrl-C) stops saying progress; the operation goes on (a migration cannot
+     * be stopped half way) and {@code info} tells its end.
+     */
+    static <T> T whileSayingProgress(java.util.concurrent.Callable<T> op, java.util.function.Supplier<Optional<String>> line) {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(op);
+        Thread t = new Thread(task, "sessionstore-shell-command");
+        t.setDaemon(true);
+        t.start();
+        String last = null;
+        while (true) {
+            try {
+                return task.get(PROGRESS_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException running) {
+                String now = line.get().orElse(null);
+                if (now != null && !now.equals(last)) {
+                    System.out.println("progress: " + now);
+                    System.out.flush();
+                    last = now;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted; the operation goes on, see sessionstore:info");
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException(cause);
+            }
+        }
+    }
+
+    /** How often a long command says how far it got. */
+    static final long PROGRESS_MILLIS = 1_000;
+
+    private Optional<String> migrationProgress() {
+        return registry instanceof org.sessionstore.registry.SessionStoreRegistry r ? r.progress() : Optional.empty();
     }
 
     /** "1 session", "2 sessions", "0 sessions". */
