@@ -71,6 +71,121 @@ public interface SessionStore extends AutoCloseable {
     }
 
     /**
+     * Removes every session of a subject but one: "sign out my other devices". Like
+     * {@link #deleteSessionsBySubject(String)}, with the session {@code exceptId} kept (if it is
+     * the subject's; an id of no session of the subject keeps nothing).
+     *
+     * <p>The default, for backends written before API 1.6, removes them all when {@code exceptId}
+     * is null and otherwise fails with {@link UnsupportedOperationException} saying so.
+     *
+     * @param sub the subject, not null or blank
+     * @param exceptId the id of the session to keep, or null to remove them all
+     * @return how many live sessions were removed
+     * @throws IllegalArgumentException if {@code sub} is null or blank, or {@code exceptId} is not a valid id
+     * @throws UnsupportedOperationException if the backend cannot do this
+     * @since 1.6
+     */
+    default int deleteSessionsBySubject(String sub, String exceptId) {
+        Ids.requireSubject(sub);
+        if (exceptId == null) {
+            return deleteSessionsBySubject(sub);
+        }
+        Ids.require(exceptId, "session id");
+        throw new UnsupportedOperationException(before16("remove a subject's sessions but one"));
+    }
+
+    /**
+     * Removes every session of an identity provider's session: an OpenID Connect back-channel
+     * logout that names {@code sid} ({@link Session#sid()}). Backends index sessions by sid, so this
+     * never scans the store; the same guarantees as {@link #deleteSessionsBySubject(String)}.
+     *
+     * <p>The default, for backends written before API 1.6, fails with
+     * {@link UnsupportedOperationException} saying so.
+     *
+     * @param sid the identity provider's session id
+     * @return how many live sessions were removed
+     * @throws IllegalArgumentException if {@code sid} is not a valid id
+     * @throws UnsupportedOperationException if the backend cannot do this
+     * @since 1.6
+     */
+    default int deleteSessionsBySid(String sid) {
+        Ids.require(sid, "sid");
+        throw new UnsupportedOperationException(before16("remove sessions by sid"));
+    }
+
+    /**
+     * A page of a subject's live sessions, newest first ({@link SessionInfo#NEWEST_FIRST}): their
+     * metadata, never a token. Read through the subject's index, never a scan of the store.
+     *
+     * <p>The default, for backends written before API 1.6, fails with
+     * {@link UnsupportedOperationException} saying so.
+     *
+     * @param sub the subject, not null or blank
+     * @param offset how many of the newest to skip (0 or more)
+     * @param limit the most to return (1 to 1,000)
+     * @return the page, possibly empty
+     * @throws IllegalArgumentException if {@code sub} is null or blank, {@code offset} is negative or
+     *         {@code limit} is out of range
+     * @throws UnsupportedOperationException if the backend cannot do this
+     * @since 1.6
+     */
+    default java.util.List<SessionInfo> sessionsOf(String sub, int offset, int limit) {
+        checkPage(sub, offset, limit);
+        throw new UnsupportedOperationException(before16("list a subject's sessions"));
+    }
+
+    /**
+     * Inserts or replaces a session like {@link #addSession(Session)}, and tells how many sessions
+     * of its subject were removed to make room for it: a store with a per-subject limit
+     * ({@code max_sessions_per_subject}) and {@code on_subject_limit=evict_oldest} removes the
+     * subject's sessions that end first (see {@link org.sessionstore.api.config.SubjectLimit}) in the same atomic step as the add, so that racing logins of one
+     * subject on any number of nodes leave exactly the limit. {@code onEvicted} runs once, on the
+     * calling thread, with the count, when it is not 0. With {@code on_subject_limit=refuse} the
+     * add fails instead with {@link StoreFullException} naming the subject's limit.
+     *
+     * <p>A backend should implement this one and let {@link #addSession(Session)} call it with a
+     * no-op. The default, for backends written before API 1.6 (which have no such limit), adds
+     * through {@link #addSession(Session)} and never runs {@code onEvicted}.
+     *
+     * @param session the session
+     * @param onEvicted told how many of the subject's sessions went to make room (not null)
+     * @throws IllegalArgumentException if {@code session} or {@code onEvicted} is null
+     * @throws StoreFullException if the store, or the subject's limit under {@code refuse}, is full
+     * @since 1.6
+     */
+    default void addSession(Session session, java.util.function.IntConsumer onEvicted) {
+        Ids.requireNonNull(onEvicted, "onEvicted");
+        addSession(session);
+    }
+
+    /**
+     * Checks the arguments of {@link #sessionsOf}: for backends.
+     *
+     * @param sub the subject
+     * @param offset the offset
+     * @param limit the page size
+     * @throws IllegalArgumentException naming what is wrong
+     * @since 1.6
+     */
+    static void checkPage(String sub, int offset, int limit) {
+        Ids.requireSubject(sub);
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be 0 or more, got " + offset);
+        }
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit must be from 1 to " + MAX_PAGE + ", got " + limit);
+        }
+    }
+
+    /** The largest page {@link #sessionsOf} returns. @since 1.6 */
+    int MAX_PAGE = 1_000;
+
+    private String before16(String what) {
+        return "the " + getClass().getSimpleName() + " backend cannot " + what + " (it was written before API 1.6);"
+                + " upgrade the backend";
+    }
+
+    /**
      * Removes the expired sessions [CleanExpired].
      *
      * @return how many were removed

@@ -6,7 +6,7 @@
  * store ({@link org.sessionstore.api.StoreRegistry}).
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package org.sessionstore.api;
 
 import org.osgi.annotation.bundle.Export;

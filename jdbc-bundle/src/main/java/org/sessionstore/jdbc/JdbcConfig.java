@@ -15,7 +15,7 @@ import org.sessionstore.api.config.StoreConfig;
  * {@code ttl}, {@code state_ttl}.
  */
 record JdbcConfig(String url, String user, String password, String tablePrefix, int poolSize, Duration timeout,
-        Duration ttl, Duration stateTtl, long maxStatesPerClient) {
+        Duration ttl, Duration stateTtl, long maxStatesPerClient, org.sessionstore.api.config.SubjectLimit subjectLimit) {
 
     static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/sessionstore";
     static final String DEFAULT_TABLE_PREFIX = "sessionstore_";
@@ -26,7 +26,7 @@ record JdbcConfig(String url, String user, String password, String tablePrefix, 
     static final long DEFAULT_MAX_STATES_PER_CLIENT = 1_000;
 
     static final List<String> KEYS = List.of("url", "user", "password", "table_prefix", "pool_size", "timeout", "ttl",
-            "state_ttl", "max_states_per_client");
+            "state_ttl", "max_states_per_client", "max_sessions_per_subject", "on_subject_limit");
 
     /** A table prefix is part of SQL identifiers: lower-case letters, digits and underscores only. */
     private static final Pattern PREFIX = Pattern.compile("[a-z_][a-z0-9_]{0,39}");
@@ -64,7 +64,8 @@ record JdbcConfig(String url, String user, String password, String tablePrefix, 
                 c.duration("timeout", Durations.parse(DEFAULT_TIMEOUT), Duration.ofMillis(100), Duration.ofMinutes(5)),
                 c.duration("ttl", Durations.parse(DEFAULT_TTL), Duration.ofSeconds(1), Duration.ofDays(3650)),
                 c.duration("state_ttl", Durations.parse(DEFAULT_STATE_TTL), Duration.ofSeconds(1), Duration.ofDays(1)),
-                c.number("max_states_per_client", DEFAULT_MAX_STATES_PER_CLIENT, 0, 100_000_000));
+                c.number("max_states_per_client", DEFAULT_MAX_STATES_PER_CLIENT, 0, 100_000_000),
+                org.sessionstore.api.config.SubjectLimit.from(c));
     }
 
     /** The URL without its query (the part after {@code ?}), for messages. */
@@ -78,6 +79,6 @@ record JdbcConfig(String url, String user, String password, String tablePrefix, 
         return "JdbcConfig[url=" + where() + ", user=" + user + ", password=" + (password == null ? "none" : "***")
                 + ", table_prefix=" + tablePrefix + ", pool_size=" + poolSize + ", timeout=" + Durations.format(timeout)
                 + ", ttl=" + Durations.format(ttl) + ", state_ttl=" + Durations.format(stateTtl)
-                + ", max_states_per_client=" + maxStatesPerClient + "]";
+                + ", max_states_per_client=" + maxStatesPerClient + ", max_sessions_per_subject=" + subjectLimit.max() + "]";
     }
 }

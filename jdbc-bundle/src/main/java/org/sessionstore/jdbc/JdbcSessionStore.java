@@ -63,7 +63,21 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public void addSession(Session session) {
+        addSession(session, NO_EVICTION);
+    }
+
+    private static final java.util.function.IntConsumer NO_EVICTION = n -> { };
+
+    /**
+     * One upsert; with a per-subject limit, one transaction under an advisory lock of the subject
+     * (adders of one subject on every node queue on it): the subject's other live sessions are read,
+     * and at the limit the new one is refused or the ones that end first are deleted, then the
+     * upsert; all committed together.
+     */
+    @Override
+    public void addSession(Session session, java.util.function.IntConsumer onEvicted) {
         Ids.requireNonNull(session, "session");
+        Ids.requireNonNull(onEvicted, "onEvicted");
         long now = clock.millis();
         long expires = session.expiresAt().toEpochMilli();
         if (expires <= now) {
@@ -78,25 +92,86 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         }
         // the row lives until the session's end, capped by ttl
         long keepUntil = Math.min(expires, now + config.ttl().toMillis());
-        calls.sql("adding a session", c -> {
-            try (PreparedStatement p = c.prepareStatement(schema.upsertSession)) {
-                p.setString(1, session.id());
-                text(p, 2, session.username());
-                text(p, 3, session.sub());
-                if (session.issuedAt() == null) {
-                    p.setNull(4, Types.BIGINT);
-                } else {
-                    p.setLong(4, session.issuedAt().toEpochMilli());
+        org.sessionstore.api.config.SubjectLimit limit = config.subjectLimit();
+        if (!limit.limits() || session.sub() == null) {
+            calls.sql("adding a session", c -> {
+                upsert(c, session, expires, keepUntil);
+                return null;
+            });
+            return;
+        }
+        int evicted = calls.sql("adding a session", c -> {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                    lock.setLong(1, schema.subjectLockKey(session.sub()));
+                    lock.execute();
                 }
-                p.setLong(5, expires);
-                p.setLong(6, keepUntil);
-                text(p, 7, session.accessToken());
-                text(p, 8, session.idToken());
-                text(p, 9, session.codeVerifier());
-                p.executeUpdate();
+                List<String> others = new ArrayList<>();
+                try (PreparedStatement p = c.prepareStatement(schema.subjectSessionsForLimit)) {
+                    p.setString(1, session.sub());
+                    p.setLong(2, now);
+                    p.setString(3, session.id());
+                    try (ResultSet r = p.executeQuery()) {
+                        while (r.next()) {
+                            others.add(r.getString(1));
+                        }
+                    }
+                }
+                int over = (int) Math.max(0, others.size() + 1 - limit.max());
+                if (over > 0 && !limit.evictOldest()) {
+                    c.rollback();
+                    return -1;
+                }
+                if (over > 0) {
+                    try (PreparedStatement p = c.prepareStatement(schema.deleteSession)) {
+                        for (String gone : others.subList(0, over)) {
+                            p.setString(1, gone);
+                            p.addBatch();
+                        }
+                        p.executeBatch();
+                    }
+                }
+                upsert(c, session, expires, keepUntil);
+                c.commit();
+                return over;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
             }
-            return null;
         });
+        if (evicted < 0) {
+            throw limit.refusal(session.sub());
+        }
+        if (evicted > 0) {
+            onEvicted.accept(evicted);
+        }
+    }
+
+    private void upsert(java.sql.Connection c, Session session, long expires, long keepUntil) throws SQLException {
+        boolean sid = schema.sidColumn;
+        try (PreparedStatement p = c.prepareStatement(sid ? schema.upsertSessionSid : schema.upsertSession)) {
+            p.setString(1, session.id());
+            text(p, 2, session.username());
+            text(p, 3, session.sub());
+            if (session.issuedAt() == null) {
+                p.setNull(4, Types.BIGINT);
+            } else {
+                p.setLong(4, session.issuedAt().toEpochMilli());
+            }
+            p.setLong(5, expires);
+            p.setLong(6, keepUntil);
+            text(p, 7, session.accessToken());
+            text(p, 8, session.idToken());
+            text(p, 9, session.codeVerifier());
+            if (sid) {
+                text(p, 10, session.sid());
+            }
+            p.executeUpdate();
+        }
     }
 
     private static void text(PreparedStatement p, int i, String v) throws SQLException {
@@ -112,7 +187,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         Ids.require(id, "session id");
         long now = clock.millis();
         return calls.sql("reading a session", c -> {
-            try (PreparedStatement p = c.prepareStatement(schema.selectSession)) {
+            try (PreparedStatement p = c.prepareStatement(schema.sidColumn ? schema.selectSessionSid : schema.selectSession)) {
                 p.setString(1, id);
                 p.setLong(2, now);
                 try (ResultSet r = p.executeQuery()) {
@@ -140,7 +215,8 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         Instant issuedAt = r.wasNull() ? null : Instant.ofEpochMilli(issued);
         try {
             return new Session(id, r.getString("username"), r.getString("sub"), issuedAt, Instant.ofEpochMilli(expires),
-                    r.getString("access_token"), r.getString("id_token"), r.getString("code_verifier"));
+                    r.getString("access_token"), r.getString("id_token"), r.getString("code_verifier"),
+                    schema.sidColumn ? r.getString("sid") : null);
         } catch (IllegalArgumentException e) {
             return unreadable("session", id, "its id is not a valid session id");
         }
@@ -186,16 +262,76 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public int deleteSessionsBySubject(String sub) {
+        return deleteSessionsBySubject(sub, null);
+    }
+
+    @Override
+    public int deleteSessionsBySubject(String sub, String exceptId) {
         Ids.requireSubject(sub);
+        if (exceptId != null) {
+            Ids.require(exceptId, "session id");
+        }
         long now = clock.millis();
         return calls.sql("revoking the sessions of a subject", c -> {
-            try (PreparedStatement p = c.prepareStatement(schema.deleteBySubject)) {
-                p.setString(1, sub);
+            try (PreparedStatement p = c.prepareStatement(exceptId == null ? schema.deleteBySubject
+                    : schema.deleteBySubjectExcept)) {
+                int i = 1;
+                p.setString(i++, sub);
+                if (exceptId != null) {
+                    p.setString(i++, exceptId);
+                }
+                p.setLong(i, now);
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    return r.getInt(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public int deleteSessionsBySid(String sid) {
+        Ids.require(sid, "sid");
+        long now = clock.millis();
+        return calls.sql("revoking the sessions of a sid", c -> {
+            if (!schema.sidColumn) {
+                throw new org.sessionstore.api.StoreException(schema.noSidColumn);
+            }
+            try (PreparedStatement p = c.prepareStatement(schema.deleteBySid)) {
+                p.setString(1, sid);
                 p.setLong(2, now);
                 try (ResultSet r = p.executeQuery()) {
                     r.next();
                     return r.getInt(1);
                 }
+            }
+        });
+    }
+
+    @Override
+    public List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
+        SessionStore.checkPage(sub, offset, limit);
+        long now = clock.millis();
+        return calls.sql("listing the sessions of a subject", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.sidColumn ? schema.sessionsOfSid : schema.sessionsOf)) {
+                p.setString(1, sub);
+                p.setLong(2, now);
+                p.setInt(3, limit);
+                p.setInt(4, offset);
+                List<org.sessionstore.api.SessionInfo> out = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        long issued = r.getLong("issued_at");
+                        Instant issuedAt = r.wasNull() ? null : Instant.ofEpochMilli(issued);
+                        try {
+                            out.add(new org.sessionstore.api.SessionInfo(r.getString("id"), issuedAt,
+                                    Instant.ofEpochMilli(r.getLong("expires_at")), null, r.getString("sid")));
+                        } catch (IllegalArgumentException e) {
+                            unreadable("session", r.getString("id"), "its id is not a valid session id");
+                        }
+                    }
+                }
+                return out;
             }
         });
     }
@@ -386,7 +522,8 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
     @Override
     public Stream<Session> liveSessions() {
         long now = clock.millis();
-        return rows("listing sessions", schema.liveSessions, now, r -> readable(r, now));
+        return rows("listing sessions", schema.sidColumn ? schema.liveSessionsSid : schema.liveSessions, now,
+                r -> readable(r, now));
     }
 
     @Override

@@ -44,4 +44,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "max_states_per_client", description = "the most pending states of one client (the"
             + " caller names it, its address say); over it, that client's oldest go (0: no limit)")
     long max__states__per__client() default JdbcConfig.DEFAULT_MAX_STATES_PER_CLIENT;
+
+    @AttributeDefinition(name = "max_sessions_per_subject", required = false, description = "the most live sessions of one"
+            + " subject (0: no limit), enforced in one transaction under an advisory lock of the subject")
+    long max__sessions__per__subject() default 0;
+
+    @AttributeDefinition(name = "on_subject_limit", required = false, description = "a new session of a subject at its"
+            + " limit: evict_oldest (the subject's session that ends first goes) or refuse (the add fails)",
+            options = {@org.osgi.service.metatype.annotations.Option(value = "evict_oldest"),
+                @org.osgi.service.metatype.annotations.Option(value = "refuse")})
+    String on__subject__limit() default "evict_oldest";
 }

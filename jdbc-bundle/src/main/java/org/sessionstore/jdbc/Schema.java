@@ -11,20 +11,23 @@ import java.sql.Statement;
  * <pre>
  * P schema_version (version integer)             -- the layout's version: 1
  * P sessions (id text primary key, username text, sub text, issued_at bigint, expires_at bigint,
- *             keep_until bigint, access_token text, id_token text, code_verifier text)
+ *             keep_until bigint, access_token text, id_token text, code_verifier text, sid text)
  *   index P sessions_keep_until (keep_until)     -- count, clean
- *   index P sessions_sub USING hash (sub)        -- revoke by subject
+ *   index P sessions_sub USING hash (sub)        -- revoke by subject, list, per-subject limit
+ *   index P sessions_sid USING hash (sid)        -- revoke by sid (back-channel logout)
  * P states (state text primary key, created_at bigint, user_agent text, request_url text,
  *           upstream_url text, code_verifier text, client text)
  *   index P states_created_at (created_at)       -- clean
  *   index P states_client (client, created_at)   -- max_states_per_client
  * </pre>
  *
- * The {@code client} column and its index are an addition to layout 1, not a new layout: a store
+ * The {@code client} column of states, the {@code sid} column of sessions (API 1.6) and their
+ * indexes are additions to layout 1, not a new layout: a store
  * of this code adds them in place to tables made before (one nullable column, under the same lock),
  * and a store of an older release goes on using the tables (it names its columns and never reads
  * this one). A database user not allowed to alter the tables (not their owner) keeps them as they
- * are: states are then not limited per client, and a warning says how to add the column.
+ * are: states are then not limited per client, sessions keep no sid (revoking by sid fails saying
+ * so), and a warning says how to add the column.
  *
  * Instants are epoch milliseconds. {@code keep_until} is when the row stops counting: the
  * session's end, capped by {@code ttl}. The tables are created at start, inside a transaction that
@@ -59,6 +62,16 @@ final class Schema {
     final String consumeState;
     final String cleanStates;
     final String liveStates;
+    // with the sid column (API 1.6); the statements above name no sid
+    final String upsertSessionSid;
+    final String selectSessionSid;
+    final String liveSessionsSid;
+    final String deleteBySid;
+    final String deleteBySubjectExcept;
+    final String sessionsOf;
+    final String sessionsOfSid;
+    /** The subject's live sessions, the ones that end first first, locked for the per-subject limit. */
+    final String subjectSessionsForLimit;
 
     Schema(String prefix) {
         this.p = prefix;
@@ -98,6 +111,25 @@ final class Schema {
         cleanStates = "DELETE FROM " + states + " WHERE created_at < ?";
         liveStates = "SELECT state, created_at, user_agent, request_url, upstream_url, code_verifier FROM " + states
                 + " WHERE created_at > ?";
+        upsertSessionSid = upsertSession.replace("code_verifier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "code_verifier, sid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + ", sid = EXCLUDED.sid";
+        selectSessionSid = "SELECT " + columns + ", sid FROM " + sessions + " WHERE id = ? AND keep_until > ?";
+        liveSessionsSid = "SELECT " + columns + ", sid FROM " + sessions + " WHERE keep_until > ?";
+        deleteBySid = "WITH gone AS (DELETE FROM " + sessions + " WHERE sid = ? RETURNING keep_until)"
+                + " SELECT count(*) FROM gone WHERE keep_until > ?";
+        deleteBySubjectExcept = "WITH gone AS (DELETE FROM " + sessions + " WHERE sub = ? AND id <> ? RETURNING keep_until)"
+                + " SELECT count(*) FROM gone WHERE keep_until > ?";
+        String page = " FROM " + sessions + " WHERE sub = ? AND keep_until > ? ORDER BY issued_at DESC NULLS LAST, id"
+                + " LIMIT ? OFFSET ?";
+        sessionsOf = "SELECT id, issued_at, expires_at, keep_until, NULL AS sid" + page;
+        sessionsOfSid = "SELECT id, issued_at, expires_at, keep_until, sid" + page;
+        subjectSessionsForLimit = "SELECT id FROM " + sessions + " WHERE sub = ? AND keep_until > ? AND id <> ?"
+                + " ORDER BY expires_at, id";
+    }
+
+    /** The advisory lock key of a subject's per-subject limit (in this prefix's tables). */
+    long subjectLockKey(String sub) {
+        return ((long) ("sessionstore:" + p).hashCode() << 32) ^ (sub.hashCode() & 0xffffffffL);
     }
 
     /** The count of live sessions, with {@code now} inlined (a number the store computed, never input). */
@@ -142,6 +174,7 @@ final class Schema {
             }
             // a later layout adds its steps here: if (found < 2) { … ; UPDATE … SET version = 2 }
             clientColumn = addClientColumn(c, s);
+            sidColumn = addSidColumn(c, s);
             c.commit();
         } catch (SQLException e) {
             c.rollback();
@@ -185,6 +218,37 @@ final class Schema {
                     + "); states are not limited per client (max_states_per_client) until its owner runs: ALTER TABLE " + p
                     + "states ADD COLUMN client text; CREATE INDEX " + p + "states_client ON " + p
                     + "states (client, created_at)";
+            return has;
+        }
+    }
+
+    /** Whether the sessions table has its {@code sid} column (added in place when it is missing and allowed). */
+    volatile boolean sidColumn;
+    /** Why it has none, for a warning, or null. */
+    volatile String noSidColumn;
+
+    private boolean addSidColumn(Connection c, Statement s) throws SQLException {
+        boolean has;
+        try (ResultSet r = s.executeQuery("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('" + p + "sessions')"
+                + " AND attname = 'sid' AND NOT attisdropped")) {
+            has = r.next();
+        }
+        java.sql.Savepoint before = c.setSavepoint();
+        try {
+            if (!has) {
+                s.execute("ALTER TABLE " + p + "sessions ADD COLUMN sid text");
+            }
+            if (!exists(s, p + "sessions_sid")) {
+                s.execute("CREATE INDEX " + p + "sessions_sid ON " + p + "sessions USING hash (sid)");
+            }
+            c.releaseSavepoint(before);
+            noSidColumn = null;
+            return true;
+        } catch (SQLException e) {
+            c.rollback(before);
+            noSidColumn = "the table " + p + "sessions has no column sid and this user may not add it (" + e.getSQLState()
+                    + "); sessions keep no sid and cannot be revoked by sid until its owner runs: ALTER TABLE " + p
+                    + "sessions ADD COLUMN sid text; CREATE INDEX " + p + "sessions_sid ON " + p + "sessions USING hash (sid)";
             return has;
         }
     }

@@ -50,4 +50,13 @@ class JdbcStoreConformanceTest extends SessionStoreContract {
         JdbcConfig c = configs.get(first);
         return new JdbcSessionStore(c, Postgres.dataSource(c), clock);
     }
+
+    @Override
+    protected SessionStore[] subjectLimitedStores(MutableClock clock, long max, boolean evictOldest) {
+        JdbcConfig c = JdbcConfig.from(pg.config("table_prefix", "t" + STORES.incrementAndGet() + "_",
+                "max_sessions_per_subject", Long.toString(max), "on_subject_limit", evictOldest ? "evict_oldest" : "refuse"));
+        // two nodes: two pools on the same tables
+        return new SessionStore[] {new JdbcSessionStore(c, Postgres.dataSource(c), clock),
+            new JdbcSessionStore(c, Postgres.dataSource(c), clock)};
+    }
 }

@@ -45,10 +45,26 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
      * may also hold an id whose session was replaced by one of another subject: revoking checks).
      */
     private final ConcurrentHashMap<String, Set<String>> bySubject = new ConcurrentHashMap<>();
+    /** The ids of each sid's sessions, for {@link #deleteSessionsBySid}: kept as {@link #bySubject} is. */
+    private final ConcurrentHashMap<String, Set<String>> bySid = new ConcurrentHashMap<>();
+    /**
+     * Stripes of the per-subject limit: adders of one subject take its stripe, so that counting the
+     * subject's sessions, evicting and adding are one step for them ({@code max_sessions_per_subject}).
+     * Always taken before any map entry's lock, never inside one.
+     */
+    private final Object[] subjectStripes = stripes(256);
     private final StateTable states;
     /** Held only to refuse a new id past max_sessions (see refuseIfOver); nothing else waits on it. */
     private final Object overflow = new Object();
     private volatile boolean closed;
+
+    private static Object[] stripes(int n) {
+        Object[] s = new Object[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = new Object();
+        }
+        return s;
+    }
 
     MemorySessionStore(MemoryConfig config, Clock clock) {
         this.config = config;
@@ -64,8 +80,63 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
 
     @Override
     public void addSession(Session session) {
+        addSession(session, NO_EVICTION);
+    }
+
+    private static final java.util.function.IntConsumer NO_EVICTION = n -> { };
+
+    @Override
+    public void addSession(Session session, java.util.function.IntConsumer onEvicted) {
         Ids.requireNonNull(session, "session");
+        Ids.requireNonNull(onEvicted, "onEvicted");
         ensureOpen();
+        org.sessionstore.api.config.SubjectLimit limit = config.subjectLimit();
+        if (!limit.limits() || session.sub() == null || clock.hasPassed(session.expiresAt().toEpochMilli())) {
+            put(session);
+            return;
+        }
+        int evicted = 0;
+        String sub = session.sub();
+        synchronized (subjectStripes[(sub.hashCode() & 0x7fffffff) % subjectStripes.length]) {
+            List<Held> others = new java.util.ArrayList<>();
+            Set<String> ids = bySubject.get(sub);
+            for (String id : ids == null ? List.<String>of() : List.copyOf(ids)) {
+                Held h = sessions.get(id);
+                if (h != null && !id.equals(session.id()) && sub.equals(h.session().sub()) && !clock.hasPassed(h.expiresAt())) {
+                    others.add(h);
+                }
+            }
+            long over = others.size() + 1 - limit.max();
+            if (over > 0) {
+                if (!limit.evictOldest()) {
+                    throw limit.refusal(sub);
+                }
+                others.sort(OLDEST_FIRST);
+                for (int i = 0; i < over; i++) {
+                    Held gone = others.get(i);
+                    sessions.computeIfPresent(gone.session().id(), (k, h) -> {
+                        if (h != gone) {
+                            return h;
+                        }
+                        expiries.remove(k, h.expiresAt());
+                        leftSubject(k, h);
+                        return null;
+                    });
+                    evicted++;
+                }
+            }
+            put(session);
+        }
+        if (evicted > 0) {
+            onEvicted.accept(evicted);
+        }
+    }
+
+    /** What evict_oldest removes first: the session that ends first (as in every backend), then by id. */
+    private static final java.util.Comparator<Held> OLDEST_FIRST = java.util.Comparator.comparingLong(Held::expiresAt)
+            .thenComparing(h -> h.session().id());
+
+    private void put(Session session) {
         long expiresAt = session.expiresAt().toEpochMilli();
         String id = session.id();
         if (clock.hasPassed(expiresAt)) {
@@ -75,11 +146,10 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         Held held = new Held(session, expiresAt);
         Held replaced = sessions.put(id, held);
         if (session.sub() != null) {
-            bySubject.compute(session.sub(), (sub, ids) -> {
-                Set<String> set = ids != null ? ids : ConcurrentHashMap.newKeySet();
-                set.add(id);
-                return set;
-            });
+            index(bySubject, session.sub(), id);
+        }
+        if (session.sid() != null) {
+            index(bySid, session.sid(), id);
         }
         if (replaced != null && ExpiryIndex.sameSlot(replaced.expiresAt(), expiresAt)) {
             return; // the common re-add: its index entry already stands in the right second
@@ -138,34 +208,71 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         return removed[0];
     }
 
-    /** Under the map entry's lock, as {@code h} leaves the map: its id leaves its subject's set. */
+    private static void index(ConcurrentHashMap<String, Set<String>> index, String key, String id) {
+        index.compute(key, (k, ids) -> {
+            Set<String> set = ids != null ? ids : ConcurrentHashMap.newKeySet();
+            set.add(id);
+            return set;
+        });
+    }
+
+    private static void unindex(ConcurrentHashMap<String, Set<String>> index, String key, String id) {
+        index.computeIfPresent(key, (k, ids) -> {
+            ids.remove(id);
+            return ids.isEmpty() ? null : ids;
+        });
+    }
+
+    /** Under the map entry's lock, as {@code h} leaves the map: its id leaves its subject's and its sid's sets. */
     private void leftSubject(String id, Held h) {
         String sub = h.session().sub();
         if (sub != null) {
-            bySubject.computeIfPresent(sub, (k, ids) -> {
-                ids.remove(id);
-                return ids.isEmpty() ? null : ids;
-            });
+            unindex(bySubject, sub, id);
+        }
+        String sid = h.session().sid();
+        if (sid != null) {
+            unindex(bySid, sid, id);
         }
     }
 
     @Override
     public int deleteSessionsBySubject(String sub) {
+        return deleteSessionsBySubject(sub, null);
+    }
+
+    @Override
+    public int deleteSessionsBySubject(String sub, String exceptId) {
         Ids.requireSubject(sub);
+        if (exceptId != null) {
+            Ids.require(exceptId, "session id");
+        }
         ensureOpen();
-        Set<String> ids = bySubject.get(sub);
+        return removeIndexed(bySubject, sub, Session::sub, exceptId);
+    }
+
+    @Override
+    public int deleteSessionsBySid(String sid) {
+        Ids.require(sid, "sid");
+        ensureOpen();
+        return removeIndexed(bySid, sid, Session::sid, null);
+    }
+
+    /** Removes the live sessions an index lists under {@code key} (whose {@code field} is still {@code key}), but {@code except}. */
+    private int removeIndexed(ConcurrentHashMap<String, Set<String>> index, String key,
+            java.util.function.Function<Session, String> field, String except) {
+        Set<String> ids = index.get(key);
         if (ids == null) {
             return 0;
         }
         AtomicInteger removed = new AtomicInteger();
         for (String id : List.copyOf(ids)) {
+            if (id.equals(except)) {
+                continue;
+            }
             sessions.compute(id, (k, h) -> {
-                if (h == null || !sub.equals(h.session().sub())) {
-                    // no session of this subject under the id (any more): the id leaves the set
-                    bySubject.computeIfPresent(sub, (s, set) -> {
-                        set.remove(k);
-                        return set.isEmpty() ? null : set;
-                    });
+                if (h == null || !key.equals(field.apply(h.session()))) {
+                    // no session of this key under the id (any more): the id leaves the set
+                    unindex(index, key, k);
                     return h;
                 }
                 expiries.remove(k, h.expiresAt());
@@ -177,6 +284,25 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
             });
         }
         return removed.get();
+    }
+
+    @Override
+    public List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
+        SessionStore.checkPage(sub, offset, limit);
+        ensureOpen();
+        Set<String> ids = bySubject.get(sub);
+        if (ids == null) {
+            return List.of();
+        }
+        List<org.sessionstore.api.SessionInfo> all = new java.util.ArrayList<>();
+        for (String id : List.copyOf(ids)) {
+            Held h = sessions.get(id);
+            if (h != null && sub.equals(h.session().sub()) && !clock.hasPassed(h.expiresAt())) {
+                all.add(org.sessionstore.api.SessionInfo.of(h.session(), null));
+            }
+        }
+        all.sort(org.sessionstore.api.SessionInfo.NEWEST_FIRST);
+        return offset >= all.size() ? List.of() : List.copyOf(all.subList(offset, Math.min(all.size(), offset + limit)));
     }
 
     @Override
@@ -324,6 +450,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         sessions.clear();
         expiries.clear();
         bySubject.clear();
+        bySid.clear();
         states.clear();
     }
 
@@ -349,14 +476,22 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     /** The bounds in force (the heap-derived defaults included), for {@code sessionstore:info}. */
     @Override
     public java.util.Map<String, String> details() {
-        return java.util.Map.of("bounds", "at most " + config.maxSessions() + " sessions, " + config.maxStates()
+        java.util.Map<String, String> rows = new java.util.LinkedHashMap<>();
+        rows.put("bounds", "at most " + config.maxSessions() + " sessions, " + config.maxStates()
                 + " states, " + config.maxStatesPerClient() + " states per client (heap " + Runtime.getRuntime().maxMemory()
                 / (1024 * 1024) + " MB)");
+        rows.put("subject limit", config.subjectLimit().describe());
+        return rows;
     }
 
     /** For tests: subjects indexed. */
     int subjectCount() {
         return bySubject.size();
+    }
+
+    /** For tests: entries of the subject index. */
+    long subjectIndexSize() {
+        return bySubject.values().stream().mapToLong(Set::size).sum();
     }
 
     /** For tests: index entries. */

@@ -26,4 +26,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "state_ttl", description = "how long a state can be validated, such as 10m")
     String state__ttl() default MemoryConfig.DEFAULT_STATE_TTL_TEXT;
+
+    @AttributeDefinition(name = "max_sessions_per_subject", description = "the most live sessions of one subject"
+            + " (0: no limit); what a new one does over it, on_subject_limit says")
+    long max__sessions__per__subject() default 0;
+
+    @AttributeDefinition(name = "on_subject_limit", description = "a new session of a subject at its limit: evict_oldest"
+            + " (the subject's session that ends first goes) or refuse (the add fails)",
+            options = {@org.osgi.service.metatype.annotations.Option(value = "evict_oldest"),
+                @org.osgi.service.metatype.annotations.Option(value = "refuse")})
+    String on__subject__limit() default "evict_oldest";
 }

@@ -23,4 +23,11 @@ class EncryptedMemoryConformanceTest extends SessionStoreContract {
     protected int maxStatesPerClient() {
         return 50;
     }
+
+    @Override
+    protected SessionStore[] subjectLimitedStores(MutableClock clock, long max, boolean evictOldest) {
+        SessionStore s = EncryptedStore.of(new MemorySessionStore(MemoryConfig.from(java.util.Map.of("max_sessions_per_subject", max, "on_subject_limit",
+                evictOldest ? "evict_oldest" : "refuse")), clock), KEYS);
+        return new SessionStore[] {s, s}; // in-process: both nodes are one store
+    }
 }

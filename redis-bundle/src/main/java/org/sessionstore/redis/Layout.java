@@ -90,6 +90,15 @@ final class Layout {
     }
 
     /**
+     * The sorted set of the session ids of an identity provider's session (OIDC {@code sid}, by
+     * expiry), for back-channel logout: as {@link #subjectKey}, with {@code sid} in place of {@code sub}.
+     */
+    String sidKey(String sid) {
+        String prefix = cluster ? sessionPrefix + "{" + TAGS[bucket(sid)] + "}" : sessionPrefix;
+        return prefix + "\u0000sid\u0000" + sid;
+    }
+
+    /**
      * The sorted set of a client's pending states (by creation), for {@code max_states_per_client}:
      * the state prefix (in a cluster, that of the client's bucket), NUL, {@code client}, NUL, the
      * client. A state never holds a control character, so this is never a state's key.

@@ -74,40 +74,118 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public void addSession(Session session) {
+        addSession(session, NO_EVICTION);
+    }
+
+    private static final java.util.function.IntConsumer NO_EVICTION = n -> { };
+
+    /**
+     * One script writes the session, its index entry and (on one server) its subject's and sid's
+     * entries, and enforces the per-subject limit in the same step. In a cluster the subject's and
+     * the sid's sets lie in other slots: they are noted first (so a live session is always under
+     * them), except with a limit, where the session is written first, the limit decided in the
+     * subject's slot ({@link Script#LIMIT_SUBJECT}), the sessions it evicted removed where they lie,
+     * and the new one removed again if it was refused or a racing add evicted it meanwhile.
+     */
+    @Override
+    public void addSession(Session session, java.util.function.IntConsumer onEvicted) {
         Ids.requireNonNull(session, "session");
+        Ids.requireNonNull(onEvicted, "onEvicted");
         long now = clock.millis();
         long expiresAt = session.expiresAt().toEpochMilli();
         String id = session.id();
-        List<String> keys = List.of(sessionKey(id), layout.sessionIndex(id));
+        String key = sessionKey(id);
+        String index = layout.sessionIndex(id);
         if (expiresAt <= now) {
-            List<String> removeKeys = keys;
-            calls.redis("removing expired session", keys.get(0), j -> Script.REMOVE_SESSION.run(j, removeKeys,
+            calls.redis("removing expired session", key, j -> Script.REMOVE_SESSION.run(j, List.of(key, index),
                     List.of(id, Long.toString(now))));
             return;
         }
         long pttl = Math.min(expiresAt - now, config.ttl().toMillis());
-        if (session.sub() != null) {
-            if (layout.cluster()) {
-                // the subject's key lies in another slot: noted first, so a live session is always under its subject
-                String subject = layout.subjectKey(session.sub());
-                calls.batchedScript("adding a session", Script.ADD_SUBJECT, List.of(subject),
+        org.sessionstore.api.config.SubjectLimit limit = config.subjectLimit();
+        boolean limited = limit.limits() && session.sub() != null;
+        List<String> keys = new ArrayList<>(4);
+        keys.add(key);
+        keys.add(index);
+        String flags = "";
+        if (layout.cluster()) {
+            List<String> noted = new ArrayList<>(2);
+            if (session.sub() != null && !limited) {
+                noted.add(layout.subjectKey(session.sub()));
+            }
+            if (session.sid() != null) {
+                noted.add(layout.sidKey(session.sid()));
+            }
+            for (String set : noted) {
+                calls.batchedScript("adding a session", Script.ADD_SUBJECT, List.of(set),
                         List.of(id, Long.toString(now + pttl), Long.toString(now), Long.toString(pttl)));
-            } else {
-                keys = List.of(keys.get(0), keys.get(1), layout.subjectKey(session.sub()));
+            }
+        } else {
+            if (session.sub() != null) {
+                keys.add(layout.subjectKey(session.sub()));
+                flags += "s";
+            }
+            if (session.sid() != null) {
+                keys.add(layout.sidKey(session.sid()));
+                flags += "d";
             }
         }
         List<String> absent = SessionHash.absent(session);
-        List<String> args = new ArrayList<>(22);
+        List<String> args = new ArrayList<>(26);
         args.add(id);
         args.add(Long.toString(pttl));
         args.add(Long.toString(now + pttl));
+        args.add(flags);
+        args.add(Long.toString(limited && !layout.cluster() ? limit.max() : 0));
+        args.add(limit.evictOldest() ? "e" : "r");
+        args.add(session.sub() == null ? "" : session.sub());
         args.add(Integer.toString(absent.size()));
         args.addAll(absent);
         SessionHash.fields(session).forEach((k, v) -> {
             args.add(k);
             args.add(v);
         });
-        calls.batchedScript("adding a session", Script.ADD_SESSION, keys, args);
+        Object r = calls.batchedScript("adding a session", Script.ADD_SESSION, keys, args);
+        long evicted = r instanceof Long n ? n : 0;
+        if (evicted < 0) {
+            throw limit.refusal(session.sub());
+        }
+        if (limited && layout.cluster()) {
+            evicted = limitInCluster(session, now, pttl, limit);
+        }
+        if (evicted > 0) {
+            onEvicted.accept((int) evicted);
+        }
+    }
+
+    /** The per-subject limit of a cluster, after the session was written; returns how many it evicted. */
+    private long limitInCluster(Session session, long now, long pttl, org.sessionstore.api.config.SubjectLimit limit) {
+        String id = session.id();
+        String subject = layout.subjectKey(session.sub());
+        Object r = calls.batchedScript("limiting a subject's sessions", Script.LIMIT_SUBJECT, List.of(subject),
+                List.of(id, Long.toString(now + pttl), Long.toString(now), Long.toString(pttl), Long.toString(limit.max()),
+                        limit.evictOldest() ? "e" : "r"));
+        if (r instanceof Long n && n < 0) {
+            removeSession(id, now);
+            throw limit.refusal(session.sub());
+        }
+        List<String> out = strings(r);
+        for (String gone : out) {
+            removeSession(gone, now);
+        }
+        // a racing add of the subject may have evicted this one between its write and now
+        Double still = calls.redis("checking a subject's sessions", subject, j -> j.zscore(subject, id));
+        if (still == null) {
+            removeSession(id, now);
+        }
+        return out.size();
+    }
+
+    private void removeSession(String id, long now) {
+        String key = sessionKey(id);
+        String index = layout.sessionIndex(id);
+        calls.redis("removing a session", key, j -> Script.REMOVE_SESSION.run(j, List.of(key, index),
+                List.of(id, Long.toString(now))));
     }
 
     @Override
@@ -156,7 +234,62 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
      */
     @Override
     public int deleteSessionsBySubject(String sub) {
+        return deleteSessionsBySubject(sub, null);
+    }
+
+    @Override
+    public int deleteSessionsBySubject(String sub, String exceptId) {
         Ids.requireSubject(sub);
+        if (exceptId != null) {
+            Ids.require(exceptId, "session id");
+        }
+        return revokeIndexed(layout.subjectKey(sub), "sub", sub, exceptId);
+    }
+
+    @Override
+    public int deleteSessionsBySid(String sid) {
+        Ids.require(sid, "sid");
+        return revokeIndexed(layout.sidKey(sid), "sid", sid, null);
+    }
+
+    /**
+     * Reads an index set's ids (those not yet expired) and removes each session whose {@code field}
+     * is still {@code value}, with its index entry, in one step per session (one pipeline per
+     * primary; the script sent in full: Redis keeps it after the first, and the README's ACL user
+     * needs no SCRIPT LOAD); then drops the removed ids from the set. The set is written before (in
+     * a cluster) or with (on one server) each session, so every session added before this call is
+     * in it. Entries of sessions deleted otherwise stay in the set until they expire (each add
+     * prunes expired ones); they cost a check here.
+     */
+    private int revokeIndexed(String set, String field, String value, String exceptId) {
+        long now = clock.millis();
+        List<String> ids = calls.redis("reading the sessions of a " + field, set, j -> j.zrangeByScore(set, "(" + now, "+inf"));
+        Map<String, String> idOfKey = new java.util.HashMap<>();
+        for (String id : ids) {
+            if (!id.equals(exceptId)) {
+                idOfKey.put(sessionKey(id), id);
+            }
+        }
+        if (idOfKey.isEmpty()) {
+            return 0;
+        }
+        Map<String, Object> done = calls.each("revoking sessions", new ArrayList<>(idOfKey.keySet()), PAGE,
+                (p, key) -> p.eval(Script.REVOKE_SESSION.text(), revokeKeys(key, idOfKey), List.of(idOfKey.get(key), field,
+                        value)),
+                (j, key) -> Script.REVOKE_SESSION.run(j, revokeKeys(key, idOfKey), List.of(idOfKey.get(key), field, value)),
+                true, key -> { });
+        String[] gone = idOfKey.values().toArray(String[]::new);
+        calls.redis("dropping revoked sessions from their " + field + "'s set", set, j -> j.zrem(set, gone));
+        return (int) done.values().stream().filter(r -> r instanceof Long n && n > 0).count();
+    }
+
+    /**
+     * Reads the subject's set (the ids not yet expired), then each session's metadata fields (one
+     * pipeline per primary); keeps those still of this subject and live, newest first.
+     */
+    @Override
+    public List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
+        SessionStore.checkPage(sub, offset, limit);
         String subject = layout.subjectKey(sub);
         long now = clock.millis();
         List<String> ids = calls.redis("reading the sessions of a subject", subject,
@@ -165,11 +298,29 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         for (String id : ids) {
             idOfKey.put(sessionKey(id), id);
         }
-        Map<String, Object> done = calls.each("revoking sessions", new ArrayList<>(idOfKey.keySet()), PAGE,
-                (p, key) -> p.eval(Script.REVOKE_SESSION.text(), revokeKeys(key, idOfKey), List.of(idOfKey.get(key), sub)),
-                (j, key) -> Script.REVOKE_SESSION.run(j, revokeKeys(key, idOfKey), List.of(idOfKey.get(key), sub)), true,
-                key -> { });
-        return (int) done.values().stream().filter(r -> r instanceof Long n && n > 0).count();
+        Map<String, List<String>> fields = calls.each("listing a subject's sessions", new ArrayList<>(idOfKey.keySet()), PAGE,
+                (p, key) -> p.hmget(key, "sub", "issued_at", "expires_at", "sid", "v"),
+                (j, key) -> j.hmget(key, "sub", "issued_at", "expires_at", "sid", "v"), false, key -> { });
+        List<org.sessionstore.api.SessionInfo> all = new ArrayList<>();
+        fields.forEach((key, f) -> {
+            if (f == null || !sub.equals(f.get(0)) || f.get(2) == null) {
+                return;
+            }
+            try {
+                SessionHash.checkVersion(f.get(4));
+                long expires = SessionHash.expiresAt(f.get(2));
+                if (expires <= now) {
+                    return;
+                }
+                Instant issued = f.get(1) == null ? null : Instant.ofEpochMilli(Long.parseLong(f.get(1)));
+                all.add(new org.sessionstore.api.SessionInfo(idOfKey.get(key), issued, Instant.ofEpochMilli(expires), null,
+                        f.get(3)));
+            } catch (UnreadableRecord | IllegalArgumentException e) {
+                unreadables.report(key, e instanceof UnreadableRecord u ? u : new UnreadableRecord("its fields are not a session's"));
+            }
+        });
+        all.sort(org.sessionstore.api.SessionInfo.NEWEST_FIRST);
+        return offset >= all.size() ? List.of() : List.copyOf(all.subList(offset, Math.min(all.size(), offset + limit)));
     }
 
     private List<String> revokeKeys(String key, Map<String, String> idOfKey) {
@@ -475,7 +626,9 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     /** What the store is connected to now: the server, the primary the sentinels name, or the cluster's primaries. */
     @Override
     public Map<String, String> details() {
-        return calls.details();
+        Map<String, String> rows = new java.util.LinkedHashMap<>(calls.details());
+        rows.put("subject limit", config.subjectLimit().describe());
+        return rows;
     }
 
     /** Its data lives in Redis, where an upgraded successor finds it: nothing to hand over. */

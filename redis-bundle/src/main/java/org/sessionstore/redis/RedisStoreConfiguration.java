@@ -96,4 +96,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "tls_verify_hostname",
             description = "check that the server's certificate names the host in addr; false is logged as a warning")
     boolean tls__verify__hostname() default true;
+
+    @AttributeDefinition(name = "max_sessions_per_subject", required = false, description = "the most live sessions of one"
+            + " subject (0: no limit), enforced in one script with the add; what a new one does over it, on_subject_limit says")
+    long max__sessions__per__subject() default 0;
+
+    @AttributeDefinition(name = "on_subject_limit", required = false, description = "a new session of a subject at its"
+            + " limit: evict_oldest (the subject's session that ends first goes) or refuse (the add fails)",
+            options = {@org.osgi.service.metatype.annotations.Option(value = "evict_oldest"),
+                @org.osgi.service.metatype.annotations.Option(value = "refuse")})
+    String on__subject__limit() default "evict_oldest";
 }

@@ -24,39 +24,107 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 final class Script {
 
     /**
-     * Replaces a session: its hash, its expiry, its index entry. A hash of this format (its
-     * {@code v} is the one written now) is updated in place: the fields the session no longer has
-     * are removed, the others set. Anything else under the key (no hash yet, another format, a
-     * value of another type) is deleted first, so nothing foreign survives. ARGV: id, pttl, index
-     * score, n, the n absent field names, then field, value, … with {@code v} and its value first.
+     * Replaces a session: its hash, its expiry, its index entry, and on one server its entries in
+     * its subject's and its sid's sorted sets (by expiry, pruned of what ended, expiring with the
+     * last of them). A hash of this format (its {@code v} is the one written now) is updated in
+     * place: the fields the session no longer has are removed, the others set. Anything else under
+     * the key (no hash yet, another format, a value of another type) is deleted first, so nothing
+     * foreign survives.
+     *
+     * <p>With a per-subject limit (ARGV[5] above 0; one server, where the subject's set lies in the
+     * session's slot) the subject's other live sessions are counted first, from its set, each
+     * checked against its hash (an entry of a session deleted since is dropped): at the limit the
+     * script returns -1 and writes nothing (refuse), or removes the ones that end first (evict) and
+     * returns how many. KEYS: the session, the index, then the subject's set if ARGV[4] holds
+     * {@code s}, then the sid's set if it holds {@code d}. ARGV: id, pttl, index score, flags, limit,
+     * {@code e} (evict) or {@code r} (refuse), subject, n, the n absent field names, then field,
+     * value, … with {@code v} and its value first.
      */
     static final Script ADD_SESSION = new Script("""
             #!lua
-            local n = tonumber(ARGV[4])
+            local id, pttl, exp = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+            local k = 3
+            local subj, sidk
+            if string.find(ARGV[4], 's', 1, true) then subj = KEYS[k]; k = k + 1 end
+            if string.find(ARGV[4], 'd', 1, true) then sidk = KEYS[k] end
+            local limit, n = tonumber(ARGV[5]), tonumber(ARGV[8])
+            local evicted = 0
+            if subj and limit > 0 then
+              redis.call('ZREMRANGEBYSCORE', subj, '-inf', '(' .. (exp - pttl))
+              local live = {}
+              for _, m in ipairs(redis.call('ZRANGE', subj, 0, -1)) do
+                if m ~= id then
+                  local ok, s = pcall(redis.call, 'HGET', KEYS[2] .. m, 'sub')
+                  if ok and s == ARGV[7] then live[#live + 1] = m else redis.call('ZREM', subj, m) end
+                end
+              end
+              local over = #live + 1 - limit
+              if over > 0 then
+                if ARGV[6] == 'r' then return -1 end
+                for i = 1, over do
+                  redis.call('UNLINK', KEYS[2] .. live[i])
+                  redis.call('ZREM', KEYS[2], live[i])
+                  redis.call('ZREM', subj, live[i])
+                end
+                evicted = over
+              end
+            end
             local ok, v = pcall(redis.call, 'HGET', KEYS[1], 'v')
-            if ok and v == ARGV[6 + n] then
-              if n > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 5, 4 + n)) end
+            if ok and v == ARGV[10 + n] then
+              if n > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 9, 8 + n)) end
             else
               redis.call('DEL', KEYS[1])
             end
-            redis.call('HSET', KEYS[1], unpack(ARGV, 5 + n))
+            redis.call('HSET', KEYS[1], unpack(ARGV, 9 + n))
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
-            redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-            if KEYS[3] then
-              local exp = tonumber(ARGV[3])
-              redis.call('ZADD', KEYS[3], exp, ARGV[1])
-              redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (exp - tonumber(ARGV[2])))
-              if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
+            redis.call('ZADD', KEYS[2], ARGV[3], id)
+            for _, set in ipairs({subj or false, sidk or false}) do
+              if set then
+                redis.call('ZADD', set, exp, id)
+                redis.call('ZREMRANGEBYSCORE', set, '-inf', '(' .. (exp - pttl))
+                if redis.call('PTTL', set) < pttl then redis.call('PEXPIRE', set, pttl) end
+              end
             end
-            return 1
+            return evicted
             """);
 
     /**
-     * Notes a session under its subject (Redis Cluster, where the subject's key lies in another
+     * The per-subject limit in a Redis Cluster, in the subject's slot (its sessions lie in others):
+     * the subject's set, pruned of what ended, counts its sessions; at the limit it returns -1 and
+     * adds nothing (refuse), or takes out the ones that end first and returns their ids (the store
+     * then removes those sessions where they lie); then the id joins the set. The store has written
+     * the session before, and checks after, that its id is still in the set (a racing add may have
+     * evicted it meanwhile: then it removes it). ARGV: id, expiry (epoch ms), now, pttl, limit,
+     * {@code e} or {@code r}.
+     */
+    static final Script LIMIT_SUBJECT = new Script("""
+            #!lua
+            local id, exp, now, pttl, limit = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+            local others = {}
+            for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+              if m ~= id then others[#others + 1] = m end
+            end
+            local out = {}
+            local over = #others + 1 - limit
+            if over > 0 then
+              if ARGV[6] == 'r' then return -1 end
+              for i = 1, over do
+                redis.call('ZREM', KEYS[1], others[i])
+                out[#out + 1] = others[i]
+              end
+            end
+            redis.call('ZADD', KEYS[1], exp, id)
+            if redis.call('PTTL', KEYS[1]) < pttl then redis.call('PEXPIRE', KEYS[1], pttl) end
+            return out
+            """);
+
+    /**
+     * Notes a session under its subject or its sid (Redis Cluster, where that key lies in another
      * slot than the session's; on one server {@link #ADD_SESSION} does it in the same step): a
-     * sorted set of the subject's session ids by expiry, pruned of what expired, expiring with the
-     * last of them (a relative expiry, as for the sessions: the store's clock, which gives the
-     * scores, need not agree with the server's). ARGV: id, expiry (epoch ms), now, pttl.
+     * sorted set of session ids by expiry, pruned of what expired, expiring with the last of them
+     * (a relative expiry, as for the sessions: the store's clock, which gives the scores, need not
+     * agree with the server's). ARGV: id, expiry (epoch ms), now, pttl.
      */
     static final Script ADD_SUBJECT = new Script("""
             #!lua
@@ -66,11 +134,14 @@ final class Script {
             return 1
             """);
 
-    /** Removes a session and its index entry if its subject is ARGV[2]; 1 if it did. ARGV: id, subject. */
+    /**
+     * Removes a session and its index entry if its field ARGV[2] ({@code sub} or {@code sid}) is
+     * ARGV[3]; 1 if it did. ARGV: id, field, value.
+     */
     static final Script REVOKE_SESSION = new Script("""
             #!lua flags=allow-oom
-            local ok, sub = pcall(redis.call, 'HGET', KEYS[1], 'sub')
-            if ok and sub == ARGV[2] then
+            local ok, val = pcall(redis.call, 'HGET', KEYS[1], ARGV[2])
+            if ok and val == ARGV[3] then
               redis.call('UNLINK', KEYS[1])
               redis.call('ZREM', KEYS[2], ARGV[1])
               return 1
@@ -229,7 +300,7 @@ final class Script {
     }
 
     /** Every script the store sends batched, to load on each new batching connection. */
-    static final List<Script> BATCHED = List.of(ADD_SESSION, ADD_STATE, ADD_SUBJECT, ADD_CLIENT_STATE);
+    static final List<Script> BATCHED = List.of(ADD_SESSION, ADD_STATE, ADD_SUBJECT, ADD_CLIENT_STATE, LIMIT_SUBJECT);
 
     Object run(Jedis jedis, List<String> keys, List<String> args) {
         try {

@@ -11,7 +11,8 @@ import org.sessionstore.api.Session;
  * A session as the fields of its Redis hash: {@code username}, {@code sub}, {@code access_token},
  * {@code id_token} (so {@code getField} reads one field by its API name), {@code code_verifier},
  * {@code issued_at}/{@code expires_at} in epoch milliseconds (Redis keeps instants to the
- * millisecond), and {@code v}, the format version (absent in hashes written before versions were
+ * millisecond), {@code sid} (the identity provider's session id, API 1.6: a hash without it is read
+ * as before, the sid then taken from a clear ID token), and {@code v}, the format version (absent in hashes written before versions were
  * kept: the same fields). A null component is an absent field.
  */
 final class SessionHash {
@@ -23,7 +24,8 @@ final class SessionHash {
     }
 
     /** The optional fields, in the order {@link #absent} names them. */
-    static final List<String> OPTIONAL = List.of("username", "sub", "issued_at", "access_token", "id_token", "code_verifier");
+    static final List<String> OPTIONAL = List.of("username", "sub", "issued_at", "access_token", "id_token", "code_verifier",
+            "sid");
 
     /** The optional fields a session leaves out (they are removed from the hash it replaces). */
     static List<String> absent(Session s) {
@@ -46,6 +48,9 @@ final class SessionHash {
         if (s.codeVerifier() == null) {
             out.add("code_verifier");
         }
+        if (s.sid() == null) {
+            out.add("sid");
+        }
         return out;
     }
 
@@ -59,6 +64,7 @@ final class SessionHash {
         put(f, "access_token", s.accessToken());
         put(f, "id_token", s.idToken());
         put(f, "code_verifier", s.codeVerifier());
+        put(f, "sid", s.sid());
         return f;
     }
 
@@ -78,7 +84,7 @@ final class SessionHash {
         Instant expiresAt = Instant.ofEpochMilli(expiresAt(f.get("expires_at")));
         try {
             return new Session(id, f.get("username"), f.get("sub"), issuedAt, expiresAt,
-                    f.get("access_token"), f.get("id_token"), f.get("code_verifier"));
+                    f.get("access_token"), f.get("id_token"), f.get("code_verifier"), f.get("sid"));
         } catch (IllegalArgumentException e) {
             // an id planted in an index with a control character, say: never the value in the message
             throw new UnreadableRecord("its id is not a valid session id");

@@ -43,4 +43,16 @@ abstract class RedisContractSupport extends SessionStoreContract {
     protected SessionStore newPeerStore(SessionStore first, MutableClock clock) {
         return new RedisSessionStore(configs.get(first), clock);
     }
+
+    @Override
+    protected SessionStore[] subjectLimitedStores(MutableClock clock, long max, boolean evictOldest) {
+        int n = STORES.incrementAndGet();
+        Map<String, Object> keys = new HashMap<>(where());
+        keys.put("session_prefix", "t" + n + ":session:");
+        keys.put("state_prefix", "t" + n + ":state:");
+        keys.put("max_sessions_per_subject", Long.toString(max));
+        keys.put("on_subject_limit", evictOldest ? "evict_oldest" : "refuse");
+        RedisConfig config = RedisConfig.from(keys);
+        return new SessionStore[] {new RedisSessionStore(config, clock), new RedisSessionStore(config, clock)};
+    }
 }

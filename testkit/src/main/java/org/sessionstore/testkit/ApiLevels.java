@@ -14,11 +14,16 @@ public final class ApiLevels {
 
     /**
      * @param store a store
-     * @return the minor version of the API it implements: 5 (client-aware states, unreadable
+     * @return the minor version of the API it implements: 6 (a subject's sessions listed and revoked
+     *         but one, revoke by sid, the per-subject limit), 5 (client-aware states, unreadable
      *         records), 4 (a User-Agent mismatch told), 3 (revoke by subject, details), 2 (its state
      *         lifetime), else 1
      */
     public static int of(SessionStore store) {
+        if (overrides(store, "sessionsOf", String.class, int.class, int.class) || overrides(store, "deleteSessionsBySid",
+                String.class)) {
+            return 6;
+        }
         if (overrides(store, "addStateEntry", String.class, String.class, String.class, String.class, String.class,
                 String.class) || overrides(store, "unreadableRecords")) {
             return 5;

@@ -52,5 +52,5 @@ import org.sessionstore.api.TransferableStore;
  * keeps the old behaviour, and its tests here check the capability at level N and that default
  * below it. The parts: {@link SessionsContract}, {@link StatesContract}, {@link CapabilitiesContract}.
  */
-public abstract class SessionStoreContract extends CapabilitiesContract {
+public abstract class SessionStoreContract extends SubjectsContract {
 }

@@ -4,7 +4,7 @@
  * {@link org.sessionstore.api.StoreConfigException} naming the key.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.sessionstore.api.config;
 
 import org.osgi.annotation.bundle.Export;

@@ -79,7 +79,7 @@ public class EncryptedStore implements SessionStore {
         }
         return new Session(s.id(), s.username(), s.sub(), s.issuedAt(), s.expiresAt(),
                 cipher.encrypt(s.accessToken(), context(s, "access_token")), cipher.encrypt(s.idToken(), context(s, "id_token")),
-                cipher.encrypt(s.codeVerifier(), context(s, "code_verifier")));
+                cipher.encrypt(s.codeVerifier(), context(s, "code_verifier")), s.sid());
     }
 
     /** The session with its tokens decrypted, or null (reported) if one does not decrypt. */
@@ -95,7 +95,7 @@ public class EncryptedStore implements SessionStore {
             return new Session(s.id(), s.username(), s.sub(), s.issuedAt(), s.expiresAt(),
                     cipher.decrypt(s.accessToken(), context(s, "access_token")),
                     cipher.decrypt(s.idToken(), context(s, "id_token")),
-                    cipher.decrypt(s.codeVerifier(), context(s, "code_verifier")));
+                    cipher.decrypt(s.codeVerifier(), context(s, "code_verifier")), s.sid());
         } catch (UndecryptableException e) {
             report("session '" + Redaction.printable(s.id()) + "'", e);
             return null;
@@ -141,6 +141,26 @@ public class EncryptedStore implements SessionStore {
     @Override
     public void addSession(Session session) {
         backend.addSession(session == null ? null : seal(session));
+    }
+
+    @Override
+    public void addSession(Session session, java.util.function.IntConsumer onEvicted) {
+        backend.addSession(session == null ? null : seal(session), onEvicted);
+    }
+
+    @Override
+    public int deleteSessionsBySubject(String sub, String exceptId) {
+        return backend.deleteSessionsBySubject(sub, exceptId);
+    }
+
+    @Override
+    public int deleteSessionsBySid(String sid) {
+        return backend.deleteSessionsBySid(sid); // the sid is stored in clear, as it is an index
+    }
+
+    @Override
+    public java.util.List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
+        return backend.sessionsOf(sub, offset, limit); // metadata only: nothing to decrypt
     }
 
     @Override

@@ -6,7 +6,7 @@
  * backend it builds.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.sessionstore.api.crypto;
 
 import org.osgi.annotation.bundle.Export;

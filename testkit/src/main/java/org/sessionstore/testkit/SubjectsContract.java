@@ -1,0 +1,313 @@
+package org.sessionstore.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.sessionstore.api.Session;
+import org.sessionstore.api.SessionInfo;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.StoreFullException;
+
+/**
+ * People's sessions (API 1.6): a session's OIDC {@code sid}, a subject's sessions listed (newest
+ * first, paged, no token) and revoked but one, revocation by {@code sid} (back-channel logout),
+ * indexes that stay exact when sessions end by their TTL, and the per-subject limit
+ * ({@code max_sessions_per_subject}) holding under racing logins on two nodes. Below API 1.6 the
+ * documented defaults are asserted instead. Part of {@link SessionStoreContract}.
+ */
+public abstract class SubjectsContract extends CapabilitiesContract {
+
+    /**
+     * Two stores on one backend (the same store twice for an in-process one), both with
+     * {@code max_sessions_per_subject=max} and {@code on_subject_limit} {@code evict_oldest} or
+     * {@code refuse}, reading the time from {@code clock}. Required from API 1.6 on.
+     *
+     * @param clock the test's clock
+     * @param max the limit
+     * @param evictOldest true for evict_oldest, false for refuse
+     * @return two stores sharing their data; null if the backend has no such limit (below API 1.6)
+     */
+    protected SessionStore[] subjectLimitedStores(MutableClock clock, long max, boolean evictOldest) {
+        return null;
+    }
+
+    /**
+     * Rounds of the per-subject limit race; each round 64 logins of one subject race on two nodes.
+     *
+     * @return 100 unless overridden
+     */
+    protected int limitRaceRounds() {
+        return 100;
+    }
+
+    /** An unsigned JWT whose payload is {@code json}, as an ID token's shape. */
+    protected static String jwt(String json) {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        return b64.encodeToString("{\"alg\":\"RS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(json.getBytes(StandardCharsets.UTF_8)) + ".c2ln";
+    }
+
+    private Session of(String id, String sub, String sid, Instant issued, Duration ttl) {
+        return new Session(id, "user-" + id, sub, issued, issued.plus(ttl), "at-" + id, "it-" + id, null, sid);
+    }
+
+    /** The sid is kept; without one, the ID token's claim is; the caller's wins. */
+    @Test
+    void aSessionKeepsItsSidGivenOrReadFromTheIdToken() {
+        Instant now = clock.instant();
+        store.addSession(new Session("given", "u", "alice", now, now.plusSeconds(600), null,
+                jwt("{\"sub\":\"alice\",\"sid\":\"from-token\"}"), null, "given-sid"));
+        store.addSession(new Session("claim", "u", "alice", now, now.plusSeconds(600), "at",
+                jwt("{\"sub\":\"alice\",\"nested\":{\"sid\":\"no\"},\"sid\":\"idp-7\"}"), null));
+        store.addSession(new Session("none", "u", "alice", now, now.plusSeconds(600), null, "not-a-jwt", null));
+        if (apiLevel() < 6) {
+            assertRefusedBefore(6, () -> store.deleteSessionsBySid("idp-7"));
+            return;
+        }
+        assertEquals("given-sid", store.getSession("given").orElseThrow().sid());
+        assertEquals("idp-7", store.getSession("claim").orElseThrow().sid());
+        assertNull(store.getSession("none").orElseThrow().sid());
+        assertThrows(IllegalArgumentException.class, () -> new Session("x", "u", "s", now, now.plusSeconds(1), null, null,
+                null, "bad\nsid"));
+    }
+
+    /** Back-channel logout: exactly the sessions of that identity-provider session go, on any node. */
+    @Test
+    void deleteSessionsBySidRemovesExactlyThatIdpSessionOnEveryNode() {
+        if (apiLevel() < 6) {
+            assertRefusedBefore(6, () -> store.deleteSessionsBySid("s1"));
+            return;
+        }
+        SessionStore peer = track(newPeerStore(store, clock));
+        Instant now = clock.instant();
+        store.addSession(of("a1", "alice", "idp-1", now, Duration.ofHours(1)));
+        peer.addSession(of("a2", "alice", "idp-1", now, Duration.ofHours(1)));
+        store.addSession(of("a3", "alice", "idp-2", now, Duration.ofHours(1)));
+        store.addSession(of("b1", "bob", "idp-3", now, Duration.ofHours(1)));
+        store.addSession(of("old", "alice", "idp-1", now, Duration.ofMinutes(1)));
+        store.addSession(of("moved", "alice", "idp-1", now, Duration.ofHours(1)));
+        store.addSession(of("moved", "alice", "idp-9", now, Duration.ofHours(1))); // replaced: now of idp-9
+        clock.advance(Duration.ofMinutes(2));
+        assertEquals(2, peer.deleteSessionsBySid("idp-1"), "a1 and a2 are the live sessions of idp-1");
+        assertFalse(store.sessionExists("a1"));
+        assertFalse(store.sessionExists("a2"));
+        for (String kept : List.of("a3", "b1", "moved")) {
+            assertTrue(store.sessionExists(kept), kept + " is not of idp-1 and was removed");
+        }
+        assertEquals(0, store.deleteSessionsBySid("idp-1"));
+        assertEquals(0, store.deleteSessionsBySid("nobody"));
+        assertThrows(IllegalArgumentException.class, () -> store.deleteSessionsBySid(null));
+        assertThrows(IllegalArgumentException.class, () -> store.deleteSessionsBySid("a\tb"));
+    }
+
+    /** "Sign out my other devices": every session of the subject but the one named. */
+    @Test
+    void deleteSessionsBySubjectExceptOneKeepsThatOne() {
+        if (apiLevel() < 6) {
+            assertRefusedBefore(6, () -> store.deleteSessionsBySubject("alice", "a1"));
+            return;
+        }
+        Instant now = clock.instant();
+        for (String id : List.of("a1", "a2", "a3")) {
+            store.addSession(of(id, "alice", null, now, Duration.ofHours(1)));
+        }
+        store.addSession(of("b1", "bob", null, now, Duration.ofHours(1)));
+        assertEquals(2, store.deleteSessionsBySubject("alice", "a2"));
+        assertTrue(store.sessionExists("a2"));
+        assertFalse(store.sessionExists("a1") || store.sessionExists("a3"));
+        assertTrue(store.sessionExists("b1"));
+        assertEquals(0, store.deleteSessionsBySubject("alice", "a2"));
+        assertEquals(1, store.deleteSessionsBySubject("alice", "b1"), "an id of another subject keeps nothing of alice's");
+        assertEquals(1, store.deleteSessionsBySubject("bob", null), "null: all of them");
+        assertThrows(IllegalArgumentException.class, () -> store.deleteSessionsBySubject("alice", "bad\nid"));
+    }
+
+    /** A subject's sessions, newest first, paged; metadata only. */
+    @Test
+    void sessionsOfListsTheSubjectsLiveSessionsNewestFirstInPages() {
+        if (apiLevel() < 6) {
+            assertRefusedBefore(6, () -> store.sessionsOf("alice", 0, 10));
+            return;
+        }
+        Instant t0 = clock.instant().minusSeconds(100);
+        for (int i = 0; i < 25; i++) {
+            store.addSession(of("s" + i, "alice", i % 2 == 0 ? "idp-" + i : null, t0.plusSeconds(i), Duration.ofHours(1)));
+        }
+        store.addSession(of("short", "alice", null, t0.plusSeconds(50), Duration.ofSeconds(60))); // ends at t0+110s
+        store.addSession(of("b", "bob", null, t0, Duration.ofHours(1)));
+        clock.advance(Duration.ofSeconds(20)); // "short" has ended
+        List<SessionInfo> first = store.sessionsOf("alice", 0, 10);
+        assertEquals(10, first.size());
+        assertEquals("s24", first.get(0).id(), "newest first");
+        assertEquals("idp-24", first.get(0).sid());
+        assertEquals(t0.plusSeconds(24).toEpochMilli(), first.get(0).issuedAt().toEpochMilli());
+        assertNotNull(first.get(0).expiresAt());
+        List<String> ids = new ArrayList<>();
+        for (int offset = 0; offset < 40; offset += 10) {
+            store.sessionsOf("alice", offset, 10).forEach(s -> ids.add(s.id()));
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 24; i >= 0; i--) {
+            expected.add("s" + i);
+        }
+        assertEquals(expected, ids, "every live session once, newest first, across pages");
+        assertEquals(List.of(), store.sessionsOf("nobody", 0, 10));
+        assertFalse(first.get(0).toString().contains("at-s24") || first.get(0).toString().contains("it-s24"),
+                "never a token: " + first.get(0));
+        assertThrows(IllegalArgumentException.class, () -> store.sessionsOf("alice", -1, 10));
+        assertThrows(IllegalArgumentException.class, () -> store.sessionsOf("alice", 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> store.sessionsOf("alice", 0, SessionStore.MAX_PAGE + 1));
+        assertThrows(IllegalArgumentException.class, () -> store.sessionsOf(" ", 0, 10));
+    }
+
+    /**
+     * The indexes stay exact when sessions end by their TTL, with no notification from anyone: half
+     * of 10,000 sessions over 1,000 subjects expire, and the subjects' lists hold exactly the live
+     * half (Spring Session's principal index leaked such entries).
+     */
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void subjectListsStayExactWhenHalfTheSessionsExpire() {
+        if (apiLevel() < 6) {
+            return; // nothing to list below 1.6 (the refusal is asserted above)
+        }
+        Instant now = clock.instant();
+        for (int i = 0; i < 10_000; i++) {
+            store.addSession(of("e" + i, "p" + (i % 1_000), "sid-" + (i % 1_000), now,
+                    i % 2 == 0 ? Duration.ofMinutes(5) : Duration.ofHours(1)));
+        }
+        clock.advance(Duration.ofMinutes(6));
+        store.cleanExpired();
+        long listed = 0;
+        for (int p = 0; p < 1_000; p++) {
+            List<SessionInfo> page = store.sessionsOf("p" + p, 0, 100);
+            for (SessionInfo s : page) {
+                assertTrue(Integer.parseInt(s.id().substring(1)) % 2 == 1, s.id() + " expired and is still listed");
+            }
+            listed += page.size();
+        }
+        assertEquals(5_000, listed);
+        assertEquals(5_000, store.getSessionCount());
+        assertEquals(0, store.deleteSessionsBySid("sid-8"), "sid-8's sessions all expired");
+        assertEquals(10, store.deleteSessionsBySid("sid-7"), "sid-7's sessions all live");
+    }
+
+    /**
+     * 64 logins of one subject race on two nodes, limit 5, evict_oldest: exactly 5 live sessions
+     * afterwards, every round; the evictions are told. With refuse: exactly 5 adds succeed.
+     */
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void racingLoginsOfOneSubjectLeaveExactlyTheLimitOnTwoNodes() throws Exception {
+        SessionStore[] evicting = subjectLimitedStores(clock, 5, true);
+        if (apiLevel() < 6) {
+            assertNull(evicting, "a backend below API 1.6 has no subject limit");
+            return;
+        }
+        assertNotNull(evicting, "API 1.6: subjectLimitedStores must give two stores with the limit");
+        SessionStore[] refusing = subjectLimitedStores(clock, 5, false);
+        for (SessionStore s : evicting) {
+            track(s);
+        }
+        for (SessionStore s : refusing) {
+            track(s);
+        }
+        int logins = 64;
+        ExecutorService pool = Executors.newFixedThreadPool(logins);
+        try {
+            for (int round = 0; round < limitRaceRounds(); round++) {
+                for (boolean evict : new boolean[] {true, false}) {
+                    SessionStore[] nodes = evict ? evicting : refusing;
+                    String sub = (evict ? "evict-" : "refuse-") + round;
+                    CyclicBarrier start = new CyclicBarrier(logins);
+                    AtomicInteger added = new AtomicInteger();
+                    AtomicInteger refused = new AtomicInteger();
+                    AtomicInteger evicted = new AtomicInteger();
+                    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+                    List<Future<?>> done = new ArrayList<>();
+                    for (int i = 0; i < logins; i++) {
+                        SessionStore node = nodes[i % 2];
+                        Session s = of(sub + "-" + i, sub, null, clock.instant().plusMillis(i), Duration.ofHours(1));
+                        done.add(pool.submit(() -> {
+                            try {
+                                start.await();
+                                node.addSession(s, evicted::addAndGet);
+                                added.incrementAndGet();
+                            } catch (StoreFullException e) {
+                                assertTrue(e.getMessage().contains("max_sessions_per_subject=5"), e.getMessage());
+                                refused.incrementAndGet();
+                            } catch (Throwable t) {
+                                failures.add(t);
+                            }
+                            return null;
+                        }));
+                    }
+                    for (Future<?> f : done) {
+                        f.get();
+                    }
+                    assertTrue(failures.isEmpty(), "failures: " + failures);
+                    List<SessionInfo> live = nodes[0].sessionsOf(sub, 0, 100);
+                    assertEquals(5, live.size(), "round " + round + (evict ? " evict_oldest" : " refuse") + ": " + live);
+                    int exist = 0;
+                    for (int i = 0; i < logins; i++) {
+                        exist += nodes[1].sessionExists(sub + "-" + i) ? 1 : 0;
+                    }
+                    assertEquals(5, exist, "round " + round + ": sessions of the subject that exist, listed or not");
+                    if (evict) {
+                        assertEquals(logins, added.get());
+                        assertEquals(logins - 5, evicted.get(), "every eviction told once");
+                    } else {
+                        assertEquals(5, added.get(), "round " + round + ": adds that succeeded under refuse");
+                        assertEquals(logins - 5, refused.get());
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** evict_oldest removes the subject's session that ends first; the others' sessions are untouched. */
+    @Test
+    void theOldestSessionOfTheSubjectGoesAtTheLimit() {
+        SessionStore[] nodes = subjectLimitedStores(clock, 2, true);
+        if (apiLevel() < 6) {
+            assertNull(nodes);
+            return;
+        }
+        track(nodes[0]);
+        track(nodes[1]);
+        Instant t = clock.instant();
+        nodes[0].addSession(of("mid", "alice", null, t.minusSeconds(5), Duration.ofHours(2)));
+        nodes[0].addSession(of("oldest", "alice", null, t.minusSeconds(9), Duration.ofHours(1)));
+        nodes[0].addSession(of("bob1", "bob", null, t.minusSeconds(99), Duration.ofHours(1)));
+        nodes[0].addSession(of("mid", "alice", null, t.minusSeconds(5), Duration.ofHours(2))); // a re-add is no new one
+        AtomicInteger told = new AtomicInteger();
+        nodes[1].addSession(of("new", "alice", null, t, Duration.ofHours(1)), told::addAndGet);
+        assertEquals(1, told.get());
+        assertFalse(nodes[0].sessionExists("oldest"));
+        assertTrue(nodes[0].sessionExists("mid") && nodes[0].sessionExists("new") && nodes[0].sessionExists("bob1"));
+        nodes[0].addSession(of("anon", null, null, t, Duration.ofHours(1))); // no subject: no limit
+        assertTrue(nodes[0].sessionExists("anon"));
+    }
+}
