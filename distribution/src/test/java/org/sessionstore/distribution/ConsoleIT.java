@@ -181,4 +181,37 @@ class ConsoleIT {
             assertTrue(jar.out().endsWith("2\n"), "two ids, not one:\n" + jar.out());
         }
     }
+
+    /**
+     * Issue 19: people's sessions from the shell: a subject's sessions listed (no token), revoked but
+     * one, revoked by sid; the per-subject limit in force shown by info and applied by add.
+     */
+    @Test
+    void aSubjectsSessionsAreListedAndRevokedFromTheShell() throws Exception {
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(home.resolve("etc/sessionstore.cfg"), "type = memory\nmax_sessions_per_subject = 3\n");
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(0, jar.script("sessionstore:add --sid idp-1 --access-token tok-secret s1 alice",
+                    "sessionstore:add s2 alice 2h", "sessionstore:add s3 alice 3h", "sessionstore:add s4 alice 4h",
+                    "sessionstore:sessions alice", "sessionstore:revoke --except s4 alice",
+                    "sessionstore:add --sid idp-9 b1 bob", "sessionstore:add --sid idp-9 b2 bob",
+                    "sessionstore:revoke --sid idp-9", "sessionstore:count", "sessionstore:info",
+                    "sessionstore:sessions nobody"), jar.err());
+            String out = jar.out();
+            assertTrue(out.contains("added session s1 for alice, access token ***, sid idp-1"), out);
+            assertTrue(out.contains("1 older session of the subject removed (max_sessions_per_subject)"), out);
+            assertTrue(out.matches("(?s).*ID +ISSUED +EXPIRES +LAST SEEN +SID\\ns4 .*\\ns3 .*\\ns2 .*"), out);
+            assertTrue(out.contains("revoked 2 sessions of subject 'alice' (kept s4)"), out);
+            assertTrue(out.contains("revoked 2 sessions of sid 'idp-9'"), out);
+            assertTrue(out.matches("(?s).*\\n1\\n.*"), "s4 alone is left:\n" + out);
+            assertTrue(out.matches("(?s).*subject limit +at most 3 per subject, the one that ends first goes.*"), out);
+            assertTrue(out.contains("no live session of subject 'nobody'"), out);
+            assertFalse(out.contains("tok-secret") || jar.err().contains("tok-secret"), out);
+        }
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(1, jar.script("sessionstore:revoke", "sessionstore:sessions --limit 0 alice"));
+            assertTrue(jar.err().contains("give a subject or --sid SID"), jar.err());
+            assertTrue(jar.err().contains("limit must be from 1 to 1000, got 0"), jar.err());
+        }
+    }
 }

@@ -565,9 +565,12 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Map<String, String> details() {
-        return Map.of("postgresql", config.where() + ", tables " + config.tablePrefix() + "sessions and "
+        Map<String, String> rows = new java.util.LinkedHashMap<>();
+        rows.put("postgresql", config.where() + ", tables " + config.tablePrefix() + "sessions and "
                 + config.tablePrefix() + "states (schema version " + Schema.VERSION + "), " + calls.active()
                 + " of " + config.poolSize() + " connections in use");
+        rows.put("subject limit", config.subjectLimit().describe());
+        return rows;
     }
 
     @Override

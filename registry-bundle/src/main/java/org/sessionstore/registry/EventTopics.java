@@ -8,7 +8,10 @@ import java.util.Map;
  * <ul>
  * <li>{@value #ADDED}: {@code store.type}, {@code sub} (if the session has one)</li>
  * <li>{@value #DELETED}: {@code store.type}</li>
- * <li>{@value #REVOKED}: {@code store.type}, {@code sub}, {@code count}</li>
+ * <li>{@value #REVOKED}: {@code store.type}, {@code reason} ({@code revoked}: by subject; {@code sid}: by
+ * the identity provider's session, a back-channel logout; {@code limit}: the subject's oldest went for a
+ * new one under {@code max_sessions_per_subject}), {@code count}, and {@code sub} unless the reason is
+ * {@code sid} (never the sid itself, nor a session id)</li>
  * <li>{@value #EXPIRED}: {@code store.type}, {@code count} (cleaning, by housekeeping or {@code clean})</li>
  * <li>{@value #CONSUMED}: {@code store.type} (a state was validated and taken)</li>
  * <li>{@value #REJECTED}: {@code store.type}, {@code reason} (a state was taken but its User-Agent
@@ -51,7 +54,8 @@ final class EventTopics {
     static Map<String, Object> properties(int topic, String type, String sub, String text, int count) {
         return switch (topic) {
             case I_ADDED -> sub == null ? Map.of("store.type", type) : Map.of("store.type", type, "sub", sub);
-            case I_REVOKED -> Map.of("store.type", type, "sub", sub, "count", count);
+            case I_REVOKED -> sub == null ? Map.of("store.type", type, "reason", String.valueOf(text), "count", count)
+                    : Map.of("store.type", type, "sub", sub, "reason", String.valueOf(text), "count", count);
             case I_EXPIRED -> Map.of("store.type", type, "count", count);
             case I_REJECTED, I_UNAVAILABLE -> Map.of("store.type", type, "reason", text);
             case I_SWITCHED -> count > 0 ? Map.of("store.type", type, "previous.type", String.valueOf(text), "sessions.left", count)

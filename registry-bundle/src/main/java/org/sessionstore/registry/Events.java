@@ -77,7 +77,12 @@ final class Events {
     }
 
     void revoked(String type, String sub, int count) {
-        offer(I_REVOKED, type, sub, null, count);
+        revoked(type, sub, count, "revoked");
+    }
+
+    /** Sessions removed before their end: {@code reason} is revoked (by subject), sid (back-channel logout) or limit. */
+    void revoked(String type, String sub, int count, String reason) {
+        offer(I_REVOKED, type, sub, reason, count);
     }
 
     void expired(String type, int count) {

@@ -268,11 +268,26 @@ final class StoreFront implements SessionStore {
 
     @Override
     public void addSession(Session session) {
+        addSession(session, NO_EVICTION);
+    }
+
+    private static final java.util.function.IntConsumer NO_EVICTION = n -> { };
+
+    /** Adds through the backend's add with evictions (API 1.6; an older backend's default never evicts). */
+    @Override
+    public void addSession(Session session, java.util.function.IntConsumer onEvicted) {
+        org.sessionstore.api.Ids.requireNonNull(onEvicted, "onEvicted");
+        int[] evicted = {0};
         call(s -> {
-            s.addSession(session);
+            evicted[0] = 0; // a call tried again on a successor counts what that one evicted
+            s.addSession(session, n -> evicted[0] += n);
             return null;
         });
         events.added(type, session.sub());
+        if (evicted[0] > 0) {
+            events.revoked(type, session.sub(), evicted[0], "limit");
+            onEvicted.accept(evicted[0]);
+        }
     }
 
     /**
@@ -355,6 +370,38 @@ final class StoreFront implements SessionStore {
         }
         events.revoked(type, sub, n);
         return n;
+    }
+
+    @Override
+    public int deleteSessionsBySubject(String sub, String exceptId) {
+        if (exceptId == null) {
+            return deleteSessionsBySubject(sub);
+        }
+        int n = before16(() -> call(s -> s.deleteSessionsBySubject(sub, exceptId)), "remove a subject's sessions but one");
+        events.revoked(type, sub, n, "revoked");
+        return n;
+    }
+
+    @Override
+    public int deleteSessionsBySid(String sid) {
+        int n = before16(() -> call(s -> s.deleteSessionsBySid(sid)), "remove sessions by sid");
+        events.revoked(type, null, n, "sid");
+        return n;
+    }
+
+    @Override
+    public java.util.List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
+        return before16(() -> read(s -> s.sessionsOf(sub, offset, limit)), "list a subject's sessions");
+    }
+
+    /** The API's refusal of an older backend names its Java class, which tells an operator nothing: name the type. */
+    private <T> T before16(java.util.function.Supplier<T> op, String what) {
+        try {
+            return op.get();
+        } catch (UnsupportedOperationException old) {
+            throw new UnsupportedOperationException("the '" + type + "' store cannot " + what + " (its backend was"
+                    + " written before API 1.6); upgrade its bundle", old);
+        }
     }
 
     @Override

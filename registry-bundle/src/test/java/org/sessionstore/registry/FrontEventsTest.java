@@ -63,6 +63,42 @@ class FrontEventsTest {
         }
     }
 
+    /**
+     * Issue 19: each removal before a session's end says why (revoked, sid, limit), with the count,
+     * and never a token, a session id or the sid itself.
+     */
+    @Test
+    void eachRemovalSaysItsReason() {
+        StoreFront front = new StoreFront();
+        List<Posted> got = new CopyOnWriteArrayList<>();
+        front.events.postTo((t, p) -> got.add(new Posted(t, p)), "org/sessionstore/session/REVOKED");
+        front.serve(new org.sessionstore.memory.MemoryStoreFactory().create(Map.of("max_sessions_per_subject", "2")),
+                "memory", Duration.ofSeconds(1));
+        Instant now = Instant.now();
+        for (int i = 0; i < 3; i++) {
+            front.addSession(new Session("id-" + i, "eve", "eve-sub", now, now.plusSeconds(60 + i), "secret-at", null, null,
+                    "idp-secret-" + (i % 2)));
+        }
+        java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+        front.addSession(new Session("id-3", "eve", "eve-sub", now, now.plusSeconds(70), null, null, null, "idp-secret-1"),
+                told::addAndGet);
+        assertEquals(1, told.get(), "the caller is told of the eviction too");
+        assertEquals(1, front.deleteSessionsBySid("idp-secret-1"), "id-3 (id-1 went for the limit)");
+        front.addSession(new Session("id-4", "eve", "eve-sub", now, now.plusSeconds(80), null, null, null));
+        assertEquals(1, front.deleteSessionsBySubject("eve-sub", "id-4"));
+        awaitSize(got, 4);
+        assertEquals(List.of(
+                Map.of("store.type", "memory", "sub", "eve-sub", "reason", "limit", "count", 1),
+                Map.of("store.type", "memory", "sub", "eve-sub", "reason", "limit", "count", 1),
+                Map.of("store.type", "memory", "reason", "sid", "count", 1),
+                Map.of("store.type", "memory", "sub", "eve-sub", "reason", "revoked", "count", 1)),
+                got.stream().map(Posted::properties).toList(), got.toString());
+        for (Posted p : got) {
+            String all = p.properties().toString();
+            assertFalse(all.contains("secret") || all.contains("id-"), all);
+        }
+    }
+
     /** A state taken with another browser's User-Agent: REJECTED, once, to the front's and the caller's listener. */
     @Test
     void aStateTakenWithAnotherUserAgentIsRejectedOnce() {

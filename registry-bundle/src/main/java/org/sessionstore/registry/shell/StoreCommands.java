@@ -45,7 +45,8 @@ import org.sessionstore.api.config.Durations;
 public class StoreCommands {
 
     /** The command names, as published to Gogo. */
-    static final String[] FUNCTIONS = {"types", "info", "use", "count", "add", "get", "delete", "clean", "revoke", "health"};
+    static final String[] FUNCTIONS = {"types", "info", "use", "count", "add", "get", "delete", "clean", "revoke", "health",
+        "sessions"};
 
     /** The package of Karaf's action API: wired to this bundle only in Karaf. */
     static final String KARAF_ACTIONS = "org.apache.karaf.shell.api.action.lifecycle";
@@ -136,12 +137,15 @@ public class StoreCommands {
             Map.entry("info", "sessionstore:info: the active store, its state, provider, source and settings"),
             Map.entry("use", "sessionstore:use [--migrate] TYPE [key=value ...]: make TYPE the active store"),
             Map.entry("count", "sessionstore:count: the number of live sessions"),
-            Map.entry("add", "sessionstore:add [--access-token T] [--id-token T] ID USERNAME [TTL]: add a session"
-                    + " (TTL such as 30m, default 1h)"),
+            Map.entry("add", "sessionstore:add [--access-token T] [--id-token T] [--sid SID] ID USERNAME [TTL]: add a"
+                    + " session (TTL such as 30m, default 1h)"),
             Map.entry("get", "sessionstore:get ID: show a session (tokens never printed)"),
             Map.entry("delete", "sessionstore:delete ID: delete a session"),
             Map.entry("health", "sessionstore:health: OK, WARN or CRITICAL with a probe's round trip"),
-            Map.entry("revoke", "sessionstore:revoke SUB: remove every session of the subject SUB"),
+            Map.entry("revoke", "sessionstore:revoke [--except ID] SUB | sessionstore:revoke --sid SID: remove every session"
+                    + " of the subject SUB (but ID), or of the identity provider's session SID"),
+            Map.entry("sessions", "sessionstore:sessions [--offset N] [--limit N] SUB: the subject's live sessions, newest"
+                    + " first (no token)"),
             Map.entry("clean", "sessionstore:clean: remove expired sessions and states past state_ttl"));
 
     /** Whether an argument asks for help rather than naming something. */
@@ -300,19 +304,22 @@ public class StoreCommands {
         throw new IllegalArgumentException("a session needs an id and a user name; usage: " + USAGE.get("add"));
     }
 
-    @Descriptor("add a session that lives 1h; --access-token and --id-token give it tokens (never printed)")
+    @Descriptor("add a session that lives 1h; --access-token and --id-token give it tokens (never printed), --sid the"
+            + " identity provider's session id")
     public String add(
             @Parameter(names = {"--access-token"}, absentValue = "") @Descriptor("the session's access token") String accessToken,
             @Parameter(names = {"--id-token"}, absentValue = "") @Descriptor("the session's ID token") String idToken,
+            @Parameter(names = {"--sid"}, absentValue = "") @Descriptor("the identity provider's session id") String sid,
             @Descriptor("session id") String id, @Descriptor("user name") String username) {
-        return add(accessToken, idToken, id, username, Durations.format(DEFAULT_TTL));
+        return add(accessToken, idToken, sid, id, username, Durations.format(DEFAULT_TTL));
     }
 
     @Descriptor("add a session that lives TTL (such as 30m, 2h30m, 90s); --access-token and --id-token give it tokens"
-            + " (never printed)")
+            + " (never printed), --sid the identity provider's session id")
     public String add(
             @Parameter(names = {"--access-token"}, absentValue = "") @Descriptor("the session's access token") String accessToken,
             @Parameter(names = {"--id-token"}, absentValue = "") @Descriptor("the session's ID token") String idToken,
+            @Parameter(names = {"--sid"}, absentValue = "") @Descriptor("the identity provider's session id") String sid,
             @Descriptor("session id") String id, @Descriptor("user name") String username,
             @Descriptor("lifetime, such as 30m") String ttl) {
         if (asksHelp(id, username, ttl)) {
@@ -328,12 +335,16 @@ public class StoreCommands {
             throw new IllegalArgumentException("TTL must be positive, such as 30m; got " + Redaction.printable(ttl));
         }
         Instant now = clock.instant();
-        store().addSession(new Session(id, username, username, now, now.plus(life), emptyToNull(accessToken),
-                emptyToNull(idToken), null));
+        Session session = new Session(id, username, username, now, now.plus(life), emptyToNull(accessToken),
+                emptyToNull(idToken), null, emptyToNull(sid));
+        int[] evicted = {0};
+        store().addSession(session, n -> evicted[0] = n);
         String tokens = (accessToken.isEmpty() ? "" : ", access token " + Redaction.MASK)
-                + (idToken.isEmpty() ? "" : ", ID token " + Redaction.MASK);
+                + (idToken.isEmpty() ? "" : ", ID token " + Redaction.MASK)
+                + (session.sid() == null ? "" : ", sid " + Redaction.printable(session.sid()));
         return "added session " + Redaction.printable(id) + " for " + Redaction.printable(username) + tokens + ", expires "
-                + now.plus(life) + " (in " + Durations.format(life) + ")";
+                + now.plus(life) + " (in " + Durations.format(life) + ")" + (evicted[0] == 0 ? ""
+                        : "; " + count(evicted[0], "older session") + " of the subject removed (max_sessions_per_subject)");
     }
 
     private static String emptyToNull(String s) {
@@ -355,6 +366,7 @@ public class StoreCommands {
         rows.put("sub", String.valueOf(s.sub()));
         rows.put("issuedAt", String.valueOf(s.issuedAt()));
         rows.put("expiresAt", String.valueOf(s.expiresAt()));
+        rows.put("sid", s.sid() == null ? "-" : s.sid());
         rows.put("accessToken", s.accessToken() == null ? "-" : Redaction.MASK);
         rows.put("idToken", s.idToken() == null ? "-" : Redaction.MASK);
         rows.put("codeVerifier", s.codeVerifier() == null ? "-" : Redaction.MASK);
@@ -385,18 +397,73 @@ public class StoreCommands {
         return r.line();
     }
 
-    @Descriptor("remove every session of a subject (sign out everywhere)")
-    public String revoke(@Descriptor("the subject (sub) whose sessions go") String sub) {
-        if (asksHelp(sub)) {
+    @Descriptor("remove every session of a subject (sign out everywhere), but the one --except names")
+    public String revoke(
+            @Parameter(names = {"--except"}, absentValue = "") @Descriptor("the id of the session to keep") String except,
+            @Descriptor("the subject (sub) whose sessions go") String sub) {
+        if (asksHelp(sub, except)) {
             return "usage: " + USAGE.get("revoke");
         }
         int n;
         try {
-            n = store().deleteSessionsBySubject(sub);
+            n = store().deleteSessionsBySubject(sub, emptyToNull(except));
         } catch (UnsupportedOperationException e) {
             throw new IllegalStateException(e.getMessage());
         }
-        return "revoked " + count(n, "session") + " of subject '" + Redaction.printable(sub) + "'";
+        return "revoked " + count(n, "session") + " of subject '" + Redaction.printable(sub) + "'"
+                + (except.isEmpty() ? "" : " (kept " + Redaction.printable(except) + ")");
+    }
+
+    @Descriptor("remove every session of an identity provider's session (OIDC back-channel logout)")
+    public String revoke(
+            @Parameter(names = {"--sid"}, absentValue = "") @Descriptor("the identity provider's session id") String sid) {
+        if (sid.isEmpty() || asksHelp(sid)) {
+            if (asksHelp(sid)) {
+                return "usage: " + USAGE.get("revoke");
+            }
+            throw new IllegalArgumentException("give a subject or --sid SID; usage: " + USAGE.get("revoke"));
+        }
+        int n;
+        try {
+            n = store().deleteSessionsBySid(sid);
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
+        return "revoked " + count(n, "session") + " of sid '" + Redaction.printable(sid) + "'";
+    }
+
+    @Descriptor("list a subject's live sessions, newest first: id, issued, expires, last seen, sid (never a token)")
+    public String sessions(
+            @Parameter(names = {"--offset"}, absentValue = "0") @Descriptor("how many of the newest to skip") int offset,
+            @Parameter(names = {"--limit"}, absentValue = "20") @Descriptor("the most to show (1 to 1000)") int limit,
+            @Descriptor("the subject (sub)") String sub) {
+        if (asksHelp(sub)) {
+            return "usage: " + USAGE.get("sessions");
+        }
+        List<org.sessionstore.api.SessionInfo> page;
+        try {
+            page = store().sessionsOf(sub, offset, limit);
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
+        if (page.isEmpty()) {
+            return offset == 0 ? "no live session of subject '" + Redaction.printable(sub) + "'"
+                    : "no live session of subject '" + Redaction.printable(sub) + "' past the first " + offset;
+        }
+        StringBuilder b = new StringBuilder(String.format("%-24s %-24s %-24s %-24s %s%n", "ID", "ISSUED", "EXPIRES",
+                "LAST SEEN", "SID"));
+        for (org.sessionstore.api.SessionInfo i : page) {
+            b.append(String.format("%-24s %-24s %-24s %-24s %s%n", Redaction.printable(i.id()), show(i.issuedAt()),
+                    show(i.expiresAt()), show(i.lastSeen()), i.sid() == null ? "-" : Redaction.printable(i.sid())));
+        }
+        if (page.size() == limit) {
+            b.append("(more may follow: --offset ").append(offset + limit).append(')').append(System.lineSeparator());
+        }
+        return b.toString().stripTrailing();
+    }
+
+    private static String show(Instant t) {
+        return t == null ? "-" : t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
     @Descriptor("sessionstore:clean --help: the usage")

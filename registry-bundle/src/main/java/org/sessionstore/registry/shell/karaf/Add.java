@@ -16,6 +16,9 @@ public class Add extends StoreAction {
     @Option(name = "--id-token", description = "the session's ID token", censor = true)
     String idToken = "";
 
+    @Option(name = "--sid", description = "the identity provider's session id (OIDC sid)")
+    String sid = "";
+
     @Argument(index = 0, name = "id", required = true, description = "the session id")
     String id;
 
@@ -27,6 +30,6 @@ public class Add extends StoreAction {
 
     @Override
     Object run() {
-        return commands.add(accessToken, idToken, id, username, ttl);
+        return commands.add(accessToken, idToken, sid, id, username, ttl);
     }
 }
