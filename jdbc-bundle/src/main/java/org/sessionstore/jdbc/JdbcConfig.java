@@ -15,7 +15,8 @@ import org.sessionstore.api.config.StoreConfig;
  * {@code ttl}, {@code state_ttl}.
  */
 record JdbcConfig(String url, String user, String password, String tablePrefix, int poolSize, Duration timeout,
-        Duration ttl, Duration stateTtl, long maxStatesPerClient, org.sessionstore.api.config.SubjectLimit subjectLimit) {
+        Duration ttl, Duration stateTtl, long maxStatesPerClient, org.sessionstore.api.config.SubjectLimit subjectLimit,
+        org.sessionstore.api.config.IdleTimeout idle) {
 
     static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/sessionstore";
     static final String DEFAULT_TABLE_PREFIX = "sessionstore_";
@@ -26,7 +27,8 @@ record JdbcConfig(String url, String user, String password, String tablePrefix, 
     static final long DEFAULT_MAX_STATES_PER_CLIENT = 1_000;
 
     static final List<String> KEYS = List.of("url", "user", "password", "table_prefix", "pool_size", "timeout", "ttl",
-            "state_ttl", "max_states_per_client", "max_sessions_per_subject", "on_subject_limit");
+            "state_ttl", "max_states_per_client", "max_sessions_per_subject", "on_subject_limit",
+            "idle_timeout", "touch_after");
 
     /** A table prefix is part of SQL identifiers: lower-case letters, digits and underscores only. */
     private static final Pattern PREFIX = Pattern.compile("[a-z_][a-z0-9_]{0,39}");
@@ -65,7 +67,7 @@ record JdbcConfig(String url, String user, String password, String tablePrefix, 
                 c.duration("ttl", Durations.parse(DEFAULT_TTL), Duration.ofSeconds(1), Duration.ofDays(3650)),
                 c.duration("state_ttl", Durations.parse(DEFAULT_STATE_TTL), Duration.ofSeconds(1), Duration.ofDays(1)),
                 c.number("max_states_per_client", DEFAULT_MAX_STATES_PER_CLIENT, 0, 100_000_000),
-                org.sessionstore.api.config.SubjectLimit.from(c));
+                org.sessionstore.api.config.SubjectLimit.from(c), org.sessionstore.api.config.IdleTimeout.from(c));
     }
 
     /** The URL without its query (the part after {@code ?}), for messages. */

@@ -90,8 +90,8 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
             });
             return;
         }
-        // the row lives until the session's end, capped by ttl
-        long keepUntil = Math.min(expires, now + config.ttl().toMillis());
+        // the row lives until the session's end, capped by ttl, or with idle_timeout until its idle deadline
+        long keepUntil = config.idle().deadline(now, Math.min(expires, now + config.ttl().toMillis()));
         org.sessionstore.api.config.SubjectLimit limit = config.subjectLimit();
         if (!limit.limits() || session.sub() == null) {
             calls.sql("adding a session", c -> {
@@ -190,11 +190,41 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
             try (PreparedStatement p = c.prepareStatement(schema.sidColumn ? schema.selectSessionSid : schema.selectSession)) {
                 p.setString(1, id);
                 p.setLong(2, now);
+                Session found;
+                long keepUntil;
                 try (ResultSet r = p.executeQuery()) {
-                    return r.next() ? Optional.ofNullable(readable(r, now)) : Optional.<Session>empty();
+                    if (!r.next()) {
+                        return Optional.<Session>empty();
+                    }
+                    found = readable(r, now);
+                    keepUntil = r.getLong("keep_until");
                 }
+                if (found != null) {
+                    touchIfDue(c, id, now, keepUntil, found.expiresAt().toEpochMilli());
+                }
+                return Optional.ofNullable(found);
             }
         });
+    }
+
+    /**
+     * A read of a live session under {@code idle_timeout}: when its deadline ({@code keep_until})
+     * would move by at least {@code touch_after}, one UPDATE moves it, which checks that again, so
+     * reads racing on several nodes write once.
+     */
+    private void touchIfDue(java.sql.Connection c, String id, long now, long keepUntil, long expires) throws SQLException {
+        org.sessionstore.api.config.IdleTimeout idle = config.idle();
+        if (!idle.due(now, keepUntil, expires)) {
+            return;
+        }
+        long next = idle.deadline(now, expires);
+        try (PreparedStatement p = c.prepareStatement(schema.touchSession())) {
+            p.setLong(1, next);
+            p.setString(2, id);
+            p.setLong(3, now);
+            p.setLong(4, next - idle.leastMove(next, expires));
+            p.executeUpdate();
+        }
     }
 
     /**
@@ -324,8 +354,10 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                         long issued = r.getLong("issued_at");
                         Instant issuedAt = r.wasNull() ? null : Instant.ofEpochMilli(issued);
                         try {
+                            long expires = r.getLong("expires_at");
                             out.add(new org.sessionstore.api.SessionInfo(r.getString("id"), issuedAt,
-                                    Instant.ofEpochMilli(r.getLong("expires_at")), null, r.getString("sid")));
+                                    Instant.ofEpochMilli(expires), config.idle().lastSeen(r.getLong("keep_until"), expires),
+                                    r.getString("sid")));
                         } catch (IllegalArgumentException e) {
                             unreadable("session", r.getString("id"), "its id is not a valid session id");
                         }
@@ -570,6 +602,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                 + config.tablePrefix() + "states (schema version " + Schema.VERSION + "), " + calls.active()
                 + " of " + config.poolSize() + " connections in use");
         rows.put("subject limit", config.subjectLimit().describe());
+        rows.put("idle timeout", config.idle().describe());
         return rows;
     }
 

@@ -127,6 +127,11 @@ final class Schema {
                 + " ORDER BY expires_at, id";
     }
 
+    /** Moves an idle deadline, only when it moves by touch_after or more (racing reads write once). */
+    String touchSession() {
+        return "UPDATE " + p + "sessions SET keep_until = ? WHERE id = ? AND keep_until > ? AND keep_until <= ?";
+    }
+
     /** The advisory lock key of a subject's per-subject limit (in this prefix's tables). */
     long subjectLockKey(String sub) {
         return ((long) ("sessionstore:" + p).hashCode() << 32) ^ (sub.hashCode() & 0xffffffffL);

@@ -59,4 +59,12 @@ class JdbcStoreConformanceTest extends SessionStoreContract {
         return new SessionStore[] {new JdbcSessionStore(c, Postgres.dataSource(c), clock),
             new JdbcSessionStore(c, Postgres.dataSource(c), clock)};
     }
+
+    @Override
+    protected SessionStore idleStore(MutableClock clock, java.time.Duration idle, java.time.Duration touchAfter) {
+        JdbcConfig c = JdbcConfig.from(pg.config("table_prefix", "t" + STORES.incrementAndGet() + "_",
+                "idle_timeout", org.sessionstore.api.config.Durations.format(idle), "touch_after",
+                org.sessionstore.api.config.Durations.format(touchAfter)));
+        return new JdbcSessionStore(c, Postgres.dataSource(c), clock);
+    }
 }

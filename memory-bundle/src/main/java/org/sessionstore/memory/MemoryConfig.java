@@ -22,12 +22,13 @@ import org.sessionstore.api.config.StoreConfig;
  * @param maxStatesPerClient {@code max_states_per_client}: the most pending states of one client (0: no limit)
  * @param stateTtl {@code state_ttl}: how long a state can be validated (default 10m)
  * @param subjectLimit {@code max_sessions_per_subject} and {@code on_subject_limit}
+ * @param idle {@code idle_timeout} and {@code touch_after}
  */
 record MemoryConfig(long maxSessions, long maxStates, long maxStatesPerClient, Duration stateTtl,
-        org.sessionstore.api.config.SubjectLimit subjectLimit) {
+        org.sessionstore.api.config.SubjectLimit subjectLimit, org.sessionstore.api.config.IdleTimeout idle) {
 
     static final List<String> KEYS = List.of("max_sessions", "max_states", "max_states_per_client", "state_ttl",
-            "max_sessions_per_subject", "on_subject_limit");
+            "max_sessions_per_subject", "on_subject_limit", "idle_timeout", "touch_after");
 
     static final long MAX_DEFAULT_SESSIONS = 1_000_000;
     static final long MAX_DEFAULT_STATES = 100_000;
@@ -49,12 +50,13 @@ record MemoryConfig(long maxSessions, long maxStates, long maxStatesPerClient, D
 
     /** Without a subject limit (the constructor before API 1.6). */
     MemoryConfig(long maxSessions, long maxStates, long maxStatesPerClient, Duration stateTtl) {
-        this(maxSessions, maxStates, maxStatesPerClient, stateTtl, org.sessionstore.api.config.SubjectLimit.NONE);
+        this(maxSessions, maxStates, maxStatesPerClient, stateTtl, org.sessionstore.api.config.SubjectLimit.NONE,
+                org.sessionstore.api.config.IdleTimeout.OFF);
     }
 
     static MemoryConfig defaults() {
         return new MemoryConfig(defaultMaxSessions(), defaultMaxStates(), DEFAULT_MAX_STATES_PER_CLIENT, DEFAULT_STATE_TTL,
-                org.sessionstore.api.config.SubjectLimit.NONE);
+                org.sessionstore.api.config.SubjectLimit.NONE, org.sessionstore.api.config.IdleTimeout.OFF);
     }
 
     static MemoryConfig from(Map<String, ?> config) {
@@ -66,7 +68,7 @@ record MemoryConfig(long maxSessions, long maxStates, long maxStatesPerClient, D
                 states == 0 ? defaultMaxStates() : states,
                 c.number("max_states_per_client", DEFAULT_MAX_STATES_PER_CLIENT, 0, 100_000_000),
                 c.duration("state_ttl", DEFAULT_STATE_TTL, Duration.ofSeconds(1), Duration.ofDays(1)),
-                org.sessionstore.api.config.SubjectLimit.from(c));
+                org.sessionstore.api.config.SubjectLimit.from(c), org.sessionstore.api.config.IdleTimeout.from(c));
     }
 
     /** A sentence if the bounds may not fit this heap (a session needs 2–4 KiB), or null. */

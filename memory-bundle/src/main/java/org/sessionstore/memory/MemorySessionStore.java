@@ -29,7 +29,11 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
 
     private final MemoryConfig config;
     private final ExpiryClock clock;
-    /** A session with its expiry as a plain long, so reads check it without touching the Instant. */
+    /**
+     * A session with its deadline as a plain long, so reads check it without touching the Instant:
+     * its {@code expiresAt}, or with {@code idle_timeout} the earlier of that and its last touch plus
+     * the idle time (a touch replaces the entry, with the index moved).
+     */
     private record Held(Session session, long expiresAt, Optional<Session> found) {
         Held(Session session, long expiresAt) {
             this(session, expiresAt, Optional.of(session)); // made once, so a read allocates nothing
@@ -143,7 +147,8 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
             remove(id);
             return;
         }
-        Held held = new Held(session, expiresAt);
+        Held held = new Held(session, config.idle().deadline(clock.millis(), expiresAt));
+        expiresAt = held.expiresAt();
         Held replaced = sessions.put(id, held);
         if (session.sub() != null) {
             index(bySubject, session.sub(), id);
@@ -298,7 +303,8 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         for (String id : List.copyOf(ids)) {
             Held h = sessions.get(id);
             if (h != null && sub.equals(h.session().sub()) && !clock.hasPassed(h.expiresAt())) {
-                all.add(org.sessionstore.api.SessionInfo.of(h.session(), null));
+                all.add(org.sessionstore.api.SessionInfo.of(h.session(), config.idle().lastSeen(h.expiresAt(),
+                        h.session().expiresAt().toEpochMilli())));
             }
         }
         all.sort(org.sessionstore.api.SessionInfo.NEWEST_FIRST);
@@ -308,7 +314,36 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     @Override
     public Optional<Session> getSession(String id) {
         Held h = liveHeld(id);
-        return h == null ? Optional.empty() : h.found();
+        if (h == null) {
+            return Optional.empty();
+        }
+        touchIfDue(id, h);
+        return h.found();
+    }
+
+    /** A read of a live session: with idle_timeout, its deadline moves when the move is worth a write. */
+    private void touchIfDue(String id, Held h) {
+        org.sessionstore.api.config.IdleTimeout idle = config.idle();
+        if (!idle.on()) {
+            return;
+        }
+        long now = clock.millis();
+        long end = h.session().expiresAt().toEpochMilli();
+        if (!idle.due(now, h.expiresAt(), end)) {
+            return;
+        }
+        long deadline = idle.deadline(now, end);
+        sessions.computeIfPresent(id, (k, cur) -> {
+            if (cur != h) {
+                return cur; // replaced or touched meanwhile
+            }
+            Held moved = new Held(cur.session(), deadline);
+            expiries.add(k, deadline);
+            if (!ExpiryIndex.sameSlot(cur.expiresAt(), deadline)) {
+                expiries.remove(k, cur.expiresAt());
+            }
+            return moved;
+        });
     }
 
     /**
@@ -380,8 +415,12 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     @Override
     public Optional<String> getField(String id, String field) {
         Session.requireField(field);
-        Session s = live(id);
-        return s == null ? Optional.empty() : s.field(field);
+        Held h = liveHeld(id);
+        if (h == null) {
+            return Optional.empty();
+        }
+        touchIfDue(id, h);
+        return h.session().field(field);
     }
 
     /** Removes what has expired (cost in proportion to that), then counts the map. */
@@ -481,6 +520,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
                 + " states, " + config.maxStatesPerClient() + " states per client (heap " + Runtime.getRuntime().maxMemory()
                 / (1024 * 1024) + " MB)");
         rows.put("subject limit", config.subjectLimit().describe());
+        rows.put("idle timeout", config.idle().describe());
         return rows;
     }
 

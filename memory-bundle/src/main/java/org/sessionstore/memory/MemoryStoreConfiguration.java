@@ -36,4 +36,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             options = {@org.osgi.service.metatype.annotations.Option(value = "evict_oldest"),
                 @org.osgi.service.metatype.annotations.Option(value = "refuse")})
     String on__subject__limit() default "evict_oldest";
+
+    @AttributeDefinition(name = "idle_timeout", description = "end a session no read touched for this long, such as 30m"
+            + " (0: off); expiresAt stays the absolute end")
+    String idle__timeout() default "0";
+
+    @AttributeDefinition(name = "touch_after", description = "a read writes the new idle deadline at most this often"
+            + " (default a tenth of idle_timeout, at least 1s; below idle_timeout)")
+    String touch__after() default "";
 }

@@ -30,4 +30,11 @@ class EncryptedMemoryConformanceTest extends SessionStoreContract {
                 evictOldest ? "evict_oldest" : "refuse")), clock), KEYS);
         return new SessionStore[] {s, s}; // in-process: both nodes are one store
     }
+
+    @Override
+    protected SessionStore idleStore(MutableClock clock, java.time.Duration idle, java.time.Duration touchAfter) {
+        return EncryptedStore.of(new MemorySessionStore(MemoryConfig.from(java.util.Map.of("idle_timeout",
+                org.sessionstore.api.config.Durations.format(idle), "touch_after",
+                org.sessionstore.api.config.Durations.format(touchAfter))), clock), KEYS);
+    }
 }

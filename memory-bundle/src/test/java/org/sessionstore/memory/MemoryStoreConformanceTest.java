@@ -23,4 +23,11 @@ class MemoryStoreConformanceTest extends SessionStoreContract {
                 evictOldest ? "evict_oldest" : "refuse")), clock);
         return new SessionStore[] {s, s}; // in-process: both nodes are one store
     }
+
+    @Override
+    protected SessionStore idleStore(MutableClock clock, java.time.Duration idle, java.time.Duration touchAfter) {
+        return new MemorySessionStore(MemoryConfig.from(java.util.Map.of("idle_timeout",
+                org.sessionstore.api.config.Durations.format(idle), "touch_after",
+                org.sessionstore.api.config.Durations.format(touchAfter))), clock);
+    }
 }

@@ -26,7 +26,7 @@ record RedisConfig(String host, int port, String username, String password, int 
         String statePrefix, Duration ttl, Duration stateTtl, Duration timeout, int poolSize, boolean tls, Tls tlsFiles,
         List<Address> sentinels, String masterName, String sentinelUsername, String sentinelPassword,
         List<Address> clusterNodes, int minReplicasAck, long maxStates, long maxStatesPerClient,
-        org.sessionstore.api.config.SubjectLimit subjectLimit) {
+        org.sessionstore.api.config.SubjectLimit subjectLimit, org.sessionstore.api.config.IdleTimeout idle) {
 
     /** Where the store finds Redis. */
     enum Mode {
@@ -70,7 +70,8 @@ record RedisConfig(String host, int port, String username, String password, int 
     static final List<String> KEYS = List.of("addr", "password", "username", "db", "session_prefix", "state_prefix",
             "ttl", "state_ttl", "timeout", "pool_size", "tls", "tls_ca_file", "tls_cert_file", "tls_key_file",
             "tls_verify_hostname", "sentinels", "master_name", "sentinel_username", "sentinel_password", "cluster_nodes",
-            "min_replicas_ack", "max_states", "max_states_per_client", "max_sessions_per_subject", "on_subject_limit");
+            "min_replicas_ack", "max_states", "max_states_per_client", "max_sessions_per_subject", "on_subject_limit",
+            "idle_timeout", "touch_after");
 
     /** A host name, an IPv4 address, or an IPv6 address in brackets, then a port: nothing else. */
     private static final Pattern ADDR = Pattern.compile(
@@ -143,7 +144,7 @@ record RedisConfig(String host, int port, String username, String password, int 
                 (int) c.number("min_replicas_ack", 0, 0, MAX_REPLICAS_ACK),
                 c.number("max_states", DEFAULT_MAX_STATES, 1, 100_000_000),
                 c.number("max_states_per_client", DEFAULT_MAX_STATES_PER_CLIENT, 0, 100_000_000),
-                org.sessionstore.api.config.SubjectLimit.from(c));
+                org.sessionstore.api.config.SubjectLimit.from(c), org.sessionstore.api.config.IdleTimeout.from(c));
     }
 
     /** Where the store finds Redis. */
@@ -268,7 +269,7 @@ record RedisConfig(String host, int port, String username, String password, int 
                 + Durations.format(timeout) + ", pool_size=" + poolSize + ", max_states=" + maxStates
                 + ", max_states_per_client=" + maxStatesPerClient + ", max_sessions_per_subject=" + subjectLimit.max()
                 + (subjectLimit.limits() ? ", on_subject_limit=" + (subjectLimit.evictOldest() ? "evict_oldest" : "refuse") : "")
-                + ", tls=" + tls
+                + ", idle_timeout=" + Durations.format(idle.idle()) + ", tls=" + tls
                 + (tls ? ", tls_verify_hostname=" + tlsFiles.verifyHostname() : "") + "]";
     }
 }

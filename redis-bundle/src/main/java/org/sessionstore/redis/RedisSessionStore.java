@@ -101,7 +101,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                     List.of(id, Long.toString(now))));
             return;
         }
-        long pttl = Math.min(expiresAt - now, config.ttl().toMillis());
+        // the key lives until the session's end (capped by ttl), or with idle_timeout until its idle deadline
+        long end = Math.min(expiresAt, now + config.ttl().toMillis());
+        org.sessionstore.api.config.IdleTimeout idle = config.idle();
+        long deadline = idle.deadline(now, end);
+        long pttl = deadline - now;
+        long setPttl = end - now;
         org.sessionstore.api.config.SubjectLimit limit = config.subjectLimit();
         boolean limited = limit.limits() && session.sub() != null;
         List<String> keys = new ArrayList<>(4);
@@ -118,7 +123,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             }
             for (String set : noted) {
                 calls.batchedScript("adding a session", Script.ADD_SUBJECT, List.of(set),
-                        List.of(id, Long.toString(now + pttl), Long.toString(now), Long.toString(pttl)));
+                        List.of(id, Long.toString(end), Long.toString(now), Long.toString(setPttl)));
             }
         } else {
             if (session.sub() != null) {
@@ -130,28 +135,36 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                 flags += "d";
             }
         }
-        List<String> absent = SessionHash.absent(session);
-        List<String> args = new ArrayList<>(26);
+        List<String> absent = new ArrayList<>(SessionHash.absent(session));
+        if (!idle.on()) {
+            absent.add("deadline");
+        }
+        List<String> args = new ArrayList<>(28);
         args.add(id);
         args.add(Long.toString(pttl));
-        args.add(Long.toString(now + pttl));
+        args.add(Long.toString(deadline));
         args.add(flags);
         args.add(Long.toString(limited && !layout.cluster() ? limit.max() : 0));
         args.add(limit.evictOldest() ? "e" : "r");
         args.add(session.sub() == null ? "" : session.sub());
+        args.add(Long.toString(end));
         args.add(Integer.toString(absent.size()));
         args.addAll(absent);
         SessionHash.fields(session).forEach((k, v) -> {
             args.add(k);
             args.add(v);
         });
+        if (idle.on()) {
+            args.add("deadline");
+            args.add(Long.toString(deadline));
+        }
         Object r = calls.batchedScript("adding a session", Script.ADD_SESSION, keys, args);
         long evicted = r instanceof Long n ? n : 0;
         if (evicted < 0) {
             throw limit.refusal(session.sub());
         }
         if (limited && layout.cluster()) {
-            evicted = limitInCluster(session, now, pttl, limit);
+            evicted = limitInCluster(session, now, setPttl, limit);
         }
         if (evicted > 0) {
             onEvicted.accept((int) evicted);
@@ -202,12 +215,34 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             return Optional.empty();
         }
         Session s;
+        long deadline;
         try {
             s = SessionHash.session(id, hash);
+            deadline = SessionHash.deadline(hash.get("deadline"), s.expiresAt().toEpochMilli());
         } catch (UnreadableRecord e) {
             return unreadable(sessionKey(id), e);
         }
-        return s.isExpiredAt(Instant.ofEpochMilli(clock.millis())) ? Optional.empty() : Optional.of(s);
+        long now = clock.millis();
+        if (deadline <= now) {
+            return Optional.empty();
+        }
+        touchIfDue(id, now, deadline, s.expiresAt().toEpochMilli(), hash.containsKey("deadline"));
+        return Optional.of(s);
+    }
+
+    /**
+     * A read of a live session under {@code idle_timeout}: when its deadline would move by at least
+     * {@code touch_after}, one script moves it (and checks that again on the server, so reads racing
+     * on several nodes write once).
+     */
+    private void touchIfDue(String id, long now, long deadline, long expiresAt, boolean tracked) {
+        org.sessionstore.api.config.IdleTimeout idle = config.idle();
+        if (!tracked || !idle.due(now, deadline, expiresAt)) {
+            return;
+        }
+        long next = idle.deadline(now, expiresAt);
+        calls.batchedScript("touching a session", Script.TOUCH_SESSION, List.of(sessionKey(id), layout.sessionIndex(id)),
+                List.of(id, Long.toString(next), Long.toString(next - now), Long.toString(idle.leastMove(next, expiresAt))));
     }
 
     /**
@@ -299,8 +334,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             idOfKey.put(sessionKey(id), id);
         }
         Map<String, List<String>> fields = calls.each("listing a subject's sessions", new ArrayList<>(idOfKey.keySet()), PAGE,
-                (p, key) -> p.hmget(key, "sub", "issued_at", "expires_at", "sid", "v"),
-                (j, key) -> j.hmget(key, "sub", "issued_at", "expires_at", "sid", "v"), false, key -> { });
+                (p, key) -> p.hmget(key, "sub", "issued_at", "expires_at", "sid", "v", "deadline"),
+                (j, key) -> j.hmget(key, "sub", "issued_at", "expires_at", "sid", "v", "deadline"), false, key -> { });
         List<org.sessionstore.api.SessionInfo> all = new ArrayList<>();
         fields.forEach((key, f) -> {
             if (f == null || !sub.equals(f.get(0)) || f.get(2) == null) {
@@ -309,12 +344,13 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             try {
                 SessionHash.checkVersion(f.get(4));
                 long expires = SessionHash.expiresAt(f.get(2));
-                if (expires <= now) {
+                long deadline = SessionHash.deadline(f.get(5), expires);
+                if (deadline <= now) {
                     return;
                 }
                 Instant issued = f.get(1) == null ? null : Instant.ofEpochMilli(Long.parseLong(f.get(1)));
-                all.add(new org.sessionstore.api.SessionInfo(idOfKey.get(key), issued, Instant.ofEpochMilli(expires), null,
-                        f.get(3)));
+                all.add(new org.sessionstore.api.SessionInfo(idOfKey.get(key), issued, Instant.ofEpochMilli(expires),
+                        f.get(5) == null ? null : config.idle().lastSeen(deadline, expires), f.get(3)));
             } catch (UnreadableRecord | IllegalArgumentException e) {
                 unreadables.report(key, e instanceof UnreadableRecord u ? u : new UnreadableRecord("its fields are not a session's"));
             }
@@ -351,18 +387,22 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         String key = sessionKey(id);
         List<String> values;
         try {
-            values = calls.batched("reading a session field", key, p -> p.hmget(key, field, "expires_at", "v"));
+            values = calls.batched("reading a session field", key, p -> p.hmget(key, field, "expires_at", "v", "deadline"));
         } catch (RedisFailures.WrongType e) {
             return unreadable(key, OTHER_TYPE);
         }
         if (values.get(1) == null && values.get(0) == null) {
             return Optional.empty();
         }
+        long now = clock.millis();
         try {
             SessionHash.checkVersion(values.get(2));
-            if (SessionHash.expiresAt(values.get(1)) <= clock.millis()) {
+            long expires = SessionHash.expiresAt(values.get(1));
+            long deadline = SessionHash.deadline(values.get(3), expires);
+            if (deadline <= now) {
                 return Optional.empty();
             }
+            touchIfDue(id, now, deadline, expires, values.get(3) != null);
         } catch (UnreadableRecord e) {
             return unreadable(sessionKey(id), e);
         }
@@ -388,7 +428,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         String key = sessionKey(id);
         List<String> values;
         try {
-            values = calls.batched("checking a session", key, p -> p.hmget(key, "expires_at", "v"));
+            values = calls.batched("checking a session", key, p -> p.hmget(key, "expires_at", "v", "deadline"));
         } catch (RedisFailures.WrongType e) {
             return unreadable(key, OTHER_TYPE).isPresent();
         }
@@ -397,7 +437,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         }
         try {
             SessionHash.checkVersion(values.get(1));
-            return SessionHash.expiresAt(values.get(0)) > clock.millis();
+            return SessionHash.deadline(values.get(2), SessionHash.expiresAt(values.get(0))) > clock.millis();
         } catch (UnreadableRecord e) {
             return unreadable(sessionKey(id), e).isPresent();
         }
@@ -628,6 +668,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     public Map<String, String> details() {
         Map<String, String> rows = new java.util.LinkedHashMap<>(calls.details());
         rows.put("subject limit", config.subjectLimit().describe());
+        rows.put("idle timeout", config.idle().describe());
         return rows;
     }
 

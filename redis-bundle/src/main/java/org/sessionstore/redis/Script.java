@@ -37,8 +37,10 @@ final class Script {
      * script returns -1 and writes nothing (refuse), or removes the ones that end first (evict) and
      * returns how many. KEYS: the session, the index, then the subject's set if ARGV[4] holds
      * {@code s}, then the sid's set if it holds {@code d}. ARGV: id, pttl, index score, flags, limit,
-     * {@code e} (evict) or {@code r} (refuse), subject, n, the n absent field names, then field,
-     * value, … with {@code v} and its value first.
+     * {@code e} (evict) or {@code r} (refuse), subject, the score of the subject's and sid's entries
+     * (the session's absolute end: with {@code idle_timeout} the session's own key and index score
+     * hold its idle deadline, which reads move, while those sets keep it under them until its end), n,
+     * the n absent field names, then field, value, … with {@code v} and its value first.
      */
     static final Script ADD_SESSION = new Script("""
             #!lua
@@ -47,7 +49,7 @@ final class Script {
             local subj, sidk
             if string.find(ARGV[4], 's', 1, true) then subj = KEYS[k]; k = k + 1 end
             if string.find(ARGV[4], 'd', 1, true) then sidk = KEYS[k] end
-            local limit, n = tonumber(ARGV[5]), tonumber(ARGV[8])
+            local limit, n, cap = tonumber(ARGV[5]), tonumber(ARGV[9]), tonumber(ARGV[8])
             local evicted = 0
             if subj and limit > 0 then
               redis.call('ZREMRANGEBYSCORE', subj, '-inf', '(' .. (exp - pttl))
@@ -70,22 +72,41 @@ final class Script {
               end
             end
             local ok, v = pcall(redis.call, 'HGET', KEYS[1], 'v')
-            if ok and v == ARGV[10 + n] then
-              if n > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 9, 8 + n)) end
+            if ok and v == ARGV[11 + n] then
+              if n > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 10, 9 + n)) end
             else
               redis.call('DEL', KEYS[1])
             end
-            redis.call('HSET', KEYS[1], unpack(ARGV, 9 + n))
+            redis.call('HSET', KEYS[1], unpack(ARGV, 10 + n))
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
             redis.call('ZADD', KEYS[2], ARGV[3], id)
+            local now = exp - pttl
             for _, set in ipairs({subj or false, sidk or false}) do
               if set then
-                redis.call('ZADD', set, exp, id)
-                redis.call('ZREMRANGEBYSCORE', set, '-inf', '(' .. (exp - pttl))
-                if redis.call('PTTL', set) < pttl then redis.call('PEXPIRE', set, pttl) end
+                redis.call('ZADD', set, cap, id)
+                redis.call('ZREMRANGEBYSCORE', set, '-inf', '(' .. now)
+                if redis.call('PTTL', set) < cap - now then redis.call('PEXPIRE', set, cap - now) end
               end
             end
             return evicted
+            """);
+
+    /**
+     * A read of a session under {@code idle_timeout}: moves its idle deadline (the hash's
+     * {@code deadline}, its expiry, its index score) to ARGV[2] if that is at least ARGV[4] ms
+     * ({@code touch_after}, or 1 when ARGV[2] is the session's end) later than the one it holds, so racing reads on any number of nodes write
+     * once per {@code touch_after}; a session gone meanwhile (deleted, revoked) is not brought back.
+     * ARGV: id, new deadline (epoch ms), its pttl, touch_after (ms). Returns 1 if it wrote.
+     */
+    static final Script TOUCH_SESSION = new Script("""
+            #!lua
+            local ok, cur = pcall(redis.call, 'HGET', KEYS[1], 'deadline')
+            if not ok or not cur then return 0 end
+            if tonumber(ARGV[2]) - tonumber(cur) < tonumber(ARGV[4]) then return 0 end
+            redis.call('HSET', KEYS[1], 'deadline', ARGV[2])
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            redis.call('ZADD', KEYS[2], 'XX', ARGV[2], ARGV[1])
+            return 1
             """);
 
     /**
@@ -300,7 +321,8 @@ final class Script {
     }
 
     /** Every script the store sends batched, to load on each new batching connection. */
-    static final List<Script> BATCHED = List.of(ADD_SESSION, ADD_STATE, ADD_SUBJECT, ADD_CLIENT_STATE, LIMIT_SUBJECT);
+    static final List<Script> BATCHED = List.of(ADD_SESSION, ADD_STATE, ADD_SUBJECT, ADD_CLIENT_STATE, LIMIT_SUBJECT,
+            TOUCH_SESSION);
 
     Object run(Jedis jedis, List<String> keys, List<String> args) {
         try {

@@ -92,6 +92,16 @@ final class SessionHash {
     }
 
     /**
+     * A session's deadline: its {@code deadline} field (written with {@code idle_timeout}: the idle
+     * deadline, which reads move), or its end when it has none.
+     *
+     * @throws UnreadableRecord if the field is there but not a number
+     */
+    static long deadline(String value, long expiresAt) {
+        return value == null ? expiresAt : Math.min(expiresAt, millis(value, "deadline"));
+    }
+
+    /**
      * The expiry of a hash read field by field.
      *
      * @throws UnreadableRecord if it is missing or not a number

@@ -55,4 +55,15 @@ abstract class RedisContractSupport extends SessionStoreContract {
         RedisConfig config = RedisConfig.from(keys);
         return new SessionStore[] {new RedisSessionStore(config, clock), new RedisSessionStore(config, clock)};
     }
+
+    @Override
+    protected SessionStore idleStore(MutableClock clock, java.time.Duration idle, java.time.Duration touchAfter) {
+        int n = STORES.incrementAndGet();
+        Map<String, Object> keys = new HashMap<>(where());
+        keys.put("session_prefix", "t" + n + ":session:");
+        keys.put("state_prefix", "t" + n + ":state:");
+        keys.put("idle_timeout", org.sessionstore.api.config.Durations.format(idle));
+        keys.put("touch_after", org.sessionstore.api.config.Durations.format(touchAfter));
+        return new RedisSessionStore(RedisConfig.from(keys), clock);
+    }
 }

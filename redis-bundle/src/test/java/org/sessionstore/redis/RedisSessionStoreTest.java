@@ -375,4 +375,44 @@ class RedisSessionStoreTest {
             }
         }
     }
+
+    /** The calls of one command so far, from INFO commandstats (0 if it never ran). */
+    private long calls(String command) throws Exception {
+        String info = server.command("INFO commandstats");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(info);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    /**
+     * Issue 19: 10,000 gets a second on one session for 60 s of the store's clock write its idle
+     * deadline at most ceil(60 / touch_after) + 1 times (counted by the server, INFO commandstats:
+     * the touch script's HSET), from two nodes reading alternately; the session ends at its
+     * expiresAt all the same.
+     */
+    @Test
+    void readsUnderIdleTimeoutWriteOncePerTouchAfter() throws Exception {
+        try (RedisSessionStore a = store("idle_timeout", "30s", "touch_after", "10s");
+                RedisSessionStore b = store("idle_timeout", "30s", "touch_after", "10s")) {
+            Instant now = clock.instant();
+            a.addSession(new Session("hot", "alice", "alice", now, now.plusSeconds(121), "secret-access", null, null));
+            server.command("CONFIG RESETSTAT");
+            int gets = 0;
+            for (int ms = 10; ms <= 60_000; ms += 10) { // 100 reads per second of the store's clock (6,000 reads)
+                clock.advance(Duration.ofMillis(10));
+                assertTrue((gets++ % 2 == 0 ? a : b).getSession("hot").isPresent(), "alive at " + ms + " ms");
+            }
+            long writes = calls("hset");
+            System.out.println("idle touches: " + gets + " reads over 60 s of store time wrote the deadline " + writes
+                    + " times (touch_after 10s; bound " + (60 / 10 + 1) + ")");
+            assertTrue(writes >= 5 && writes <= 7, writes + " writes");
+            for (int ms = 60_010; ms < 121_000; ms += 10) {
+                clock.advance(Duration.ofMillis(10));
+                assertTrue((gets++ % 2 == 0 ? a : b).getSession("hot").isPresent(), "alive at " + ms + " ms");
+            }
+            clock.advance(Duration.ofMillis(10));
+            assertFalse(a.getSession("hot").isPresent(), "it ends at its expiresAt (121 s) however often it is read");
+            assertFalse(b.sessionExists("hot"));
+            assertEquals(0, a.getSessionCount());
+        }
+    }
 }

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -48,6 +49,19 @@ public abstract class SubjectsContract extends CapabilitiesContract {
      * @return two stores sharing their data; null if the backend has no such limit (below API 1.6)
      */
     protected SessionStore[] subjectLimitedStores(MutableClock clock, long max, boolean evictOldest) {
+        return null;
+    }
+
+    /**
+     * A store with {@code idle_timeout=idle} and {@code touch_after=touchAfter}, reading the time
+     * from {@code clock}. Required from API 1.6 on.
+     *
+     * @param clock the test's clock
+     * @param idle the idle timeout
+     * @param touchAfter how often a read may write
+     * @return the store; null if the backend has no idle expiry (below API 1.6)
+     */
+    protected SessionStore idleStore(MutableClock clock, Duration idle, Duration touchAfter) {
         return null;
     }
 
@@ -309,5 +323,52 @@ public abstract class SubjectsContract extends CapabilitiesContract {
         assertTrue(nodes[0].sessionExists("mid") && nodes[0].sessionExists("new") && nodes[0].sessionExists("bob1"));
         nodes[0].addSession(of("anon", null, null, t, Duration.ofHours(1))); // no subject: no limit
         assertTrue(nodes[0].sessionExists("anon"));
+    }
+
+    /**
+     * idle_timeout: a read keeps a session alive, an unread one ends after the idle time, and every
+     * way of looking agrees (get, exists, count, the subject's list, clean, revoke); expiresAt stays
+     * the absolute end however often it is read.
+     */
+    @Test
+    void anIdleSessionEndsAndAReadOneLivesUntilItsEnd() {
+        SessionStore idle = idleStore(clock, Duration.ofMinutes(10), Duration.ofMinutes(1));
+        if (apiLevel() < 6) {
+            assertNull(idle, "a backend below API 1.6 has no idle expiry");
+            return;
+        }
+        assertNotNull(idle, "API 1.6: idleStore must give a store with idle_timeout");
+        track(idle);
+        Instant t0 = clock.instant();
+        idle.addSession(of("read", "alice", null, t0, Duration.ofHours(1)));
+        idle.addSession(of("unread", "alice", null, t0, Duration.ofHours(1)));
+        for (int minute = 5; minute <= 30; minute += 5) {
+            clock.advance(Duration.ofMinutes(5));
+            assertTrue(idle.getSession("read").isPresent(), "read every 5 minutes, at minute " + minute);
+        }
+        // minute 30: "unread" has been idle for 30 minutes
+        assertFalse(idle.getSession("unread").isPresent());
+        assertFalse(idle.sessionExists("unread"));
+        assertEquals(Optional.empty(), idle.getField("unread", "username"));
+        assertEquals(1, idle.getSessionCount(), "count agrees");
+        assertEquals(List.of("read"), idle.sessionsOf("alice", 0, 10).stream().map(SessionInfo::id).toList());
+        SessionInfo read = idle.sessionsOf("alice", 0, 10).get(0);
+        assertNotNull(read.lastSeen(), "the last read is known (to touch_after)");
+        assertTrue(Duration.between(read.lastSeen(), clock.instant()).compareTo(Duration.ofMinutes(1)) <= 0, read.toString());
+        assertEquals(t0.plus(Duration.ofHours(1)).toEpochMilli(), read.expiresAt().toEpochMilli(), "the end is unchanged");
+        idle.cleanExpired();
+        assertEquals(1, idle.getSessionCount());
+        assertEquals(1, idle.deleteSessionsBySubject("alice", "nobody"), "revoke finds the read one only");
+        idle.addSession(of("capped", "bob", null, clock.instant(), Duration.ofMinutes(12)));
+        for (int minute = 3; minute <= 12; minute += 3) {
+            clock.advance(Duration.ofMinutes(3));
+            assertEquals(minute < 12, idle.getSession("capped").isPresent(), "read every 3 minutes, at minute " + minute
+                    + ": it ends at its expiresAt (12 minutes) however often it is read");
+        }
+        idle.addSession(of("quiet", "bob", null, clock.instant(), Duration.ofHours(1)));
+        clock.advance(Duration.ofSeconds(30));
+        assertTrue(idle.getSession("quiet").isPresent()); // not due: nothing written, the deadline stays at 10m
+        clock.advance(Duration.ofSeconds(575)); // 10m05s after the add, 9m35s after the read
+        assertTrue(idle.getSession("quiet").isEmpty(), "a read that wrote nothing does not extend by more than touch_after");
     }
 }
