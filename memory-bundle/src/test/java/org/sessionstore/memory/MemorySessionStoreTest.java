@@ -287,7 +287,8 @@ class MemorySessionStoreTest {
         assertEquals(MemoryConfig.defaults(), MemoryConfig.from(Map.of()));
         StoreConfigException unknown = assertThrows(StoreConfigException.class,
                 () -> MemoryConfig.from(Map.of("ttl", "1h")));
-        assertEquals("unknown memory store key 'ttl'; known keys: max_sessions, max_states, max_states_per_client, state_ttl",
+        assertEquals("unknown memory store key 'ttl'; known keys: idle_timeout, max_sessions, max_sessions_per_subject,"
+                + " max_states, max_states_per_client, on_subject_limit, state_ttl, touch_after",
                 unknown.getMessage());
         StoreConfigException bad = assertThrows(StoreConfigException.class,
                 () -> MemoryConfig.from(Map.of("max_sessions", "-1")));

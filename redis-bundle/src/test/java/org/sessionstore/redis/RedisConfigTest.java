@@ -50,9 +50,16 @@ class RedisConfigTest {
         assertBad("pool_size", Map.of("pool_size", "0"), "a whole number from 1");
         assertBad("tls", Map.of("tls", "maybe"), "true or false");
         assertBad("state_prefix", Map.of("session_prefix", "x:", "state_prefix", "x:"), "must differ");
-        assertBad("tll", Map.of("tll", "1h"), "known keys: addr, cluster_nodes, db, master_name, max_states, max_states_per_client, min_replicas_ack, password,"
+        assertBad("tll", Map.of("tll", "1h"), "known keys: addr, cluster_nodes, db, idle_timeout, master_name,"
+                + " max_sessions_per_subject, max_states, max_states_per_client, min_replicas_ack, on_subject_limit, password,"
                 + " pool_size, sentinel_password, sentinel_username, sentinels, session_prefix, state_prefix, state_ttl,"
-                + " timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, tls_verify_hostname, ttl, username");
+                + " timeout, tls, tls_ca_file, tls_cert_file, tls_key_file, tls_verify_hostname, touch_after, ttl, username");
+        // issue 19: the subject limit and idle keys are checked like the others
+        assertBad("on_subject_limit", Map.of("max_sessions_per_subject", "3", "on_subject_limit", "drop"),
+                "use evict_oldest (the subject's session that ends first goes) or refuse");
+        assertBad("max_sessions_per_subject", Map.of("max_sessions_per_subject", "-1"), "a whole number from 0");
+        assertBad("touch_after", Map.of("idle_timeout", "1m", "touch_after", "2m"), "is not below idle_timeout 1m");
+        assertBad("idle_timeout", Map.of("idle_timeout", "1s"), "0 (off) or at least 2s");
     }
 
     @Test

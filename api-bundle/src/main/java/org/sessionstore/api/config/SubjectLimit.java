@@ -40,7 +40,7 @@ public record SubjectLimit(long max, boolean evictOldest) {
         String on = c.string("on_subject_limit", "evict_oldest");
         if (!on.equals("evict_oldest") && !on.equals("refuse")) {
             throw new StoreConfigException("on_subject_limit", "bad value '" + Redaction.printable(on)
-                    + "' for key 'on_subject_limit': use evict_oldest (the subject's oldest session goes) or refuse"
+                    + "' for key 'on_subject_limit': use evict_oldest (the subject's session that ends first goes) or refuse"
                     + " (the new one is refused)");
         }
         return new SubjectLimit(max, on.equals("evict_oldest"));
