@@ -296,6 +296,11 @@ final class Console {
 
     /** Gogo's "Cannot coerce f(Token) to any of [(String, String)]" in an operator's words. */
     static String explain(String command, String message) {
+        if (name(command).equals("refresh") && command.strip().split("\\s+").length == 1
+                && message.equals("NullPointerException")) {
+            // Felix's refresh without an argument fails inside with a NullPointerException (found in review)
+            return "refresh needs the bundles to refresh, by id or name, such as: refresh org.sessionstore.memory";
+        }
         if (message.startsWith("Cannot coerce ")) {
             String name = command.split("\\s+", 2)[0];
             int any = message.indexOf("to any of ");

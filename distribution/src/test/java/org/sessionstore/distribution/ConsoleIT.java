@@ -91,6 +91,22 @@ class ConsoleIT {
         }
     }
 
+    /**
+     * Found in review: disabling and enabling the commands' component back to back lost the commands
+     * (the old registration was taken down after the new one); a bare refresh said only
+     * NullPointerException.
+     */
+    @Test
+    void theCommandsSurviveTheirComponentRestartedAndABareRefreshSaysWhatItNeeds() throws Exception {
+        try (RunningJar jar = new RunningJar(home)) {
+            assertEquals(1, jar.script("scr:disable org.sessionstore.registry.shell.StoreCommands",
+                    "scr:enable org.sessionstore.registry.shell.StoreCommands", "sessionstore:count", "refresh"));
+            assertTrue(jar.out().strip().endsWith("0"), jar.out() + jar.err());
+            assertFalse(jar.err().contains("Command not found"), jar.err());
+            assertTrue(jar.err().contains("error: refresh needs the bundles to refresh, by id or name"), jar.err());
+        }
+    }
+
     /** A line after a refresh runs once the refresh is done: on the refreshed bundles, not on those being stopped. */
     @Test
     void theLineAfterARefreshRunsOnceItIsDone() throws Exception {

@@ -68,27 +68,48 @@ public class StoreCommands {
 
     private final Clock clock = Clock.systemUTC();
 
-    private org.osgi.framework.ServiceRegistration<?> gogo;
+    /**
+     * The Gogo registration of the commands, one per bundle revision whatever DS does: a component
+     * disabled and enabled back to back could be deactivated after its successor was activated, and
+     * Gogo, which tracks commands by name, then dropped the successor's commands with the old ones
+     * (found in review). So an activation first takes down any registration still standing, and a
+     * deactivation takes down only its own. Guarded by its class.
+     */
+    private static org.osgi.framework.ServiceRegistration<?> gogo;
+    private org.osgi.framework.ServiceRegistration<?> mine;
 
     @Activate
     void activate(BundleContext bundleContext) {
         this.context = bundleContext;
-        if (!karafActionsWired(bundleContext)) {
-            java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
-            props.put("osgi.command.scope", "sessionstore");
-            props.put("osgi.command.function", FUNCTIONS.clone());
-            props.put(org.osgi.framework.Constants.SERVICE_DESCRIPTION, "Session Store: the sessionstore: commands");
-            gogo = bundleContext.registerService(Object.class, this, props);
+        if (karafActionsWired(bundleContext)) {
+            return;
+        }
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        props.put("osgi.command.scope", "sessionstore");
+        props.put("osgi.command.function", FUNCTIONS.clone());
+        props.put(org.osgi.framework.Constants.SERVICE_DESCRIPTION, "Session Store: the sessionstore: commands");
+        synchronized (StoreCommands.class) {
+            unregister(gogo);
+            mine = bundleContext.registerService(Object.class, this, props);
+            gogo = mine;
         }
     }
 
     @org.osgi.service.component.annotations.Deactivate
     void deactivate() {
-        org.osgi.framework.ServiceRegistration<?> g = gogo;
-        gogo = null;
-        if (g != null) {
+        synchronized (StoreCommands.class) {
+            if (gogo == mine) {
+                unregister(gogo);
+                gogo = null;
+            }
+            mine = null;
+        }
+    }
+
+    private static void unregister(org.osgi.framework.ServiceRegistration<?> r) {
+        if (r != null) {
             try {
-                g.unregister();
+                r.unregister();
             } catch (IllegalStateException gone) {
                 // the bundle stops: the framework took it down already
             }
@@ -476,8 +497,10 @@ public class StoreCommands {
         SessionStore s = store();
         String type = registry.status().type();
         long began = System.nanoTime();
-        return whileSayingProgress(() -> clean(s), () -> Optional.of("cleaning the " + type + " store: "
-                + Math.round((System.nanoTime() - began) / 1e9) + "s so far"));
+        return whileSayingProgress(() -> clean(s), () -> {
+            long seconds = (System.nanoTime() - began) / 1_000_000_000L;
+            return seconds == 0 ? Optional.empty() : Optional.of("cleaning the " + type + " store: " + seconds + "s so far");
+        });
     }
 
     private static String clean(SessionStore s) {
@@ -501,6 +524,11 @@ public class StoreCommands {
      * be stopped half way) and {@code info} tells its end.
      */
     static <T> T whileSayingProgress(java.util.concurrent.Callable<T> op, java.util.function.Supplier<Optional<String>> line) {
+        return whileSayingProgress(op, line, PROGRESS_POLL_MILLIS);
+    }
+
+    static <T> T whileSayingProgress(java.util.concurrent.Callable<T> op, java.util.function.Supplier<Optional<String>> line,
+            long pollMillis) {
         java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(op);
         Thread t = new Thread(task, "sessionstore-shell-command");
         t.setDaemon(true);
@@ -508,7 +536,7 @@ public class StoreCommands {
         String last = null;
         while (true) {
             try {
-                return task.get(PROGRESS_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return task.get(pollMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException running) {
                 String now = line.get().orElse(null);
                 if (now != null && !now.equals(last)) {
@@ -532,8 +560,11 @@ public class StoreCommands {
         }
     }
 
-    /** How often a long command says how far it got. */
-    static final long PROGRESS_MILLIS = 1_000;
+    /**
+     * How often the command looks for a new progress line; each line (the migration writes one a
+     * second) is printed once, when it appears: polling in step with the ticks missed some (review).
+     */
+    static final long PROGRESS_POLL_MILLIS = 200;
 
     private Optional<String> migrationProgress() {
         return registry instanceof org.sessionstore.registry.SessionStoreRegistry r ? r.progress() : Optional.empty();
