@@ -34,9 +34,10 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
      * its {@code expiresAt}, or with {@code idle_timeout} the earlier of that and its last touch plus
      * the idle time (a touch replaces the entry, with the index moved).
      */
-    private record Held(Session session, long expiresAt, Optional<Session> found) {
+    private record Held(Session session, long expiresAt, long end, Optional<Session> found) {
         Held(Session session, long expiresAt) {
-            this(session, expiresAt, Optional.of(session)); // made once, so a read allocates nothing
+            // made once, so a read allocates nothing; end: the session's own expiresAt, for touches
+            this(session, expiresAt, session.expiresAt().toEpochMilli(), Optional.of(session));
         }
     }
 
@@ -70,8 +71,14 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         return s;
     }
 
+    /** idle_timeout and touch_after in milliseconds (0: off), read on every get. */
+    private final long idleMillis;
+    private final long touchMillis;
+
     MemorySessionStore(MemoryConfig config, Clock clock) {
         this.config = config;
+        this.idleMillis = config.idle().idle().toMillis();
+        this.touchMillis = config.idle().touchAfter().toMillis();
         this.clock = new ExpiryClock(clock);
         this.states = new StateTable(config, clock);
     }
@@ -303,8 +310,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         for (String id : List.copyOf(ids)) {
             Held h = sessions.get(id);
             if (h != null && sub.equals(h.session().sub()) && !clock.hasPassed(h.expiresAt())) {
-                all.add(org.sessionstore.api.SessionInfo.of(h.session(), config.idle().lastSeen(h.expiresAt(),
-                        h.session().expiresAt().toEpochMilli())));
+                all.add(org.sessionstore.api.SessionInfo.of(h.session(), config.idle().lastSeen(h.expiresAt(), h.end())));
             }
         }
         all.sort(org.sessionstore.api.SessionInfo.NEWEST_FIRST);
@@ -321,18 +327,21 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         return h.found();
     }
 
-    /** A read of a live session: with idle_timeout, its deadline moves when the move is worth a write. */
+    /**
+     * A read of a live session: with idle_timeout, its deadline moves when the move is worth a write
+     * ({@link org.sessionstore.api.config.IdleTimeout#due}, here in plain longs: a read is a few
+     * dozen nanoseconds, and Duration arithmetic doubled it).
+     */
     private void touchIfDue(String id, Held h) {
-        org.sessionstore.api.config.IdleTimeout idle = config.idle();
-        if (!idle.on()) {
+        if (idleMillis == 0) {
             return;
         }
         long now = clock.millis();
-        long end = h.session().expiresAt().toEpochMilli();
-        if (!idle.due(now, h.expiresAt(), end)) {
+        long end = h.end();
+        long deadline = Math.min(end, now + idleMillis);
+        if (deadline <= h.expiresAt() || deadline - h.expiresAt() < touchMillis && deadline != end) {
             return;
         }
-        long deadline = idle.deadline(now, end);
         sessions.computeIfPresent(id, (k, cur) -> {
             if (cur != h) {
                 return cur; // replaced or touched meanwhile
