@@ -159,10 +159,11 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             args.add(Long.toString(deadline));
         }
         Object r = calls.batchedScript("adding a session", Script.ADD_SESSION, keys, args);
-        long evicted = r instanceof Long n ? n : 0;
+        long evicted = r instanceof Long n ? n : 1;
         if (evicted < 0) {
             throw limit.refusal(session.sub());
         }
+        evicted = Math.max(0, evicted - 1); // the script answers 1 + how many it evicted
         if (limited && layout.cluster()) {
             evicted = limitInCluster(session, now, setPttl, limit);
         }

@@ -34,8 +34,9 @@ final class Script {
      * <p>With a per-subject limit (ARGV[5] above 0; one server, where the subject's set lies in the
      * session's slot) the subject's other live sessions are counted first, from its set, each
      * checked against its hash (an entry of a session deleted since is dropped): at the limit the
-     * script returns -1 and writes nothing (refuse), or removes the ones that end first (evict) and
-     * returns how many. KEYS: the session, the index, then the subject's set if ARGV[4] holds
+     * script returns -1 and writes nothing (refuse), or removes the ones that end first (evict). It
+     * returns 1 + how many it evicted: never 0, which the batcher reads as "nothing changed, no
+     * replica to wait for" (min_replicas_ack). KEYS: the session, the index, then the subject's set if ARGV[4] holds
      * {@code s}, then the sid's set if it holds {@code d}. ARGV: id, pttl, index score, flags, limit,
      * {@code e} (evict) or {@code r} (refuse), subject, the score of the subject's and sid's entries
      * (the session's absolute end: with {@code idle_timeout} the session's own key and index score
@@ -88,7 +89,7 @@ final class Script {
                 if redis.call('PTTL', set) < cap - now then redis.call('PEXPIRE', set, cap - now) end
               end
             end
-            return evicted
+            return 1 + evicted
             """);
 
     /**
