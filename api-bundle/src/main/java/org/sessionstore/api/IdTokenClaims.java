@@ -2,18 +2,16 @@ package org.sessionstore.api;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads the {@code sid} claim of an ID token that is a JWT (header.payload.signature, base64url),
- * without verifying it: the proxy verified the token when it took it. Anything that is not such a
- * token, or has no string {@code sid} that is a valid id, gives null; this never throws.
+ * without verifying it: the proxy verified the token when it took it. One pass over the payload,
+ * top-level members only (a nested object's {@code sid} is someone else's), the last {@code sid}
+ * winning as in JSON parsers. Anything that is not such a token, or has no string {@code sid} that
+ * is a valid id, gives null; this never throws.
  */
 final class IdTokenClaims {
 
-    /** A top-level "sid": "…" member (JSON string, escapes allowed). */
-    private static final Pattern SID = Pattern.compile("\"sid\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.){1,1024})\"");
     /** Longer tokens are not read (an ID token is a few kilobytes). */
     private static final int MAX_TOKEN = 64 * 1024;
 
@@ -29,21 +27,56 @@ final class IdTokenClaims {
         if (second < 0) {
             return null;
         }
+        String json;
         try {
-            String payload = new String(Base64.getUrlDecoder().decode(idToken.substring(first + 1, second)),
-                    StandardCharsets.UTF_8);
-            // only the top level counts: a nested object's "sid" is someone else's
-            Matcher m = SID.matcher(payload);
-            while (m.find()) {
-                if (depth(payload, m.start()) == 1) {
-                    String sid = unescape(m.group(1));
-                    return sid != null && valid(sid) ? sid : null;
-                }
-            }
-            return null;
+            json = new String(Base64.getUrlDecoder().decode(idToken.substring(first + 1, second)), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException notBase64) {
             return null;
         }
+        String sid = null;
+        int depth = 0;
+        boolean expectKey = false;
+        String key = null;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (c == '"') {
+                int end = endOfString(json, i);
+                if (end < 0) {
+                    return null;
+                }
+                String text = unescape(json.substring(i + 1, end));
+                if (depth == 1 && expectKey) {
+                    key = text;
+                    expectKey = false;
+                } else if (depth == 1 && "sid".equals(key)) {
+                    sid = text; // the last one wins
+                    key = null;
+                }
+                i = end;
+            } else if (c == '{' || c == '[') {
+                depth++;
+                expectKey = depth == 1 && c == '{';
+            } else if (c == '}' || c == ']') {
+                depth--;
+            } else if (c == ',' && depth == 1) {
+                expectKey = true;
+                key = null;
+            }
+        }
+        return sid != null && valid(sid) ? sid : null;
+    }
+
+    /** The index of the quote that ends the string starting at {@code start}, or -1. */
+    private static int endOfString(String s, int start) {
+        for (int i = start + 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (c == '"') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static boolean valid(String sid) {
@@ -55,29 +88,7 @@ final class IdTokenClaims {
         }
     }
 
-    /** The object nesting depth at {@code at}, outside strings. */
-    private static int depth(String json, int at) {
-        int depth = 0;
-        boolean inString = false;
-        for (int i = 0; i < at; i++) {
-            char c = json.charAt(i);
-            if (inString) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    inString = false;
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '{' || c == '[') {
-                depth++;
-            } else if (c == '}' || c == ']') {
-                depth--;
-            }
-        }
-        return depth;
-    }
-
+    /** The text of a JSON string's body, or null for an escape no valid id holds. */
     private static String unescape(String s) {
         if (s.indexOf('\\') < 0) {
             return s;

@@ -15,6 +15,15 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface StoreRegistry {
 
+    /**
+     * The registry's own configuration keys besides {@code type}, valid with every store type and
+     * never passed to a backend: {@code swap_timeout}, {@code clean_interval}, {@code encryption_key},
+     * {@code encryption_keys_old}.
+     *
+     * @since 1.6
+     */
+    List<String> OWN_KEYS = List.of("swap_timeout", "clean_interval", "encryption_key", "encryption_keys_old");
+
     /** The ConfigAdmin PID of the active store's configuration. */
     String PID = "sessionstore";
 
@@ -90,4 +99,15 @@ public interface StoreRegistry {
      * @since 1.5
      */
     StoreHealth.Result health();
+
+    /**
+     * How far the migration that runs now got (every second: copied N of M sessions, the rate, the
+     * time left), for the shell that ran the change; empty when none runs.
+     *
+     * @return the last progress line, or empty
+     * @since 1.6
+     */
+    default java.util.Optional<String> progress() {
+        return java.util.Optional.empty();
+    }
 }

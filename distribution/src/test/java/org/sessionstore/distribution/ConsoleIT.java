@@ -225,8 +225,10 @@ class ConsoleIT {
             assertFalse(out.contains("tok-secret") || jar.err().contains("tok-secret"), out);
         }
         try (RunningJar jar = new RunningJar(home)) {
-            assertEquals(1, jar.script("sessionstore:revoke", "sessionstore:sessions --limit 0 alice"));
+            assertEquals(1, jar.script("sessionstore:revoke", "sessionstore:sessions --limit 0 alice",
+                    "sessionstore:revoke --sid"));
             assertTrue(jar.err().contains("give a subject or --sid SID"), jar.err());
+            assertTrue(jar.err().contains("'--sid' needs a value"), jar.err());
             assertTrue(jar.err().contains("limit must be from 1 to 1000, got 0"), jar.err());
         }
     }

@@ -56,7 +56,7 @@ class DistributionIT {
             assertTrue(out.matches("(?s).*state +ACTIVE.*"), out);
             // issue 18: the command's usage, not Gogo's list of signatures
             assertTrue(err.contains("error: a session needs an id and a user name; usage: sessionstore:add [--access-token T]"
-                    + " [--id-token T] ID USERNAME [TTL]"), err);
+                    + " [--id-token T] [--sid SID] ID USERNAME [TTL]"), err);
             assertFalse(err.contains("Cannot coerce") || err.contains("(String, String"), err);
             assertTrue(err.contains("error: bad TTL: 'never' is not a duration"), err);
             assertTrue(err.contains("error: unsupported session store type 'nope' (available: memory)"), err);

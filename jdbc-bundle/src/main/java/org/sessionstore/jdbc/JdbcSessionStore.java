@@ -51,22 +51,24 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
     private final Schema schema;
     /** How a call runs: one deadline, a pooled connection, the tables made once, failures translated. */
     private final JdbcCalls calls;
+    /** A subject's and a sid's sessions, the per-subject limit, idle touches. */
+    private final JdbcPeople people;
 
     JdbcSessionStore(JdbcConfig config, DataSource dataSource, Clock clock) {
         this.config = config;
         this.clock = clock;
         this.schema = new Schema(config.tablePrefix());
         this.calls = new JdbcCalls(config, dataSource, schema);
+        this.people = new JdbcPeople(config, clock, schema, calls, this::upsert,
+                id -> unreadable("session", id, "its id is not a valid session id"));
     }
 
     // --- sessions ---------------------------------------------------------------------------
 
     @Override
     public void addSession(Session session) {
-        addSession(session, NO_EVICTION);
+        addSession(session, n -> { });
     }
-
-    private static final java.util.function.IntConsumer NO_EVICTION = n -> { };
 
     /**
      * One upsert; with a per-subject limit, one transaction under an advisory lock of the subject
@@ -100,49 +102,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
             });
             return;
         }
-        int evicted = calls.sql("adding a session", c -> {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-                    lock.setLong(1, schema.subjectLockKey(session.sub()));
-                    lock.execute();
-                }
-                List<String> others = new ArrayList<>();
-                try (PreparedStatement p = c.prepareStatement(schema.subjectSessionsForLimit)) {
-                    p.setString(1, session.sub());
-                    p.setLong(2, now);
-                    p.setString(3, session.id());
-                    try (ResultSet r = p.executeQuery()) {
-                        while (r.next()) {
-                            others.add(r.getString(1));
-                        }
-                    }
-                }
-                int over = (int) Math.max(0, others.size() + 1 - limit.max());
-                if (over > 0 && !limit.evictOldest()) {
-                    c.rollback();
-                    return -1;
-                }
-                if (over > 0) {
-                    try (PreparedStatement p = c.prepareStatement(schema.deleteSession)) {
-                        for (String gone : others.subList(0, over)) {
-                            p.setString(1, gone);
-                            p.addBatch();
-                        }
-                        p.executeBatch();
-                    }
-                }
-                upsert(c, session, expires, keepUntil);
-                c.commit();
-                return over;
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
-        });
+        int evicted = people.addLimited(session, now, expires, keepUntil, limit);
         if (evicted < 0) {
             throw limit.refusal(session.sub());
         }
@@ -200,31 +160,11 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                     keepUntil = r.getLong("keep_until");
                 }
                 if (found != null) {
-                    touchIfDue(c, id, now, keepUntil, found.expiresAt().toEpochMilli());
+                    people.touchIfDue(c, found, now, keepUntil);
                 }
                 return Optional.ofNullable(found);
             }
         });
-    }
-
-    /**
-     * A read of a live session under {@code idle_timeout}: when its deadline ({@code keep_until})
-     * would move by at least {@code touch_after}, one UPDATE moves it, which checks that again, so
-     * reads racing on several nodes write once.
-     */
-    private void touchIfDue(java.sql.Connection c, String id, long now, long keepUntil, long expires) throws SQLException {
-        org.sessionstore.api.config.IdleTimeout idle = config.idle();
-        if (!idle.due(now, keepUntil, expires)) {
-            return;
-        }
-        long next = idle.deadline(now, expires);
-        try (PreparedStatement p = c.prepareStatement(schema.touchSession())) {
-            p.setLong(1, next);
-            p.setString(2, id);
-            p.setLong(3, now);
-            p.setLong(4, next - idle.leastMove(next, expires));
-            p.executeUpdate();
-        }
     }
 
     /**
@@ -297,75 +237,17 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public int deleteSessionsBySubject(String sub, String exceptId) {
-        Ids.requireSubject(sub);
-        if (exceptId != null) {
-            Ids.require(exceptId, "session id");
-        }
-        long now = clock.millis();
-        return calls.sql("revoking the sessions of a subject", c -> {
-            try (PreparedStatement p = c.prepareStatement(exceptId == null ? schema.deleteBySubject
-                    : schema.deleteBySubjectExcept)) {
-                int i = 1;
-                p.setString(i++, sub);
-                if (exceptId != null) {
-                    p.setString(i++, exceptId);
-                }
-                p.setLong(i, now);
-                try (ResultSet r = p.executeQuery()) {
-                    r.next();
-                    return r.getInt(1);
-                }
-            }
-        });
+        return people.deleteBySubject(sub, exceptId);
     }
 
     @Override
     public int deleteSessionsBySid(String sid) {
-        Ids.require(sid, "sid");
-        long now = clock.millis();
-        return calls.sql("revoking the sessions of a sid", c -> {
-            if (!schema.sidColumn) {
-                throw new org.sessionstore.api.StoreException(schema.noSidColumn);
-            }
-            try (PreparedStatement p = c.prepareStatement(schema.deleteBySid)) {
-                p.setString(1, sid);
-                p.setLong(2, now);
-                try (ResultSet r = p.executeQuery()) {
-                    r.next();
-                    return r.getInt(1);
-                }
-            }
-        });
+        return people.deleteBySid(sid);
     }
 
     @Override
     public List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
-        SessionStore.checkPage(sub, offset, limit);
-        long now = clock.millis();
-        return calls.sql("listing the sessions of a subject", c -> {
-            try (PreparedStatement p = c.prepareStatement(schema.sidColumn ? schema.sessionsOfSid : schema.sessionsOf)) {
-                p.setString(1, sub);
-                p.setLong(2, now);
-                p.setInt(3, limit);
-                p.setInt(4, offset);
-                List<org.sessionstore.api.SessionInfo> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        long issued = r.getLong("issued_at");
-                        Instant issuedAt = r.wasNull() ? null : Instant.ofEpochMilli(issued);
-                        try {
-                            long expires = r.getLong("expires_at");
-                            out.add(new org.sessionstore.api.SessionInfo(r.getString("id"), issuedAt,
-                                    Instant.ofEpochMilli(expires), config.idle().lastSeen(r.getLong("keep_until"), expires),
-                                    r.getString("sid")));
-                        } catch (IllegalArgumentException e) {
-                            unreadable("session", r.getString("id"), "its id is not a valid session id");
-                        }
-                    }
-                }
-                return out;
-            }
-        });
+        return people.sessionsOf(sub, offset, limit);
     }
 
     @Override

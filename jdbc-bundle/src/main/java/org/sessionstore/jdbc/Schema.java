@@ -129,7 +129,8 @@ final class Schema {
 
     /** Moves an idle deadline, only when it moves by touch_after or more (racing reads write once). */
     String touchSession() {
-        return "UPDATE " + p + "sessions SET keep_until = ? WHERE id = ? AND keep_until > ? AND keep_until <= ?";
+        return "UPDATE " + p + "sessions SET keep_until = ? WHERE id = ? AND expires_at = ? AND keep_until > ?"
+                + " AND keep_until <= ?";
     }
 
     /** The advisory lock key of a subject's per-subject limit (in this prefix's tables). */

@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -43,33 +42,13 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
 
     private final ConcurrentHashMap<String, Held> sessions = new ConcurrentHashMap<>();
     private final ExpiryIndex expiries = new ExpiryIndex();
-    /**
-     * The ids of each subject's sessions, for {@link #deleteSessionsBySubject}. An id joins its
-     * subject's set after its session is in the map, and leaves it only under the map entry's lock
-     * while that session leaves the map: so a live session is always in its subject's set (a set
-     * may also hold an id whose session was replaced by one of another subject: revoking checks).
-     */
-    private final ConcurrentHashMap<String, Set<String>> bySubject = new ConcurrentHashMap<>();
-    /** The ids of each sid's sessions, for {@link #deleteSessionsBySid}: kept as {@link #bySubject} is. */
-    private final ConcurrentHashMap<String, Set<String>> bySid = new ConcurrentHashMap<>();
-    /**
-     * Stripes of the per-subject limit: adders of one subject take its stripe, so that counting the
-     * subject's sessions, evicting and adding are one step for them ({@code max_sessions_per_subject}).
-     * Always taken before any map entry's lock, never inside one.
-     */
-    private final Object[] subjectStripes = stripes(256);
+    /** The ids of each subject's and each sid's sessions (revoke, list, the per-subject limit's stripes). */
+    private final KeyIndex bySubject = new KeyIndex();
+    private final KeyIndex bySid = new KeyIndex();
     private final StateTable states;
     /** Held only to refuse a new id past max_sessions (see refuseIfOver); nothing else waits on it. */
     private final Object overflow = new Object();
     private volatile boolean closed;
-
-    private static Object[] stripes(int n) {
-        Object[] s = new Object[n];
-        for (int i = 0; i < n; i++) {
-            s[i] = new Object();
-        }
-        return s;
-    }
 
     /** idle_timeout and touch_after in milliseconds (0: off), read on every get. */
     private final long idleMillis;
@@ -91,10 +70,8 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
 
     @Override
     public void addSession(Session session) {
-        addSession(session, NO_EVICTION);
+        addSession(session, n -> { });
     }
-
-    private static final java.util.function.IntConsumer NO_EVICTION = n -> { };
 
     @Override
     public void addSession(Session session, java.util.function.IntConsumer onEvicted) {
@@ -108,10 +85,9 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         }
         int evicted = 0;
         String sub = session.sub();
-        synchronized (subjectStripes[(sub.hashCode() & 0x7fffffff) % subjectStripes.length]) {
+        synchronized (bySubject.lock(sub)) {
             List<Held> others = new java.util.ArrayList<>();
-            Set<String> ids = bySubject.get(sub);
-            for (String id : ids == null ? List.<String>of() : List.copyOf(ids)) {
+            for (String id : bySubject.ids(sub)) {
                 Held h = sessions.get(id);
                 if (h != null && !id.equals(session.id()) && sub.equals(h.session().sub()) && !clock.hasPassed(h.expiresAt())) {
                     others.add(h);
@@ -124,16 +100,8 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
                 }
                 others.sort(OLDEST_FIRST);
                 for (int i = 0; i < over; i++) {
-                    Held gone = others.get(i);
-                    sessions.computeIfPresent(gone.session().id(), (k, h) -> {
-                        if (h != gone) {
-                            return h;
-                        }
-                        expiries.remove(k, h.expiresAt());
-                        leftSubject(k, h);
-                        return null;
-                    });
-                    evicted++;
+                    // the same session (a read's touch replaces the entry, not the session): review found one kept
+                    evicted += removeIfSession(others.get(i).session()) ? 1 : 0;
                 }
             }
             put(session);
@@ -158,10 +126,14 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         expiresAt = held.expiresAt();
         Held replaced = sessions.put(id, held);
         if (session.sub() != null) {
-            index(bySubject, session.sub(), id);
+            bySubject.add(session.sub(), id);
         }
         if (session.sid() != null) {
-            index(bySid, session.sid(), id);
+            bySid.add(session.sid(), id);
+        }
+        if (replaced != null && (!java.util.Objects.equals(replaced.session().sub(), session.sub())
+                || !java.util.Objects.equals(replaced.session().sid(), session.sid()))) {
+            leftOnChange(id, replaced.session()); // the id left its old subject or sid (review: the sets leaked)
         }
         if (replaced != null && ExpiryIndex.sameSlot(replaced.expiresAt(), expiresAt)) {
             return; // the common re-add: its index entry already stands in the right second
@@ -194,14 +166,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
             if (sessions.size() <= config.maxSessions()) {
                 return;
             }
-            sessions.computeIfPresent(id, (k, h) -> {
-                if (h != held) {
-                    return h;
-                }
-                expiries.remove(k, h.expiresAt());
-                leftSubject(k, h);
-                return null;
-            });
+            removeIfStill(id, held);
         }
         throw new StoreFullException("the memory store holds " + config.maxSessions()
                 + (config.maxSessions() == 1 ? " session" : " sessions") + ", its limit max_sessions=" + config.maxSessions()
@@ -220,18 +185,43 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         return removed[0];
     }
 
-    private static void index(ConcurrentHashMap<String, Set<String>> index, String key, String id) {
-        index.compute(key, (k, ids) -> {
-            Set<String> set = ids != null ? ids : ConcurrentHashMap.newKeySet();
-            set.add(id);
-            return set;
+    /** Removes {@code s} if its id still holds it (touched or not, not replaced since); whether it did. */
+    private boolean removeIfSession(Session s) {
+        boolean[] removed = {false};
+        sessions.computeIfPresent(s.id(), (k, h) -> {
+            if (h.session() != s) {
+                return h;
+            }
+            expiries.remove(k, h.expiresAt());
+            leftSubject(k, h);
+            removed[0] = true;
+            return null;
+        });
+        return removed[0];
+    }
+
+    /** Under the entry's lock: the id leaves the subject and sid {@code old} had, unless its session has them again. */
+    private void leftOnChange(String id, Session old) {
+        sessions.computeIfPresent(id, (k, h) -> {
+            if (old.sub() != null && !old.sub().equals(h.session().sub())) {
+                bySubject.remove(old.sub(), k);
+            }
+            if (old.sid() != null && !old.sid().equals(h.session().sid())) {
+                bySid.remove(old.sid(), k);
+            }
+            return h;
         });
     }
 
-    private static void unindex(ConcurrentHashMap<String, Set<String>> index, String key, String id) {
-        index.computeIfPresent(key, (k, ids) -> {
-            ids.remove(id);
-            return ids.isEmpty() ? null : ids;
+    /** Removes the session under {@code id} if it is still {@code which} (not replaced since). */
+    private void removeIfStill(String id, Held which) {
+        sessions.computeIfPresent(id, (k, h) -> {
+            if (h != which) {
+                return h;
+            }
+            expiries.remove(k, h.expiresAt());
+            leftSubject(k, h);
+            return null;
         });
     }
 
@@ -239,11 +229,11 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     private void leftSubject(String id, Held h) {
         String sub = h.session().sub();
         if (sub != null) {
-            unindex(bySubject, sub, id);
+            bySubject.remove(sub, id);
         }
         String sid = h.session().sid();
         if (sid != null) {
-            unindex(bySid, sid, id);
+            bySid.remove(sid, id);
         }
     }
 
@@ -270,21 +260,16 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     }
 
     /** Removes the live sessions an index lists under {@code key} (whose {@code field} is still {@code key}), but {@code except}. */
-    private int removeIndexed(ConcurrentHashMap<String, Set<String>> index, String key,
-            java.util.function.Function<Session, String> field, String except) {
-        Set<String> ids = index.get(key);
-        if (ids == null) {
-            return 0;
-        }
+    private int removeIndexed(KeyIndex index, String key, java.util.function.Function<Session, String> field, String except) {
         AtomicInteger removed = new AtomicInteger();
-        for (String id : List.copyOf(ids)) {
+        for (String id : index.ids(key)) {
             if (id.equals(except)) {
                 continue;
             }
             sessions.compute(id, (k, h) -> {
                 if (h == null || !key.equals(field.apply(h.session()))) {
                     // no session of this key under the id (any more): the id leaves the set
-                    unindex(index, key, k);
+                    index.remove(key, k);
                     return h;
                 }
                 expiries.remove(k, h.expiresAt());
@@ -302,12 +287,8 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     public List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
         SessionStore.checkPage(sub, offset, limit);
         ensureOpen();
-        Set<String> ids = bySubject.get(sub);
-        if (ids == null) {
-            return List.of();
-        }
         List<org.sessionstore.api.SessionInfo> all = new java.util.ArrayList<>();
-        for (String id : List.copyOf(ids)) {
+        for (String id : bySubject.ids(sub)) {
             Held h = sessions.get(id);
             if (h != null && sub.equals(h.session().sub()) && !clock.hasPassed(h.expiresAt())) {
                 all.add(org.sessionstore.api.SessionInfo.of(h.session(), config.idle().lastSeen(h.expiresAt(), h.end())));
@@ -327,11 +308,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         return h.found();
     }
 
-    /**
-     * A read of a live session: with idle_timeout, its deadline moves when the move is worth a write
-     * ({@link org.sessionstore.api.config.IdleTimeout#due}, here in plain longs: a read is a few
-     * dozen nanoseconds, and Duration arithmetic doubled it).
-     */
+    /** A read under idle_timeout moves the deadline when {@code IdleTimeout.due} (in plain longs: Duration doubled a get). */
     private void touchIfDue(String id, Held h) {
         if (idleMillis == 0) {
             return;
@@ -375,14 +352,7 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
             return null;
         }
         if (clock.hasPassed(h.expiresAt())) {
-            sessions.computeIfPresent(id, (k, cur) -> {
-                if (cur != h) {
-                    return cur;
-                }
-                expiries.remove(k, cur.expiresAt());
-                leftSubject(k, cur);
-                return null;
-            });
+            removeIfStill(id, h);
             return null;
         }
         return h;
@@ -533,32 +503,23 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
         return rows;
     }
 
-    /** For tests: subjects indexed. */
+    // for tests: subjects indexed, entries of the expiry index, seconds it holds, the state table, pending states
     int subjectCount() {
-        return bySubject.size();
+        return bySubject.keys();
     }
 
-    /** For tests: entries of the subject index. */
-    long subjectIndexSize() {
-        return bySubject.values().stream().mapToLong(Set::size).sum();
-    }
-
-    /** For tests: index entries. */
     long indexSize() {
         return expiries.size();
     }
 
-    /** For tests: seconds the index holds. */
     int indexSlots() {
         return expiries.slotCount();
     }
 
-    /** For tests: the state table. */
     StateTable states() {
         return states;
     }
 
-    /** For tests: pending states held. */
     int stateCount() {
         return states.size();
     }

@@ -296,4 +296,18 @@ class MemorySessionStoreTest {
         assertEquals(MemoryConfig.defaults(), MemoryConfig.from(Map.of("max_sessions", "0", "max_states", "0")),
                 "0 fits the bounds to the heap, as the defaults do");
     }
+
+    /** Found in review: an id added again under another subject or sid stayed in the old one's set, for ever. */
+    @Test
+    void anIdThatChangesSubjectLeavesTheOldSubjectsSet() {
+        MemorySessionStore store = new MemorySessionStore(MemoryConfig.from(java.util.Map.of()), clock);
+        Instant now = clock.instant();
+        for (int i = 0; i < 1_000; i++) {
+            store.addSession(new Session("s" + i, "u", "old-" + i, now, now.plusSeconds(60), null, null, null, "sid-" + i));
+            store.addSession(new Session("s" + i, "u", "new-" + i, now, now.plusSeconds(60), null, null, null, null));
+            assertTrue(store.deleteSession("s" + i));
+        }
+        assertEquals(0, store.subjectCount(), "subjects still indexed");
+        assertEquals(0, store.deleteSessionsBySid("sid-7"));
+    }
 }

@@ -41,9 +41,13 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     /** How a call runs: within its deadline, on the primary of its key, batched or pooled, failures translated. */
     private final RedisCalls calls;
     private final RedisCleaner cleaner;
-    private static final UnreadableRecord OTHER_TYPE = new UnreadableRecord("it holds a value of another type than this"
+    static final UnreadableRecord OTHER_TYPE = new UnreadableRecord("it holds a value of another type than this"
             + " store writes there");
     private final UnreadableRecord.Log unreadables;
+    /** A subject's and a sid's sessions: the indexes, the limit in a cluster, idle touches. */
+    private final RedisPeople people;
+    /** States: adding within their bounds, consuming. */
+    private final RedisStates states;
 
     RedisSessionStore(RedisConfig config, Clock clock) {
         this.config = config;
@@ -52,6 +56,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         this.calls = new RedisCalls(config);
         this.cleaner = new RedisCleaner(calls, layout);
         this.unreadables = new UnreadableRecord.Log(config.addr());
+        this.people = new RedisPeople(config, clock, layout, calls, unreadables);
+        this.states = new RedisStates(config, clock, layout, calls, unreadables);
         if (config.tls() && !config.tlsFiles().verifyHostname()) {
             LOG.log(WARNING, "redis at {0}: tls_verify_hostname=false, so any certificate the trusted CAs signed is"
                     + " accepted for this address, whatever host it names", config.addr());
@@ -138,6 +144,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         List<String> absent = new ArrayList<>(SessionHash.absent(session));
         if (!idle.on()) {
             absent.add("deadline");
+            absent.add("cap");
         }
         List<String> args = new ArrayList<>(28);
         args.add(id);
@@ -157,6 +164,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         if (idle.on()) {
             args.add("deadline");
             args.add(Long.toString(deadline));
+            args.add("cap");
+            args.add(Long.toString(end));
         }
         Object r = calls.batchedScript("adding a session", Script.ADD_SESSION, keys, args);
         long evicted = r instanceof Long n ? n : 1;
@@ -165,41 +174,11 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         }
         evicted = Math.max(0, evicted - 1); // the script answers 1 + how many it evicted
         if (limited && layout.cluster()) {
-            evicted = limitInCluster(session, now, setPttl, limit);
+            evicted = people.limitInCluster(session, now, setPttl, limit);
         }
         if (evicted > 0) {
             onEvicted.accept((int) evicted);
         }
-    }
-
-    /** The per-subject limit of a cluster, after the session was written; returns how many it evicted. */
-    private long limitInCluster(Session session, long now, long pttl, org.sessionstore.api.config.SubjectLimit limit) {
-        String id = session.id();
-        String subject = layout.subjectKey(session.sub());
-        Object r = calls.batchedScript("limiting a subject's sessions", Script.LIMIT_SUBJECT, List.of(subject),
-                List.of(id, Long.toString(now + pttl), Long.toString(now), Long.toString(pttl), Long.toString(limit.max()),
-                        limit.evictOldest() ? "e" : "r"));
-        if (r instanceof Long n && n < 0) {
-            removeSession(id, now);
-            throw limit.refusal(session.sub());
-        }
-        List<String> out = strings(r);
-        for (String gone : out) {
-            removeSession(gone, now);
-        }
-        // a racing add of the subject may have evicted this one between its write and now
-        Double still = calls.redis("checking a subject's sessions", subject, j -> j.zscore(subject, id));
-        if (still == null) {
-            removeSession(id, now);
-        }
-        return out.size();
-    }
-
-    private void removeSession(String id, long now) {
-        String key = sessionKey(id);
-        String index = layout.sessionIndex(id);
-        calls.redis("removing a session", key, j -> Script.REMOVE_SESSION.run(j, List.of(key, index),
-                List.of(id, Long.toString(now))));
     }
 
     @Override
@@ -217,9 +196,11 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         }
         Session s;
         long deadline;
+        long end;
         try {
             s = SessionHash.session(id, hash);
-            deadline = SessionHash.deadline(hash.get("deadline"), s.expiresAt().toEpochMilli());
+            end = SessionHash.end(hash.get("cap"), s.expiresAt().toEpochMilli());
+            deadline = SessionHash.deadline(hash.get("deadline"), end);
         } catch (UnreadableRecord e) {
             return unreadable(sessionKey(id), e);
         }
@@ -227,23 +208,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         if (deadline <= now) {
             return Optional.empty();
         }
-        touchIfDue(id, now, deadline, s.expiresAt().toEpochMilli(), hash.containsKey("deadline"));
+        people.touchIfDue(id, now, deadline, end, hash.get("cap"));
         return Optional.of(s);
-    }
-
-    /**
-     * A read of a live session under {@code idle_timeout}: when its deadline would move by at least
-     * {@code touch_after}, one script moves it (and checks that again on the server, so reads racing
-     * on several nodes write once).
-     */
-    private void touchIfDue(String id, long now, long deadline, long expiresAt, boolean tracked) {
-        org.sessionstore.api.config.IdleTimeout idle = config.idle();
-        if (!tracked || !idle.due(now, deadline, expiresAt)) {
-            return;
-        }
-        long next = idle.deadline(now, expiresAt);
-        calls.batchedScript("touching a session", Script.TOUCH_SESSION, List.of(sessionKey(id), layout.sessionIndex(id)),
-                List.of(id, Long.toString(next), Long.toString(next - now), Long.toString(idle.leastMove(next, expiresAt))));
     }
 
     /**
@@ -279,89 +245,13 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         if (exceptId != null) {
             Ids.require(exceptId, "session id");
         }
-        return revokeIndexed(layout.subjectKey(sub), "sub", sub, exceptId);
+        return people.revokeIndexed(layout.subjectKey(sub), "sub", sub, exceptId);
     }
 
     @Override
     public int deleteSessionsBySid(String sid) {
         Ids.require(sid, "sid");
-        return revokeIndexed(layout.sidKey(sid), "sid", sid, null);
-    }
-
-    /**
-     * Reads an index set's ids (those not yet expired) and removes each session whose {@code field}
-     * is still {@code value}, with its index entry, in one step per session (one pipeline per
-     * primary; the script sent in full: Redis keeps it after the first, and the README's ACL user
-     * needs no SCRIPT LOAD); then drops the removed ids from the set. The set is written before (in
-     * a cluster) or with (on one server) each session, so every session added before this call is
-     * in it. Entries of sessions deleted otherwise stay in the set until they expire (each add
-     * prunes expired ones); they cost a check here.
-     */
-    private int revokeIndexed(String set, String field, String value, String exceptId) {
-        long now = clock.millis();
-        List<String> ids = calls.redis("reading the sessions of a " + field, set, j -> j.zrangeByScore(set, "(" + now, "+inf"));
-        Map<String, String> idOfKey = new java.util.HashMap<>();
-        for (String id : ids) {
-            if (!id.equals(exceptId)) {
-                idOfKey.put(sessionKey(id), id);
-            }
-        }
-        if (idOfKey.isEmpty()) {
-            return 0;
-        }
-        Map<String, Object> done = calls.each("revoking sessions", new ArrayList<>(idOfKey.keySet()), PAGE,
-                (p, key) -> p.eval(Script.REVOKE_SESSION.text(), revokeKeys(key, idOfKey), List.of(idOfKey.get(key), field,
-                        value)),
-                (j, key) -> Script.REVOKE_SESSION.run(j, revokeKeys(key, idOfKey), List.of(idOfKey.get(key), field, value)),
-                true, key -> { });
-        String[] gone = idOfKey.values().toArray(String[]::new);
-        calls.redis("dropping revoked sessions from their " + field + "'s set", set, j -> j.zrem(set, gone));
-        return (int) done.values().stream().filter(r -> r instanceof Long n && n > 0).count();
-    }
-
-    /**
-     * Reads the subject's set (the ids not yet expired), then each session's metadata fields (one
-     * pipeline per primary); keeps those still of this subject and live, newest first.
-     */
-    @Override
-    public List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
-        SessionStore.checkPage(sub, offset, limit);
-        String subject = layout.subjectKey(sub);
-        long now = clock.millis();
-        List<String> ids = calls.redis("reading the sessions of a subject", subject,
-                j -> j.zrangeByScore(subject, "(" + now, "+inf"));
-        Map<String, String> idOfKey = new java.util.HashMap<>();
-        for (String id : ids) {
-            idOfKey.put(sessionKey(id), id);
-        }
-        Map<String, List<String>> fields = calls.each("listing a subject's sessions", new ArrayList<>(idOfKey.keySet()), PAGE,
-                (p, key) -> p.hmget(key, "sub", "issued_at", "expires_at", "sid", "v", "deadline"),
-                (j, key) -> j.hmget(key, "sub", "issued_at", "expires_at", "sid", "v", "deadline"), false, key -> { });
-        List<org.sessionstore.api.SessionInfo> all = new ArrayList<>();
-        fields.forEach((key, f) -> {
-            if (f == null || !sub.equals(f.get(0)) || f.get(2) == null) {
-                return;
-            }
-            try {
-                SessionHash.checkVersion(f.get(4));
-                long expires = SessionHash.expiresAt(f.get(2));
-                long deadline = SessionHash.deadline(f.get(5), expires);
-                if (deadline <= now) {
-                    return;
-                }
-                Instant issued = f.get(1) == null ? null : Instant.ofEpochMilli(Long.parseLong(f.get(1)));
-                all.add(new org.sessionstore.api.SessionInfo(idOfKey.get(key), issued, Instant.ofEpochMilli(expires),
-                        f.get(5) == null ? null : config.idle().lastSeen(deadline, expires), f.get(3)));
-            } catch (UnreadableRecord | IllegalArgumentException e) {
-                unreadables.report(key, e instanceof UnreadableRecord u ? u : new UnreadableRecord("its fields are not a session's"));
-            }
-        });
-        all.sort(org.sessionstore.api.SessionInfo.NEWEST_FIRST);
-        return offset >= all.size() ? List.of() : List.copyOf(all.subList(offset, Math.min(all.size(), offset + limit)));
-    }
-
-    private List<String> revokeKeys(String key, Map<String, String> idOfKey) {
-        return List.of(key, layout.sessionIndex(idOfKey.get(key)));
+        return people.revokeIndexed(layout.sidKey(sid), "sid", sid, null);
     }
 
     /**
@@ -372,6 +262,11 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
      * clients never wait long): about a second per million sessions. Removed orphans are not
      * counted as expired sessions.
      */
+    @Override
+    public List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
+        return people.sessionsOf(sub, offset, limit);
+    }
+
     @Override
     public int cleanExpired() {
         return cleaner.cleanEachIndex(layout.sessionIndexes(), Script.CLEAN_SESSIONS, clock.millis(), "cleaning expired sessions",
@@ -388,7 +283,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         String key = sessionKey(id);
         List<String> values;
         try {
-            values = calls.batched("reading a session field", key, p -> p.hmget(key, field, "expires_at", "v", "deadline"));
+            values = calls.batched("reading a session field", key, p -> p.hmget(key, field, "expires_at", "v", "deadline",
+                    "cap"));
         } catch (RedisFailures.WrongType e) {
             return unreadable(key, OTHER_TYPE);
         }
@@ -399,11 +295,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         try {
             SessionHash.checkVersion(values.get(2));
             long expires = SessionHash.expiresAt(values.get(1));
-            long deadline = SessionHash.deadline(values.get(3), expires);
+            long end = SessionHash.end(values.get(4), expires);
+            long deadline = SessionHash.deadline(values.get(3), end);
             if (deadline <= now) {
                 return Optional.empty();
             }
-            touchIfDue(id, now, deadline, expires, values.get(3) != null);
+            people.touchIfDue(id, now, deadline, end, values.get(4));
         } catch (UnreadableRecord e) {
             return unreadable(sessionKey(id), e);
         }
@@ -429,7 +326,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         String key = sessionKey(id);
         List<String> values;
         try {
-            values = calls.batched("checking a session", key, p -> p.hmget(key, "expires_at", "v", "deadline"));
+            values = calls.batched("checking a session", key, p -> p.hmget(key, "expires_at", "v", "deadline", "cap"));
         } catch (RedisFailures.WrongType e) {
             return unreadable(key, OTHER_TYPE).isPresent();
         }
@@ -438,7 +335,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         }
         try {
             SessionHash.checkVersion(values.get(1));
-            return SessionHash.deadline(values.get(2), SessionHash.expiresAt(values.get(0))) > clock.millis();
+            return SessionHash.deadline(values.get(2), SessionHash.end(values.get(3), SessionHash.expiresAt(values.get(0))))
+                    > clock.millis();
         } catch (UnreadableRecord e) {
             return unreadable(sessionKey(id), e).isPresent();
         }
@@ -450,60 +348,14 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier, null);
     }
 
-    /**
-     * One script writes the state and its index entry, drops what expired, and keeps the index at
-     * {@code max_states} (in a cluster, each bucket at its share) and the client's own set at
-     * {@code max_states_per_client}, the oldest going first: a flood of states never grows memory
-     * beyond those bounds, so it cannot push sessions out under any eviction policy. In a cluster
-     * the client's set lies in another slot: it is written in a step of its own, which returns the
-     * states it pushed out, and those are removed where they lie.
-     */
+    /** See {@link RedisStates#add}. */
     @Override
     public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
             String client) {
-        Ids.require(state, "state");
-        Ids.requireNonNull(userAgent, "userAgent");
-        if (client != null) {
-            Ids.require(client, "client");
-        }
-        long now = clock.millis();
-        boolean perClient = client != null && config.maxStatesPerClient() > 0;
-        String value = StateJson.write(new StateEntry(state, Instant.ofEpochMilli(now), userAgent, requestUrl,
-                upstreamUrl, codeVerifier), perClient ? client : null);
-        String index = layout.stateIndex(state);
-        List<String> keys = perClient && !layout.cluster() ? List.of(stateKey(state), index, layout.clientKey(client))
-                : List.of(stateKey(state), index);
-        long pttl = config.stateTtl().toMillis();
-        List<String> args = List.of(state, value, Long.toString(pttl), Long.toString(now), Long.toString(stateCap()),
-                Long.toString(config.maxStatesPerClient()), index, layout.cluster() ? "" : layout.clientPrefix());
-        Object pushedOut = calls.batchedScript("adding a state", Script.ADD_STATE, keys, args);
-        if (layout.cluster()) {
-            // states the index's bound pushed out: their entries in their clients' sets (other slots) go too
-            List<String> pairs = strings(pushedOut);
-            for (int i = 0; i + 1 < pairs.size(); i += 2) {
-                String clientKey = layout.clientKey(pairs.get(i));
-                String old = pairs.get(i + 1);
-                calls.redis("dropping a state's client entry", clientKey, j -> j.zrem(clientKey, old));
-            }
-            if (perClient) {
-                Object out = calls.batchedScript("adding a state", Script.ADD_CLIENT_STATE, List.of(layout.clientKey(client)),
-                        List.of(state, Long.toString(now), Long.toString(pttl), Long.toString(config.maxStatesPerClient())));
-                for (String old : strings(out)) {
-                    String oldKey = stateKey(old);
-                    calls.batched("dropping a client's oldest state", oldKey, p -> p.unlink(oldKey), layout.stateIndex(old), old,
-                            true);
-                }
-            }
-        }
+        states.add(state, userAgent, requestUrl, upstreamUrl, codeVerifier, client);
     }
 
-    /** The most states an index keeps: max_states, or in a cluster each bucket's share. */
-    private long stateCap() {
-        return layout.cluster() ? (config.maxStates() + Layout.CLUSTER_BUCKETS - 1) / Layout.CLUSTER_BUCKETS
-                : config.maxStates();
-    }
-
-    private static List<String> strings(Object reply) {
+    static List<String> strings(Object reply) {
         List<String> out = new ArrayList<>();
         if (reply instanceof List<?> list) {
             for (Object o : list) {
@@ -520,43 +372,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
-        Ids.require(state, "state");
-        Ids.requireNonNull(userAgent, "userAgent");
-        Ids.requireNonNull(onMismatch, "onMismatch");
-        // GETDEL alone is the one step that decides who gets the state; the ZREM beside it only tidies the index
-        // with min_replicas_ack, the consumption itself is confirmed by replicas before the state is
-        // handed out: a primary that fails right after cannot be replaced by one that still has it
-        String key = stateKey(state);
-        String index = layout.stateIndex(state);
-        String raw;
-        try {
-            raw = calls.batched("consuming a state", key, p -> p.getDel(key), index, state, true);
-        } catch (RedisFailures.WrongType e) {
-            return unreadable(key, OTHER_TYPE);
-        }
-        if (raw == null) {
-            return Optional.empty();
-        }
-        String client = config.maxStatesPerClient() > 0 ? StateJson.client(raw) : null;
-        if (client != null) {
-            // its entry in its client's set goes with it, so the sets hold no more than the pending states
-            String clientKey = layout.clientKey(client);
-            calls.batched("consuming a state", clientKey, p -> p.zrem(clientKey, state));
-        }
-        StateEntry e;
-        try {
-            e = StateJson.read(state, raw);
-        } catch (UnreadableRecord bad) {
-            return unreadable(stateKey(state), bad); // consumed all the same: a state gets one try
-        }
-        if (e.createdAt().plus(config.stateTtl()).toEpochMilli() <= clock.millis()) {
-            return Optional.empty(); // too old: consumed all the same
-        }
-        if (!e.userAgent().equals(userAgent)) {
-            onMismatch.run();
-            return Optional.empty();
-        }
-        return Optional.of(e);
+        return states.consume(state, userAgent, onMismatch);
     }
 
     @Override
@@ -656,7 +472,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         List<String> keys = List.of(stateKey(entry.state()), layout.stateIndex(entry.state()));
         // ADD_STATE trims index entries older than (createdAt - pttl); with the remaining pttl that keeps live ones
         List<String> args = List.of(entry.state(), StateJson.write(entry), Long.toString(pttl), Long.toString(created),
-                Long.toString(stateCap()), "0", keys.get(1), layout.cluster() ? "" : layout.clientPrefix());
+                Long.toString(states.stateCap()), "0", keys.get(1), layout.cluster() ? "" : layout.clientPrefix());
         calls.redis("importing a state", keys.get(0), j -> {
             Object r = Script.ADD_STATE.run(j, keys, args);
             calls.awaitReplicas(j);

@@ -97,13 +97,15 @@ final class Script {
      * {@code deadline}, its expiry, its index score) to ARGV[2] if that is at least ARGV[4] ms
      * ({@code touch_after}, or 1 when ARGV[2] is the session's end) later than the one it holds, so racing reads on any number of nodes write
      * once per {@code touch_after}; a session gone meanwhile (deleted, revoked) is not brought back.
-     * ARGV: id, new deadline (epoch ms), its pttl, touch_after (ms). Returns 1 if it wrote.
+     * A session added again meanwhile (its {@code cap}, the end it was added with, differs from
+     * ARGV[5]) is left as that add wrote it. ARGV: id, new deadline (epoch ms, at most the cap), its
+     * pttl, touch_after (ms), the cap read. Returns 1 if it wrote.
      */
     static final Script TOUCH_SESSION = new Script("""
             #!lua
-            local ok, cur = pcall(redis.call, 'HGET', KEYS[1], 'deadline')
-            if not ok or not cur then return 0 end
-            if tonumber(ARGV[2]) - tonumber(cur) < tonumber(ARGV[4]) then return 0 end
+            local ok, f = pcall(redis.call, 'HMGET', KEYS[1], 'deadline', 'cap')
+            if not ok or not f[1] or f[2] ~= ARGV[5] then return 0 end
+            if tonumber(ARGV[2]) - tonumber(f[1]) < tonumber(ARGV[4]) then return 0 end
             redis.call('HSET', KEYS[1], 'deadline', ARGV[2])
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
             redis.call('ZADD', KEYS[2], 'XX', ARGV[2], ARGV[1])

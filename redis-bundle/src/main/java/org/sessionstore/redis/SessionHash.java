@@ -92,6 +92,17 @@ final class SessionHash {
     }
 
     /**
+     * A session's end as its add capped it: its {@code cap} field (written with {@code idle_timeout}:
+     * the session's end capped by {@code ttl} when it was added, which touches never pass), else
+     * {@code expiresAt}.
+     *
+     * @throws UnreadableRecord if the field is there but not a number
+     */
+    static long end(String cap, long expiresAt) {
+        return cap == null ? expiresAt : Math.min(expiresAt, millis(cap, "cap"));
+    }
+
+    /**
      * A session's deadline: its {@code deadline} field (written with {@code idle_timeout}: the idle
      * deadline, which reads move), or its end when it has none.
      *

@@ -60,6 +60,7 @@ class RedisConfigTest {
         assertBad("max_sessions_per_subject", Map.of("max_sessions_per_subject", "-1"), "a whole number from 0");
         assertBad("touch_after", Map.of("idle_timeout", "1m", "touch_after", "2m"), "is not below idle_timeout 1m");
         assertBad("idle_timeout", Map.of("idle_timeout", "1s"), "0 (off) or at least 2s");
+        assertBad("touch_after", Map.of("touch_after", "5m"), "needs idle_timeout");
     }
 
     @Test

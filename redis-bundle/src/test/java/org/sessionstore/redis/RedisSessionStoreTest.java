@@ -415,4 +415,25 @@ class RedisSessionStoreTest {
             assertEquals(0, a.getSessionCount());
         }
     }
+
+    /**
+     * Found in review: with idle_timeout, reads moved a session past its ttl cap, and its subject's
+     * and sid's sets (scored by that cap) then lost it, so revoking missed a live session.
+     */
+    @Test
+    void readsNeverMoveASessionPastItsTtlCap() {
+        try (RedisSessionStore s = store("ttl", "3s", "idle_timeout", "2s", "touch_after", "1s")) {
+            Instant now = clock.instant();
+            s.addSession(new Session("capped", "alice", "alice", now, now.plusSeconds(3_600), null, null, null, "idp"));
+            for (int ms = 700; ms <= 2_800; ms += 700) {
+                clock.advance(Duration.ofMillis(700));
+                assertTrue(s.getSession("capped").isPresent(), "read at " + ms + " ms");
+                assertEquals(1, s.sessionsOf("alice", 0, 10).size(), "listed at " + ms + " ms");
+            }
+            clock.advance(Duration.ofMillis(300)); // 3.1 s: past the ttl cap, however often it was read
+            assertFalse(s.getSession("capped").isPresent());
+            assertFalse(s.sessionExists("capped"));
+            assertEquals(0, s.getSessionCount());
+        }
+    }
 }

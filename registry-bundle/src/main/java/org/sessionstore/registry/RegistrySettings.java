@@ -32,8 +32,7 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
         TokenKeys encryption) {
 
     /** The registry's own keys besides {@code type}: never passed to a backend. */
-    public static final List<String> REGISTRY_KEYS = List.of("swap_timeout", "clean_interval", TokenKeys.KEY,
-            TokenKeys.OLD_KEYS);
+    public static final List<String> REGISTRY_KEYS = org.sessionstore.api.StoreRegistry.OWN_KEYS;
 
     /** A placeholder of the ConfigAdmin interpolation plugin, left as it was: nothing resolved it. */
     private static final java.util.regex.Pattern PLACEHOLDER = java.util.regex.Pattern.compile("\\$\\[(env|secret|prop):[^\\]]*\\]");

@@ -239,10 +239,7 @@ public class SessionStoreRegistry implements StoreRegistry {
         return Optional.ofNullable(housekeeper.last());
     }
 
-    /**
-     * The last progress line of a migration that runs now (every second: copied N of M, the rate,
-     * the time left), for the shell that ran the change; empty when none runs.
-     */
+    @Override
     public Optional<String> progress() {
         return front.progress();
     }

@@ -268,10 +268,8 @@ final class StoreFront implements SessionStore {
 
     @Override
     public void addSession(Session session) {
-        addSession(session, NO_EVICTION);
+        addSession(session, n -> { });
     }
-
-    private static final java.util.function.IntConsumer NO_EVICTION = n -> { };
 
     /** Adds through the backend's add with evictions (API 1.6; an older backend's default never evicts). */
     @Override
@@ -360,47 +358,40 @@ final class StoreFront implements SessionStore {
 
     @Override
     public int deleteSessionsBySubject(String sub) {
-        int n;
-        try {
-            n = call(s -> s.deleteSessionsBySubject(sub));
-        } catch (UnsupportedOperationException old) {
-            // the API's default names the backend's Java class, which tells an operator nothing: name the type
-            throw new UnsupportedOperationException("the '" + type + "' store cannot remove sessions by subject (its"
-                    + " backend was written before API 1.3); delete them one by one, or upgrade its bundle", old);
-        }
+        int n = older(() -> call(s -> s.deleteSessionsBySubject(sub)), "remove sessions by subject", "1.3");
         events.revoked(type, sub, n);
         return n;
     }
 
     @Override
     public int deleteSessionsBySubject(String sub, String exceptId) {
-        if (exceptId == null) {
-            return deleteSessionsBySubject(sub);
+        int n = exceptId == null ? deleteSessionsBySubject(sub)
+                : older(() -> call(s -> s.deleteSessionsBySubject(sub, exceptId)), "remove a subject's sessions but one", "1.6");
+        if (exceptId != null) {
+            events.revoked(type, sub, n, "revoked");
         }
-        int n = before16(() -> call(s -> s.deleteSessionsBySubject(sub, exceptId)), "remove a subject's sessions but one");
-        events.revoked(type, sub, n, "revoked");
         return n;
     }
 
     @Override
     public int deleteSessionsBySid(String sid) {
-        int n = before16(() -> call(s -> s.deleteSessionsBySid(sid)), "remove sessions by sid");
+        int n = older(() -> call(s -> s.deleteSessionsBySid(sid)), "remove sessions by sid", "1.6");
         events.revoked(type, null, n, "sid");
         return n;
     }
 
     @Override
     public java.util.List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
-        return before16(() -> read(s -> s.sessionsOf(sub, offset, limit)), "list a subject's sessions");
+        return older(() -> read(s -> s.sessionsOf(sub, offset, limit)), "list a subject's sessions", "1.6");
     }
 
     /** The API's refusal of an older backend names its Java class, which tells an operator nothing: name the type. */
-    private <T> T before16(java.util.function.Supplier<T> op, String what) {
+    private <T> T older(java.util.function.Supplier<T> op, String what, String level) {
         try {
             return op.get();
         } catch (UnsupportedOperationException old) {
             throw new UnsupportedOperationException("the '" + type + "' store cannot " + what + " (its backend was"
-                    + " written before API 1.6); upgrade its bundle", old);
+                    + " written before API " + level + "); upgrade its bundle", old);
         }
     }
 

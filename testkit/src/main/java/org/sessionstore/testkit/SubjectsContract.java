@@ -301,6 +301,41 @@ public abstract class SubjectsContract extends CapabilitiesContract {
         }
     }
 
+    /**
+     * The limit counts the subject's live sessions only (found in review, in a Redis Cluster: sessions
+     * revoked by sid or deleted by id still counted, and an id added again for another subject was
+     * evicted with its new owner's session).
+     */
+    @Test
+    void theLimitCountsTheSubjectsLiveSessionsOnly() {
+        SessionStore[] refusing = subjectLimitedStores(clock, 2, false);
+        if (apiLevel() < 6) {
+            assertNull(refusing);
+            return;
+        }
+        SessionStore[] evicting = subjectLimitedStores(clock, 1, true);
+        for (SessionStore s : List.of(refusing[0], refusing[1], evicting[0], evicting[1])) {
+            track(s);
+        }
+        Instant t = clock.instant();
+        refusing[0].addSession(of("a1", "alice", "s-a", t, Duration.ofHours(1)));
+        refusing[1].addSession(of("a2", "alice", "s-a", t, Duration.ofHours(1)));
+        assertEquals(2, refusing[0].deleteSessionsBySid("s-a"));
+        refusing[1].addSession(of("a3", "alice", null, t, Duration.ofHours(1))); // not refused: nothing of alice's lives
+        assertTrue(refusing[0].deleteSession("a3"));
+        refusing[0].addSession(of("a4", "alice", null, t, Duration.ofHours(1)));
+        refusing[1].addSession(of("a5", "alice", null, t, Duration.ofHours(1))); // a3 deleted by id counts no more
+        assertThrows(StoreFullException.class, () -> refusing[0].addSession(of("a6", "alice", null, t, Duration.ofHours(1))));
+
+        evicting[0].addSession(of("x", "carol", null, t, Duration.ofHours(1)));
+        evicting[0].addSession(of("x", "dave", null, t, Duration.ofHours(1))); // x is dave's now
+        AtomicInteger told = new AtomicInteger();
+        evicting[1].addSession(of("y", "carol", null, t, Duration.ofHours(2)), told::addAndGet);
+        assertEquals(0, told.get(), "carol had no live session to evict");
+        assertEquals("dave", evicting[0].getSession("x").orElseThrow().sub(), "dave's session stays");
+        assertTrue(evicting[0].sessionExists("y"));
+    }
+
     /** evict_oldest removes the subject's session that ends first; the others' sessions are untouched. */
     @Test
     void theOldestSessionOfTheSubjectGoesAtTheLimit() {

@@ -38,8 +38,9 @@ public record IdleTimeout(Duration idle, Duration touchAfter) {
     public static IdleTimeout from(StoreConfig c) {
         Duration idle = c.duration("idle_timeout", Duration.ZERO, Duration.ZERO, Duration.ofDays(365));
         if (idle.isZero()) {
-            if (c.keys().contains("touch_after")) {
-                c.duration("touch_after", Duration.ZERO, Duration.ZERO, Duration.ofDays(365)); // still checked
+            if (!c.string("touch_after", "").isEmpty()) {
+                throw new StoreConfigException("touch_after", "key 'touch_after' needs idle_timeout: give an idle_timeout"
+                        + " (such as 30m) or leave touch_after out");
             }
             return OFF;
         }

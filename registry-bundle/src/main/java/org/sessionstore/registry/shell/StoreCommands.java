@@ -38,8 +38,8 @@ import org.sessionstore.api.config.Durations;
  * itself with the {@code osgi.command.*} properties, and Gogo prints what each returns. In Karaf,
  * the Karaf-native actions of {@code org.sessionstore.registry.shell.karaf} call these methods
  * (they give Karaf's help, completion and output over SSH); so that each command exists once, the
- * Gogo functions are then not published. Which shell is there is read from this bundle's wiring:
- * Karaf's action API wired to it means Karaf's extender registers the actions.
+ * Gogo functions are then not published. Which shell is there is read from this bundle's wiring
+ * ({@link GogoPublication}).
  */
 @Component(service = StoreCommands.class, immediate = true)
 public class StoreCommands {
@@ -47,9 +47,6 @@ public class StoreCommands {
     /** The command names, as published to Gogo. */
     static final String[] FUNCTIONS = {"types", "info", "use", "count", "add", "get", "delete", "clean", "revoke", "health",
         "sessions"};
-
-    /** The package of Karaf's action API: wired to this bundle only in Karaf. */
-    static final String KARAF_ACTIONS = "org.apache.karaf.shell.api.action.lifecycle";
 
     static final Duration DEFAULT_TTL = Duration.ofHours(1);
 
@@ -68,68 +65,17 @@ public class StoreCommands {
 
     private final Clock clock = Clock.systemUTC();
 
-    /**
-     * The Gogo registration of the commands, one per bundle revision whatever DS does: a component
-     * disabled and enabled back to back could be deactivated after its successor was activated, and
-     * Gogo, which tracks commands by name, then dropped the successor's commands with the old ones
-     * (found in review). So an activation first takes down any registration still standing, and a
-     * deactivation takes down only its own. Guarded by its class.
-     */
-    private static org.osgi.framework.ServiceRegistration<?> gogo;
-    private org.osgi.framework.ServiceRegistration<?> mine;
+    private GogoPublication gogo;
 
     @Activate
     void activate(BundleContext bundleContext) {
         this.context = bundleContext;
-        if (karafActionsWired(bundleContext)) {
-            return;
-        }
-        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
-        props.put("osgi.command.scope", "sessionstore");
-        props.put("osgi.command.function", FUNCTIONS.clone());
-        props.put(org.osgi.framework.Constants.SERVICE_DESCRIPTION, "Session Store: the sessionstore: commands");
-        synchronized (StoreCommands.class) {
-            unregister(gogo);
-            mine = bundleContext.registerService(Object.class, this, props);
-            gogo = mine;
-        }
+        gogo = GogoPublication.publish(bundleContext, this, FUNCTIONS);
     }
 
     @org.osgi.service.component.annotations.Deactivate
     void deactivate() {
-        synchronized (StoreCommands.class) {
-            if (gogo == mine) {
-                unregister(gogo);
-                gogo = null;
-            }
-            mine = null;
-        }
-    }
-
-    private static void unregister(org.osgi.framework.ServiceRegistration<?> r) {
-        if (r != null) {
-            try {
-                r.unregister();
-            } catch (IllegalStateException gone) {
-                // the bundle stops: the framework took it down already
-            }
-        }
-    }
-
-    /** Whether Karaf's action API is wired to this bundle (so Karaf registers the actions of the karaf package). */
-    static boolean karafActionsWired(BundleContext context) {
-        org.osgi.framework.wiring.BundleWiring wiring = context.getBundle().adapt(org.osgi.framework.wiring.BundleWiring.class);
-        if (wiring == null) {
-            return false;
-        }
-        for (org.osgi.framework.wiring.BundleWire w : wiring.getRequiredWires(
-                org.osgi.framework.wiring.BundleRevision.PACKAGE_NAMESPACE)) {
-            if (KARAF_ACTIONS.equals(w.getCapability().getAttributes().get(
-                    org.osgi.framework.wiring.BundleRevision.PACKAGE_NAMESPACE))) {
-                return true;
-            }
-        }
-        return false;
+        gogo.withdraw();
     }
 
     /** The names of the available types, for completion. */
@@ -144,7 +90,7 @@ public class StoreCommands {
     public List<String> keyNames(String type) {
         return registry.types().stream().filter(p -> p.type().equals(type)).findFirst()
                 .map(p -> java.util.stream.Stream.concat(BackendKeys.names(context, metaType, p).stream(),
-                        org.sessionstore.registry.RegistrySettings.REGISTRY_KEYS.stream()).distinct().toList())
+                        StoreRegistry.OWN_KEYS.stream()).distinct().toList())
                 .orElse(List.of());
     }
 
@@ -288,7 +234,7 @@ public class StoreCommands {
         }
         config.put("type", type);
         // the registry checks it, builds it, migrates into it, serves it and saves it; a refusal changes nothing
-        Migration m = whileSayingProgress(() -> registry.switchTo(config, migrate), this::migrationProgress);
+        Migration m = ShellProgress.whileSaying(() -> registry.switchTo(config, migrate), registry::progress);
         StoreStatus s = registry.status();
         String copied = m.sessions() + m.states() > 0 || migrate
                 ? String.format("; copied %s and %s in %d ms", count(m.sessions(), "session"), count(m.states(), "state"),
@@ -425,6 +371,10 @@ public class StoreCommands {
         if (asksHelp(sub, except)) {
             return "usage: " + USAGE.get("revoke");
         }
+        if (sub.startsWith("--")) {
+            // Gogo hands an option given no value over as the subject (review: 'revoke --sid' revoked subject '--sid')
+            throw new IllegalArgumentException("'" + Redaction.printable(sub) + "' needs a value; usage: " + USAGE.get("revoke"));
+        }
         int n;
         try {
             n = store().deleteSessionsBySubject(sub, emptyToNull(except));
@@ -497,7 +447,7 @@ public class StoreCommands {
         SessionStore s = store();
         String type = registry.status().type();
         long began = System.nanoTime();
-        return whileSayingProgress(() -> clean(s), () -> {
+        return ShellProgress.whileSaying(() -> clean(s), () -> {
             long seconds = (System.nanoTime() - began) / 1_000_000_000L;
             return seconds == 0 ? Optional.empty() : Optional.of("cleaning the " + type + " store: " + seconds + "s so far");
         });
@@ -513,61 +463,6 @@ public class StoreCommands {
         int states = s.cleanExpiredStates(ttl.get());
         return "removed " + count(sessions, "expired session") + " and " + count(states, "state") + " older than "
                 + Durations.format(ttl.get()) + " (state_ttl)";
-    }
-
-    /**
-     * Runs {@code op}; while it runs, prints {@code line} every second (when it has one) to this
-     * command's output. The operation runs on a thread of its own and the printing on the command's
-     * thread, whose standard output the shell routes to the session (Gogo and Karaf both do so per
-     * thread), so the lines reach the shell that ran the command: a terminal, a pipe or SSH. An
-     * interrupted command (Ctrl-C) stops saying progress; the operation goes on (a migration cannot
-     * be stopped half way) and {@code info} tells its end.
-     */
-    static <T> T whileSayingProgress(java.util.concurrent.Callable<T> op, java.util.function.Supplier<Optional<String>> line) {
-        return whileSayingProgress(op, line, PROGRESS_POLL_MILLIS);
-    }
-
-    static <T> T whileSayingProgress(java.util.concurrent.Callable<T> op, java.util.function.Supplier<Optional<String>> line,
-            long pollMillis) {
-        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(op);
-        Thread t = new Thread(task, "sessionstore-shell-command");
-        t.setDaemon(true);
-        t.start();
-        String last = null;
-        while (true) {
-            try {
-                return task.get(pollMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException running) {
-                String now = line.get().orElse(null);
-                if (now != null && !now.equals(last)) {
-                    System.out.println("progress: " + now);
-                    System.out.flush();
-                    last = now;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted; the operation goes on, see sessionstore:info");
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (cause instanceof Error err) {
-                    throw err;
-                }
-                throw new IllegalStateException(cause);
-            }
-        }
-    }
-
-    /**
-     * How often the command looks for a new progress line; each line (the migration writes one a
-     * second) is printed once, when it appears: polling in step with the ticks missed some (review).
-     */
-    static final long PROGRESS_POLL_MILLIS = 200;
-
-    private Optional<String> migrationProgress() {
-        return registry instanceof org.sessionstore.registry.SessionStoreRegistry r ? r.progress() : Optional.empty();
     }
 
     /** "1 session", "2 sessions", "0 sessions". */

@@ -34,7 +34,7 @@ class ProgressLinesTest {
     void aCommandThatRunsThreeSecondsPrintsEachNewLineOnce() {
         AtomicInteger tick = new AtomicInteger();
         long began = System.nanoTime();
-        String result = StoreCommands.whileSayingProgress(() -> {
+        String result = ShellProgress.whileSaying(() -> {
             Thread.sleep(3_300);
             return "done";
         }, () -> {
@@ -50,9 +50,9 @@ class ProgressLinesTest {
 
     @Test
     void aQuickCommandPrintsNoProgressAndAFailureIsTheOperationsOwn() {
-        assertEquals("quick", StoreCommands.whileSayingProgress(() -> "quick", () -> Optional.of("never")));
+        assertEquals("quick", ShellProgress.whileSaying(() -> "quick", () -> Optional.of("never")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> StoreCommands.whileSayingProgress(() -> {
+                () -> ShellProgress.whileSaying(() -> {
                     throw new IllegalArgumentException("bad TTL");
                 }, Optional::empty));
         assertEquals("bad TTL", e.getMessage());
