@@ -11,10 +11,8 @@ import java.util.stream.Stream;
 import org.sessionstore.api.Ids;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
-import org.sessionstore.api.StateEntry;
 import org.sessionstore.api.StoreFullException;
 import org.sessionstore.api.StoreUnavailableException;
-import org.sessionstore.api.TransferableStore;
 
 /**
  * The in-process store: sessions in a {@link ConcurrentHashMap}, found for cleaning through an
@@ -24,7 +22,7 @@ import org.sessionstore.api.TransferableStore;
  * <p>An expired session is invisible from the instant it expires ({@link #getSession} compares
  * with the clock), whether or not a cleaner has removed it yet.
  */
-final class MemorySessionStore implements SessionStore, TransferableStore {
+final class MemorySessionStore extends MemoryStates {
 
     private final MemoryConfig config;
     private final ExpiryClock clock;
@@ -45,7 +43,6 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     /** The ids of each subject's and each sid's sessions (revoke, list, the per-subject limit's stripes). */
     private final KeyIndex bySubject = new KeyIndex();
     private final KeyIndex bySid = new KeyIndex();
-    private final StateTable states;
     /** Held only to refuse a new id past max_sessions (see refuseIfOver); nothing else waits on it. */
     private final Object overflow = new Object();
     private volatile boolean closed;
@@ -55,14 +52,15 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     private final long touchMillis;
 
     MemorySessionStore(MemoryConfig config, Clock clock) {
+        super(new StateTable(config, clock));
         this.config = config;
         this.idleMillis = config.idle().idle().toMillis();
         this.touchMillis = config.idle().touchAfter().toMillis();
         this.clock = new ExpiryClock(clock);
-        this.states = new StateTable(config, clock);
     }
 
-    private void ensureOpen() {
+    @Override
+    void ensureOpen() {
         if (closed) {
             throw new StoreUnavailableException("the memory session store is closed; use the store the registry publishes");
         }
@@ -415,48 +413,6 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     }
 
     @Override
-    public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl,
-            String codeVerifier) {
-        addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier, null);
-    }
-
-    @Override
-    public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
-            String client) {
-        Ids.require(state, "state");
-        Ids.requireNonNull(userAgent, "userAgent");
-        if (client != null) {
-            Ids.require(client, "client");
-        }
-        ensureOpen();
-        states.add(state, userAgent, requestUrl, upstreamUrl, codeVerifier, client);
-    }
-
-    @Override
-    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent) {
-        return validateAndRemoveState(state, userAgent, () -> { });
-    }
-
-    @Override
-    public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
-        Ids.require(state, "state");
-        Ids.requireNonNull(userAgent, "userAgent");
-        Ids.requireNonNull(onMismatch, "onMismatch");
-        ensureOpen();
-        return states.consume(state, userAgent, onMismatch);
-    }
-
-    @Override
-    public int cleanExpiredStates(Duration maxAge) {
-        Ids.requireNonNull(maxAge, "maxAge");
-        if (maxAge.isNegative()) {
-            throw new IllegalArgumentException("maxAge must not be negative: " + maxAge);
-        }
-        ensureOpen();
-        return states.removeOlderThan(maxAge);
-    }
-
-    @Override
     public Optional<Duration> stateTtl() {
         return Optional.of(config.stateTtl());
     }
@@ -476,19 +432,6 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
     public Stream<Session> liveSessions() {
         ensureOpen();
         return sessions.values().stream().filter(h -> !clock.hasPassed(h.expiresAt())).map(Held::session);
-    }
-
-    @Override
-    public Stream<StateEntry> liveStates() {
-        ensureOpen();
-        return states.live();
-    }
-
-    @Override
-    public void importState(StateEntry entry) {
-        Ids.requireNonNull(entry, "entry");
-        ensureOpen();
-        states.put(entry, null);
     }
 
     /** The bounds in force (the heap-derived defaults included), for {@code sessionstore:info}. */
@@ -514,14 +457,6 @@ final class MemorySessionStore implements SessionStore, TransferableStore {
 
     int indexSlots() {
         return expiries.slotCount();
-    }
-
-    StateTable states() {
-        return states;
-    }
-
-    int stateCount() {
-        return states.size();
     }
 
     @Override

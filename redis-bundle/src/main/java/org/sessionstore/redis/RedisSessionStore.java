@@ -377,14 +377,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public int cleanExpiredStates(Duration maxAge) {
-        Ids.requireNonNull(maxAge, "maxAge");
-        if (maxAge.isNegative()) {
-            throw new IllegalArgumentException("maxAge must not be negative: " + maxAge);
-        }
-        // older than maxAge, and in any case past state_ttl
-        long age = Math.min(maxAge.toMillis(), config.stateTtl().toMillis());
-        return cleaner.cleanEachIndex(layout.stateIndexes(), Script.CLEAN_STATES, clock.millis() - age, "cleaning old states",
-                "reconciling the state index");
+        return states.clean(maxAge, cleaner);
     }
 
     @Override

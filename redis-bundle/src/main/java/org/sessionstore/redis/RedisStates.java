@@ -122,4 +122,16 @@ final class RedisStates {
         }
         return Optional.of(e);
     }
+
+    /** Removes states older than maxAge (and in any case past state_ttl), index by index. */
+    int clean(java.time.Duration maxAge, RedisCleaner cleaner) {
+        Ids.requireNonNull(maxAge, "maxAge");
+        if (maxAge.isNegative()) {
+            throw new IllegalArgumentException("maxAge must not be negative: " + maxAge);
+        }
+        // older than maxAge, and in any case past state_ttl
+        long age = Math.min(maxAge.toMillis(), config.stateTtl().toMillis());
+        return cleaner.cleanEachIndex(layout.stateIndexes(), Script.CLEAN_STATES, clock.millis() - age, "cleaning old states",
+                "reconciling the state index");
+    }
 }
