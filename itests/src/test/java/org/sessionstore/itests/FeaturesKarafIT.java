@@ -142,7 +142,7 @@ public class FeaturesKarafIT {
         String help = run("sessionstore:delete --help") + run("sessionstore:use --help") + run("sessionstore:get --help")
                 + run("sessionstore:revoke --help") + run("sessionstore:add --help") + run("sessionstore:count --help");
         for (String syntax : new String[] {"sessionstore:delete id", "sessionstore:use [options] type [settings]",
-                "sessionstore:get id", "sessionstore:revoke sub", "sessionstore:add [options] id username [ttl]",
+                "sessionstore:get id", "sessionstore:revoke [options] [sub]", "sessionstore:add [options] id username [ttl]",
                 "sessionstore:count"}) {
             assertTrue(help, help.contains(syntax));
         }

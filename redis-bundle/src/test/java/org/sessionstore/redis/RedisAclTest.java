@@ -22,7 +22,7 @@ class RedisAclTest {
     /** The ACL rules the README gives, for the default prefixes. */
     static final String ACL = "on resetkeys ~session:* ~state:* resetchannels -@all"
             + " +evalsha +eval +hgetall +hmget +get +zcount +zrangebyscore +zrange +ping +client|setname"
-            + " +del +hset +pexpire +zadd +hget +zrem +set +zremrangebyscore +getdel +exists +unlink +hdel +pttl +zcard +zpopmin";
+            + " +del +hset +pexpire +zadd +hget +zrem +set +zremrangebyscore +getdel +exists +unlink +hdel +pttl +zcard +zpopmin +zscore";
 
     @Test
     void theStoreWorksAsAnAclUserWithOnlyWhatItNeeds() throws Exception {
