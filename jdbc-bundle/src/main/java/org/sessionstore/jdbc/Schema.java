@@ -111,8 +111,12 @@ final class Schema {
         cleanStates = "DELETE FROM " + states + " WHERE created_at < ?";
         liveStates = "SELECT state, created_at, user_agent, request_url, upstream_url, code_verifier FROM " + states
                 + " WHERE created_at > ?";
-        upsertSessionSid = upsertSession.replace("code_verifier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "code_verifier, sid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") + ", sid = EXCLUDED.sid";
+        upsertSessionSid = "INSERT INTO " + sessions + " (id, username, sub, issued_at, expires_at, keep_until,"
+                + " access_token, id_token, code_verifier, sid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO"
+                + " UPDATE SET username = EXCLUDED.username, sub = EXCLUDED.sub, issued_at = EXCLUDED.issued_at,"
+                + " expires_at = EXCLUDED.expires_at, keep_until = EXCLUDED.keep_until,"
+                + " access_token = EXCLUDED.access_token, id_token = EXCLUDED.id_token,"
+                + " code_verifier = EXCLUDED.code_verifier, sid = EXCLUDED.sid";
         selectSessionSid = "SELECT " + columns + ", sid FROM " + sessions + " WHERE id = ? AND keep_until > ?";
         liveSessionsSid = "SELECT " + columns + ", sid FROM " + sessions + " WHERE keep_until > ?";
         deleteBySid = "WITH gone AS (DELETE FROM " + sessions + " WHERE sid = ? RETURNING keep_until)"

@@ -99,7 +99,8 @@ final class MemorySessionStore extends MemoryStates {
                 others.sort(OLDEST_FIRST);
                 for (int i = 0; i < over; i++) {
                     // the same session (a read's touch replaces the entry, not the session): review found one kept
-                    evicted += removeIfSession(others.get(i).session()) ? 1 : 0;
+                    Session gone = others.get(i).session();
+                    evicted += removeIf(gone.id(), h -> h.session() == gone) ? 1 : 0;
                 }
             }
             put(session);
@@ -164,7 +165,7 @@ final class MemorySessionStore extends MemoryStates {
             if (sessions.size() <= config.maxSessions()) {
                 return;
             }
-            removeIfStill(id, held);
+            removeIf(id, h -> h == held);
         }
         throw new StoreFullException("the memory store holds " + config.maxSessions()
                 + (config.maxSessions() == 1 ? " session" : " sessions") + ", its limit max_sessions=" + config.maxSessions()
@@ -183,11 +184,14 @@ final class MemorySessionStore extends MemoryStates {
         return removed[0];
     }
 
-    /** Removes {@code s} if its id still holds it (touched or not, not replaced since); whether it did. */
-    private boolean removeIfSession(Session s) {
+    /**
+     * Removes the session under {@code id} if what the entry holds now passes {@code still} (not
+     * replaced since: the same entry, or the same session touched); whether it did.
+     */
+    private boolean removeIf(String id, java.util.function.Predicate<Held> still) {
         boolean[] removed = {false};
-        sessions.computeIfPresent(s.id(), (k, h) -> {
-            if (h.session() != s) {
+        sessions.computeIfPresent(id, (k, h) -> {
+            if (!still.test(h)) {
                 return h;
             }
             expiries.remove(k, h.expiresAt());
@@ -208,18 +212,6 @@ final class MemorySessionStore extends MemoryStates {
                 bySid.remove(old.sid(), k);
             }
             return h;
-        });
-    }
-
-    /** Removes the session under {@code id} if it is still {@code which} (not replaced since). */
-    private void removeIfStill(String id, Held which) {
-        sessions.computeIfPresent(id, (k, h) -> {
-            if (h != which) {
-                return h;
-            }
-            expiries.remove(k, h.expiresAt());
-            leftSubject(k, h);
-            return null;
         });
     }
 
@@ -306,17 +298,16 @@ final class MemorySessionStore extends MemoryStates {
         return h.found();
     }
 
-    /** A read under idle_timeout moves the deadline when {@code IdleTimeout.due} (in plain longs: Duration doubled a get). */
+    /** A read under idle_timeout moves the deadline when {@code IdleTimeout.due} says so (its rule in plain longs). */
     private void touchIfDue(String id, Held h) {
         if (idleMillis == 0) {
             return;
         }
         long now = clock.millis();
-        long end = h.end();
-        long deadline = Math.min(end, now + idleMillis);
-        if (deadline <= h.expiresAt() || deadline - h.expiresAt() < touchMillis && deadline != end) {
+        if (!org.sessionstore.api.config.IdleTimeout.due(now, h.expiresAt(), h.end(), idleMillis, touchMillis)) {
             return;
         }
+        long deadline = Math.min(h.end(), now + idleMillis);
         sessions.computeIfPresent(id, (k, cur) -> {
             if (cur != h) {
                 return cur; // replaced or touched meanwhile
@@ -350,7 +341,7 @@ final class MemorySessionStore extends MemoryStates {
             return null;
         }
         if (clock.hasPassed(h.expiresAt())) {
-            removeIfStill(id, h);
+            removeIf(id, cur -> cur == h);
             return null;
         }
         return h;

@@ -74,30 +74,17 @@ final class RedisPeople {
     private void pruneSubject(String subject, String sub, String except, long now) {
         List<String> ids = calls.redis("reading the sessions of a subject", subject, j -> j.zrangeByScore(subject, "(" + now,
                 "+inf"));
-        List<String> keys = ids.stream().filter(i -> !i.equals(except)).map(this::sessionKey).toList();
-        if (keys.isEmpty()) {
+        List<String> others = ids.stream().filter(i -> !i.equals(except)).toList();
+        if (others.isEmpty()) {
             return;
         }
-        Map<String, List<String>> fields = calls.each("checking a subject's sessions", new ArrayList<>(keys),
+        Map<String, List<String>> fields = calls.each("checking a subject's sessions",
+                others.stream().map(this::sessionKey).collect(java.util.stream.Collectors.toCollection(ArrayList::new)),
                 RedisSessionStore.PAGE, (p, key) -> p.hmget(key, "sub", "expires_at", "deadline", "cap"),
                 (j, key) -> j.hmget(key, "sub", "expires_at", "deadline", "cap"), false, key -> { });
-        List<String> stale = new ArrayList<>();
-        for (String key : keys) {
-            List<String> f = fields.get(key);
-            boolean live;
-            try {
-                live = f != null && sub.equals(f.get(0)) && f.get(1) != null
-                        && SessionHash.deadline(f.get(2), SessionHash.end(f.get(3), SessionHash.expiresAt(f.get(1)))) > now;
-            } catch (UnreadableRecord e) {
-                live = false;
-            }
-            if (!live) {
-                stale.add(key);
-            }
-        }
-        if (!stale.isEmpty()) {
-            String[] gone = ids.stream().filter(i -> stale.contains(sessionKey(i))).toArray(String[]::new);
-            calls.redis("dropping ended sessions from their subject's set", subject, j -> j.zrem(subject, gone));
+        String[] stale = others.stream().filter(id -> !live(fields.get(sessionKey(id)), sub, now)).toArray(String[]::new);
+        if (stale.length > 0) {
+            calls.redis("dropping ended sessions from their subject's set", subject, j -> j.zrem(subject, stale));
         }
     }
 
@@ -106,6 +93,16 @@ final class RedisPeople {
         String index = layout.sessionIndex(id);
         calls.redis("removing a session", key, j -> Script.REMOVE_SESSION.run(j, List.of(key, index),
                 List.of(id, Long.toString(now))));
+    }
+
+    /** Whether a session's fields (sub, expires_at, deadline, cap) say it is live and {@code sub}'s. */
+    private static boolean live(List<String> f, String sub, long now) {
+        try {
+            return f != null && sub.equals(f.get(0)) && f.get(1) != null
+                    && SessionHash.deadline(f.get(2), SessionHash.end(f.get(3), SessionHash.expiresAt(f.get(1)))) > now;
+        } catch (UnreadableRecord e) {
+            return false;
+        }
     }
 
     /**

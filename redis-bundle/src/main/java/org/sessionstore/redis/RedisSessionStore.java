@@ -80,10 +80,8 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public void addSession(Session session) {
-        addSession(session, NO_EVICTION);
+        addSession(session, n -> { });
     }
-
-    private static final java.util.function.IntConsumer NO_EVICTION = n -> { };
 
     /**
      * One script writes the session, its index entry and (on one server) its subject's and sid's

@@ -388,10 +388,10 @@ public class StoreCommands {
     @Descriptor("remove every session of an identity provider's session (OIDC back-channel logout)")
     public String revoke(
             @Parameter(names = {"--sid"}, absentValue = "") @Descriptor("the identity provider's session id") String sid) {
-        if (sid.isEmpty() || asksHelp(sid)) {
-            if (asksHelp(sid)) {
-                return "usage: " + USAGE.get("revoke");
-            }
+        if (asksHelp(sid)) {
+            return "usage: " + USAGE.get("revoke");
+        }
+        if (sid.isEmpty()) {
             throw new IllegalArgumentException("give a subject or --sid SID; usage: " + USAGE.get("revoke"));
         }
         int n;
