@@ -135,6 +135,44 @@ public interface SessionStore extends AutoCloseable {
     }
 
     /**
+     * Subjects whose name starts with {@code prefix}, in name order, at most {@code limit}: for a
+     * shell's completion and a page's search, never a hot path. Every subject with a live session
+     * and the prefix is among them unless more than {@code limit} match (which ones then is the
+     * store's choice); a subject whose sessions all ended a moment ago may still be named. A store
+     * may bound the work of one call (Redis walks its keys with {@code SCAN}, never {@code KEYS});
+     * it says so in its documentation.
+     *
+     * <p>The default, for backends written before API 1.6, fails with
+     * {@link UnsupportedOperationException} saying so.
+     *
+     * @param prefix the start of the names, not null (empty: any subject)
+     * @param limit the most to return (1 to {@link #MAX_PAGE})
+     * @return the names, possibly none
+     * @throws IllegalArgumentException if {@code prefix} is null or {@code limit} is out of range
+     * @throws UnsupportedOperationException if the backend cannot do this
+     * @since 1.6
+     */
+    default java.util.List<String> subjects(String prefix, int limit) {
+        checkSubjects(prefix, limit);
+        throw new UnsupportedOperationException(before16("list subjects"));
+    }
+
+    /**
+     * Checks the arguments of {@link #subjects}: for backends.
+     *
+     * @param prefix the prefix
+     * @param limit the most to return
+     * @throws IllegalArgumentException naming what is wrong
+     * @since 1.6
+     */
+    static void checkSubjects(String prefix, int limit) {
+        Ids.requireNonNull(prefix, "prefix");
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit must be from 1 to " + MAX_PAGE + ", got " + limit);
+        }
+    }
+
+    /**
      * Inserts or replaces a session like {@link #addSession(Session)}, and tells how many sessions
      * of its subject were removed to make room for it: a store with a per-subject limit
      * ({@code max_sessions_per_subject}) and {@code on_subject_limit=evict_oldest} removes the

@@ -180,12 +180,16 @@ public class FeaturesKarafIT {
         assertEquals(completed.toString(), java.util.List.of("timeout="), completed);
         completed = complete("sessionstore:use jdbc ");
         assertTrue(completed.toString(), completed.contains("table_prefix=") && completed.contains("swap_timeout=") && !completed.contains("addr="));
+        // the subjects of the active store (redis: SCAN), for sessions and revoke
+        run("sessionstore:add k2 karla 5m");
+        assertEquals(java.util.List.of("karaf", "karla"), complete("sessionstore:sessions kar"));
+        assertEquals(java.util.List.of("karla"), complete("sessionstore:revoke --except k1 karl"));
 
         // issue 18: over SSH (exec mode, as a script or a liveness probe runs it) results print, and
         // CRITICAL health exits 1
         Exec count = ssh("sessionstore:count");
         assertEquals(count.toString(), 0, count.status);
-        assertEquals(count.toString(), "1", count.out.strip());
+        assertEquals(count.toString(), "2", count.out.strip());
         Exec ok = ssh("sessionstore:health");
         assertEquals(ok.toString(), 0, ok.status);
         assertTrue(ok.toString(), ok.out.matches("OK redis ACTIVE, probe [0-9.]+ ms\\s*"));

@@ -191,4 +191,24 @@ final class JdbcPeople {
             }
         });
     }
+
+    List<String> subjects(String prefix, int limit) {
+        SessionStore.checkSubjects(prefix, limit);
+        long now = clock.millis();
+        String like = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+        return calls.sql("listing subjects", c -> {
+            try (PreparedStatement p = c.prepareStatement(schema.subjects)) {
+                p.setString(1, like);
+                p.setLong(2, now);
+                p.setInt(3, limit);
+                List<String> out = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(r.getString(1));
+                    }
+                }
+                return out;
+            }
+        });
+    }
 }

@@ -53,14 +53,16 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
     private final JdbcCalls calls;
     /** A subject's and a sid's sessions, the per-subject limit, idle touches. */
     private final JdbcPeople people;
+    private final UnreadableRows unreadable;
 
     JdbcSessionStore(JdbcConfig config, DataSource dataSource, Clock clock) {
         this.config = config;
         this.clock = clock;
         this.schema = new Schema(config.tablePrefix());
+        this.unreadable = new UnreadableRows(config);
         this.calls = new JdbcCalls(config, dataSource, schema);
         this.people = new JdbcPeople(config, clock, schema, calls, this::upsert,
-                id -> unreadable("session", id, "its id is not a valid session id"));
+                id -> unreadable.report("session", id, "its id is not a valid session id"));
     }
 
     // --- sessions ---------------------------------------------------------------------------
@@ -176,7 +178,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         String id = r.getString("id");
         long expires = r.getLong("expires_at");
         if (r.getLong("keep_until") > expires) {
-            return unreadable("session", id, "its keep_until lies after its expires_at, which this store never writes");
+            return unreadable.report("session", id, "its keep_until lies after its expires_at, which this store never writes");
         }
         if (expires <= now) {
             return null;
@@ -188,32 +190,13 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                     r.getString("access_token"), r.getString("id_token"), r.getString("code_verifier"),
                     schema.sidColumn ? r.getString("sid") : null);
         } catch (IllegalArgumentException e) {
-            return unreadable("session", id, "its id is not a valid session id");
+            return unreadable.report("session", id, "its id is not a valid session id");
         }
-    }
-
-    /** Rows already reported (bounded), so a bad row is logged once, not on every read. */
-    private final java.util.Set<String> reported = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final java.util.concurrent.atomic.LongAdder unreadable = new java.util.concurrent.atomic.LongAdder();
-
-    /** Reports a row that cannot be read (once, by its key, never its content), counts it; it is treated as absent. */
-    private <T> T unreadable(String what, String key, String why) {
-        unreadable.increment();
-        String shown = org.sessionstore.api.Redaction.printable(String.valueOf(key));
-        if (reported.add(what + shown)) {
-            if (reported.size() > 10_000) {
-                reported.clear();
-            }
-            System.getLogger("org.sessionstore.jdbc").log(System.Logger.Level.WARNING, "the " + what + " row '" + shown
-                    + "' in " + config.tablePrefix() + what + "s at " + config.where() + " cannot be read (" + why
-                    + "); it is treated as absent: delete the row, or fix it");
-        }
-        return null;
     }
 
     @Override
     public long unreadableRecords() {
-        return unreadable.sum();
+        return unreadable.count();
     }
 
     @Override
@@ -248,6 +231,11 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
     @Override
     public List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
         return people.sessionsOf(sub, offset, limit);
+    }
+
+    @Override
+    public List<String> subjects(String prefix, int limit) {
+        return people.subjects(prefix, limit);
     }
 
     @Override
@@ -301,7 +289,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
                     }
                     long expires = r.getLong("expires_at");
                     if (r.getLong("keep_until") > expires) {
-                        return unreadable("session", id, "its keep_until lies after its expires_at, which this store"
+                        return unreadable.report("session", id, "its keep_until lies after its expires_at, which this store"
                                 + " never writes") != null;
                     }
                     return expires > now;
@@ -407,7 +395,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
             return new StateEntry(state, Instant.ofEpochMilli(r.getLong("created_at")), r.getString("user_agent"),
                     r.getString("request_url"), r.getString("upstream_url"), r.getString("code_verifier"));
         } catch (IllegalArgumentException e) {
-            return unreadable("state", state, "its state is not a valid state");
+            return unreadable.report("state", state, "its state is not a valid state");
         }
     }
 

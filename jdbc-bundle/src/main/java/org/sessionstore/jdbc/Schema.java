@@ -72,6 +72,8 @@ final class Schema {
     final String sessionsOfSid;
     /** The subject's live sessions, the ones that end first first, locked for the per-subject limit. */
     final String subjectSessionsForLimit;
+    /** Subjects by prefix (LIKE, escaped with '!'): a walk of the table, for completion and search only. */
+    final String subjects;
 
     Schema(String prefix) {
         this.p = prefix;
@@ -129,6 +131,9 @@ final class Schema {
         sessionsOfSid = "SELECT id, issued_at, expires_at, keep_until, sid" + page;
         subjectSessionsForLimit = "SELECT id FROM " + sessions + " WHERE sub = ? AND keep_until > ? AND id <> ?"
                 + " ORDER BY expires_at, id";
+        subjects = "SELECT sub FROM " + sessions + " WHERE sub LIKE ? ESCAPE '!' AND keep_until > ? GROUP BY sub"
+                + " ORDER BY sub COLLATE \"C\""
+                + " LIMIT ?";
     }
 
     /** Moves an idle deadline, only when it moves by touch_after or more (racing reads write once). */

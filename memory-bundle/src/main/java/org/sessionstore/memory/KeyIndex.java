@@ -44,6 +44,20 @@ final class KeyIndex {
         return ids == null ? List.of() : List.copyOf(ids);
     }
 
+    /** The first {@code limit} keys in name order that start with {@code prefix} (one pass, {@code limit} kept). */
+    List<String> keys(String prefix, int limit) {
+        java.util.TreeSet<String> first = new java.util.TreeSet<>();
+        for (String key : sets.keySet()) {
+            if (key.startsWith(prefix) && (first.size() < limit || key.compareTo(first.last()) < 0)) {
+                first.add(key);
+                if (first.size() > limit) {
+                    first.pollLast();
+                }
+            }
+        }
+        return List.copyOf(first);
+    }
+
     Object lock(String key) {
         return stripes[(key.hashCode() & 0x7fffffff) % stripes.length];
     }

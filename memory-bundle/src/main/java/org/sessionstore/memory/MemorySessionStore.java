@@ -288,6 +288,14 @@ final class MemorySessionStore extends MemoryStates {
         return offset >= all.size() ? List.of() : List.copyOf(all.subList(offset, Math.min(all.size(), offset + limit)));
     }
 
+    /** Walks the subjects' index (no session is read): a subject is named while its set has an id. */
+    @Override
+    public List<String> subjects(String prefix, int limit) {
+        SessionStore.checkSubjects(prefix, limit);
+        ensureOpen();
+        return bySubject.keys(prefix, limit);
+    }
+
     @Override
     public Optional<Session> getSession(String id) {
         Held h = liveHeld(id);

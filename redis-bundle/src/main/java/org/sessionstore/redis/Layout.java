@@ -78,6 +78,22 @@ final class Layout {
         return sessionIndex(id) + id;
     }
 
+    /** The SCAN pattern of the subjects' sets whose subject starts with {@code start} (every bucket's in a cluster). */
+    String subjectPattern(String start) {
+        return glob(sessionPrefix) + (cluster ? "{*}" : "") + SUB + glob(start) + "*";
+    }
+
+    /** The subject of a subject's set key (see {@link #subjectKey}). */
+    static String subjectOf(String subjectKey) {
+        return subjectKey.substring(subjectKey.indexOf(SUB) + SUB.length());
+    }
+
+    private static final String SUB = "\u0000sub\u0000";
+
+    private static String glob(String literal) {
+        return literal.replaceAll("([*?\\[\\]\\\\^])", "\\\\$1");
+    }
+
     /**
      * The sorted set of a subject's session ids (by expiry), for revoking them: the session prefix
      * (in a cluster, that of the subject's bucket), then NUL, {@code sub}, NUL, then the subject. An
@@ -86,7 +102,7 @@ final class Layout {
      */
     String subjectKey(String sub) {
         String prefix = cluster ? sessionPrefix + "{" + TAGS[bucket(sub)] + "}" : sessionPrefix;
-        return prefix + "\u0000sub\u0000" + sub;
+        return prefix + SUB + sub;
     }
 
     /**

@@ -197,6 +197,38 @@ final class RedisPeople {
         return offset >= all.size() ? List.of() : List.copyOf(all.subList(offset, Math.min(all.size(), offset + limit)));
     }
 
+    /** The most keys one {@link #subjects} call examines on each primary. */
+    static final int SUBJECTS_SCAN_BUDGET = 100_000;
+
+    /**
+     * Subjects by prefix: {@code SCAN MATCH} over the subjects' sets on each primary (never
+     * {@code KEYS}), at most {@link #SUBJECTS_SCAN_BUDGET} keys examined on each, so one call stays a
+     * bounded number of round trips whatever the store's size. A set lives until its last entry's
+     * cap, so a subject whose sessions were all deleted may be named until then.
+     */
+    List<String> subjects(String prefix, int limit) {
+        SessionStore.checkSubjects(prefix, limit);
+        String pattern = layout.subjectPattern(prefix);
+        java.util.TreeSet<String> first = new java.util.TreeSet<>();
+        for (List<String> served : calls.byNode(layout.sessionIndexes()).values()) {
+            first.addAll(calls.redis("listing subjects", served.get(0), j -> {
+                redis.clients.jedis.params.ScanParams params = new redis.clients.jedis.params.ScanParams().match(pattern)
+                        .count(1_000);
+                List<String> found = new ArrayList<>();
+                String cursor = redis.clients.jedis.params.ScanParams.SCAN_POINTER_START;
+                int examined = 0;
+                do {
+                    redis.clients.jedis.resps.ScanResult<String> page = j.scan(cursor, params);
+                    page.getResult().forEach(key -> found.add(Layout.subjectOf(key)));
+                    cursor = page.getCursor();
+                    examined += 1_000;
+                } while (!"0".equals(cursor) && found.size() < limit && examined < SUBJECTS_SCAN_BUDGET);
+                return found;
+            }));
+        }
+        return first.stream().limit(limit).toList();
+    }
+
     private List<String> revokeKeys(String key, Map<String, String> idOfKey) {
         return List.of(key, layout.sessionIndex(idOfKey.get(key)));
     }

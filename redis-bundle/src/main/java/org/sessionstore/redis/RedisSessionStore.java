@@ -266,6 +266,11 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     }
 
     @Override
+    public List<String> subjects(String prefix, int limit) {
+        return people.subjects(prefix, limit);
+    }
+
+    @Override
     public int cleanExpired() {
         return cleaner.cleanEachIndex(layout.sessionIndexes(), Script.CLEAN_SESSIONS, clock.millis(), "cleaning expired sessions",
                 "reconciling the session index");
@@ -454,21 +459,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public void importState(StateEntry entry) {
-        Ids.requireNonNull(entry, "entry");
-        long created = entry.createdAt().toEpochMilli();
-        long pttl = created + config.stateTtl().toMillis() - clock.millis();
-        if (pttl <= 0) {
-            return;
-        }
-        List<String> keys = List.of(stateKey(entry.state()), layout.stateIndex(entry.state()));
-        // ADD_STATE trims index entries older than (createdAt - pttl); with the remaining pttl that keeps live ones
-        List<String> args = List.of(entry.state(), StateJson.write(entry), Long.toString(pttl), Long.toString(created),
-                Long.toString(states.stateCap()), "0", keys.get(1), layout.cluster() ? "" : layout.clientPrefix());
-        calls.redis("importing a state", keys.get(0), j -> {
-            Object r = Script.ADD_STATE.run(j, keys, args);
-            calls.awaitReplicas(j);
-            return r;
-        });
+        states.importState(entry);
     }
 
     /** What the store is connected to now: the server, the primary the sentinels name, or the cluster's primaries. */

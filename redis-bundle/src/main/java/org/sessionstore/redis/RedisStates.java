@@ -134,4 +134,23 @@ final class RedisStates {
         return cleaner.cleanEachIndex(layout.stateIndexes(), Script.CLEAN_STATES, clock.millis() - age, "cleaning old states",
                 "reconciling the state index");
     }
+
+    /** A state copied from another store, keeping its creation time (a migration). */
+    void importState(StateEntry entry) {
+        Ids.requireNonNull(entry, "entry");
+        long created = entry.createdAt().toEpochMilli();
+        long pttl = created + config.stateTtl().toMillis() - clock.millis();
+        if (pttl <= 0) {
+            return;
+        }
+        List<String> keys = List.of(stateKey(entry.state()), layout.stateIndex(entry.state()));
+        // ADD_STATE trims index entries older than (createdAt - pttl); with the remaining pttl that keeps live ones
+        List<String> args = List.of(entry.state(), StateJson.write(entry), Long.toString(pttl), Long.toString(created),
+                Long.toString(stateCap()), "0", keys.get(1), layout.cluster() ? "" : layout.clientPrefix());
+        calls.redis("importing a state", keys.get(0), j -> {
+            Object r = Script.ADD_STATE.run(j, keys, args);
+            calls.awaitReplicas(j);
+            return r;
+        });
+    }
 }

@@ -22,7 +22,7 @@ class RedisAclTest {
     /** The ACL rules the README gives, for the default prefixes. */
     static final String ACL = "on resetkeys ~session:* ~state:* resetchannels -@all"
             + " +evalsha +eval +hgetall +hmget +get +zcount +zrangebyscore +zrange +ping +client|setname"
-            + " +del +hset +pexpire +zadd +hget +zrem +set +zremrangebyscore +getdel +exists +unlink +hdel +pttl +zcard +zpopmin +zscore";
+            + " +del +hset +pexpire +zadd +hget +zrem +set +zremrangebyscore +getdel +exists +unlink +hdel +pttl +zcard +zpopmin +zscore +scan";
 
     @Test
     void theStoreWorksAsAnAclUserWithOnlyWhatItNeeds() throws Exception {
@@ -38,6 +38,7 @@ class RedisAclTest {
                 assertEquals("at", store.getField("a", "access_token").orElseThrow());
                 assertTrue(store.sessionExists("b"));
                 assertEquals(2, store.getSessionCount());
+                assertEquals(java.util.List.of("sub"), store.subjects("s", 10));
                 store.addStateEntry("st", "ua", "r", "u", "v");
                 store.addStateEntry("st-client", "ua", "r", "u", "v", "10.0.0.1");
                 assertTrue(store.validateAndRemoveState("st-client", "ua").isPresent());

@@ -9,7 +9,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 import org.sessionstore.api.Ids;
-import org.sessionstore.api.Redaction;
 import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StateEntry;
@@ -39,36 +38,10 @@ final class StoreFront implements SessionStore {
     private volatile String progress;
     /** Where events go ({@link Events}); set by the registry. */
     volatile Events events = new Events();
-    /** Whether the last call failed as unavailable (an UNAVAILABLE event was posted, AVAILABLE is due). */
-    private volatile boolean down;
-    /** Orders the UNAVAILABLE/AVAILABLE transitions (taken only on a transition, never on a plain call). */
-    private final Object downLock = new Object();
+    /** UNAVAILABLE once per outage, AVAILABLE when it ends. */
+    private final Outage outage = new Outage();
     /** The type last served, for SWITCHED's previous.type; null before the first. */
     private volatile String lastServedType;
-
-    /** A call failed as unavailable: UNAVAILABLE, once per outage. */
-    private void failedAsUnavailable(RuntimeException e) {
-        if (!down) {
-            synchronized (downLock) {
-                if (!down) {
-                    down = true;
-                    events.unavailable(type, Redaction.printable(String.valueOf(e.getMessage())));
-                }
-            }
-        }
-    }
-
-    /** A call succeeded: AVAILABLE, once, if an outage was told. */
-    private void succeeded() {
-        if (down) {
-            synchronized (downLock) {
-                if (down) {
-                    down = false;
-                    events.available(type);
-                }
-            }
-        }
-    }
 
     /** Changes how long calls wait for a backend, keeping the one served. */
     void retime(Duration timeout) {
@@ -139,9 +112,7 @@ final class StoreFront implements SessionStore {
             monitor.notifyAll();
         }
         if (next != null) {
-            synchronized (downLock) {
-                down = false;
-            }
+            outage.reset();
             String previous = lastServedType;
             lastServedType = nextType;
             events.switched(nextType, previous, left);
@@ -220,11 +191,11 @@ final class StoreFront implements SessionStore {
                     continue; // replaced between the read and the count: use the successor
                 }
                 T result = op.apply(b.store);
-                succeeded();
+                outage.succeeded(events, type);
                 return result;
             } catch (StoreUnavailableException e) {
                 if (backend == b) {
-                    failedAsUnavailable(e);
+                    outage.failed(events, type, e);
                     throw e;
                 }
                 // b was swapped out while the call ran: go on with its successor
@@ -308,14 +279,14 @@ final class StoreFront implements SessionStore {
                 // a LinkageError: the replaced backend's bundle was refreshed under the read
                 if (backend == b) {
                     if (e instanceof StoreUnavailableException u) {
-                        failedAsUnavailable(u);
+                        outage.failed(events, type, u);
                     }
                     throw e;
                 }
                 return call(op);
             }
             if (backend == b) {
-                succeeded();
+                outage.succeeded(events, type);
                 return answer;
             }
         }
@@ -333,14 +304,14 @@ final class StoreFront implements SessionStore {
             } catch (RuntimeException | LinkageError e) {
                 if (backend == b) {
                     if (e instanceof StoreUnavailableException u) {
-                        failedAsUnavailable(u);
+                        outage.failed(events, type, u);
                     }
                     throw e;
                 }
                 return call(s -> s.getSession(id));
             }
             if (backend == b) {
-                succeeded();
+                outage.succeeded(events, type);
                 return answer;
             }
         }
@@ -383,6 +354,11 @@ final class StoreFront implements SessionStore {
     @Override
     public java.util.List<org.sessionstore.api.SessionInfo> sessionsOf(String sub, int offset, int limit) {
         return older(() -> read(s -> s.sessionsOf(sub, offset, limit)), "list a subject's sessions", "1.6");
+    }
+
+    @Override
+    public java.util.List<String> subjects(String prefix, int limit) {
+        return older(() -> read(s -> s.subjects(prefix, limit)), "list subjects", "1.6");
     }
 
     /** The API's refusal of an older backend names its Java class, which tells an operator nothing: name the type. */

@@ -194,6 +194,34 @@ public abstract class SubjectsContract extends CapabilitiesContract {
         assertThrows(IllegalArgumentException.class, () -> store.sessionsOf(" ", 0, 10));
     }
 
+    /** Subjects by prefix, in name order (a shell's completion): glob and LIKE characters are plain. */
+    @Test
+    void subjectsAreListedByPrefixInNameOrder() {
+        if (apiLevel() < 6) {
+            assertRefusedBefore(6, () -> store.subjects("a", 10));
+            return;
+        }
+        Instant now = clock.instant();
+        List<String> names = List.of("alice", "alina", "al*ce", "al%x", "al_y", "al[1]", "bob", "ALICE");
+        for (int i = 0; i < names.size(); i++) {
+            store.addSession(of("p" + i, names.get(i), null, now, Duration.ofHours(1)));
+        }
+        store.addSession(of("p9", "alma", null, now, Duration.ofHours(1)));
+        store.deleteSessionsBySubject("alma");
+        assertEquals(List.of("al%x", "al*ce", "al[1]", "al_y", "alice", "alina"), store.subjects("al", 10),
+                "every subject starting with 'al', in name order, none revoked");
+        assertEquals(List.of("al*ce"), store.subjects("al*", 10), "'*' is a plain character");
+        assertEquals(List.of("al%x"), store.subjects("al%", 10), "'%' is a plain character");
+        assertEquals(List.of("al_y"), store.subjects("al_", 10), "'_' is a plain character");
+        assertEquals(List.of("al[1]"), store.subjects("al[", 10), "'[' is a plain character");
+        assertEquals(2, store.subjects("al", 2).size(), "at most the limit");
+        assertEquals(8, store.subjects("", 100).size(), "an empty prefix: every subject");
+        assertEquals(List.of(), store.subjects("zz", 10));
+        assertThrows(IllegalArgumentException.class, () -> store.subjects(null, 10));
+        assertThrows(IllegalArgumentException.class, () -> store.subjects("a", 0));
+        assertThrows(IllegalArgumentException.class, () -> store.subjects("a", SessionStore.MAX_PAGE + 1));
+    }
+
     /**
      * The indexes stay exact when sessions end by their TTL, with no notification from anyone: half
      * of 10,000 sessions over 1,000 subjects expire, and the subjects' lists hold exactly the live

@@ -164,6 +164,11 @@ public class EncryptedStore implements SessionStore {
     }
 
     @Override
+    public java.util.List<String> subjects(String prefix, int limit) {
+        return backend.subjects(prefix, limit); // names only: nothing to decrypt
+    }
+
+    @Override
     public Optional<Session> getSession(String id) {
         return backend.getSession(id).map(this::open);
     }

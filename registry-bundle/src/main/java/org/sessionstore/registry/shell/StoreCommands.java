@@ -94,6 +94,16 @@ public class StoreCommands {
                 .orElse(List.of());
     }
 
+    /** Subjects starting with {@code prefix}, for completion: none when no store serves or it cannot list them. */
+    public List<String> subjectNames(String prefix) {
+        SessionStore s = store;
+        try {
+            return s == null ? List.of() : s.subjects(prefix, 50);
+        } catch (RuntimeException e) {
+            return List.of(); // a completion never fails the line being typed
+        }
+    }
+
     /**
      * Each command's usage. A shell that asks a command for its help by running it with
      * {@code --help} (Karaf's {@code help sessionstore:X} does) gets this and nothing runs: without

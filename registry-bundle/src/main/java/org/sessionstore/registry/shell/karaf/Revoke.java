@@ -2,6 +2,7 @@ package org.sessionstore.registry.shell.karaf;
 
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
@@ -17,6 +18,7 @@ public class Revoke extends StoreAction {
     @Option(name = "--sid", description = "remove the sessions of this identity provider's session instead of a subject's")
     String sid = "";
 
+    @Completion(SubjectCompleter.class)
     @Argument(index = 0, name = "sub", description = "the subject whose sessions go")
     String sub;
 

@@ -2,6 +2,7 @@ package org.sessionstore.registry.shell.karaf;
 
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
@@ -16,6 +17,7 @@ public class Sessions extends StoreAction {
     @Option(name = "--limit", description = "the most to show (1 to 1000)")
     int limit = 20;
 
+    @Completion(SubjectCompleter.class)
     @Argument(index = 0, name = "sub", required = true, description = "the subject")
     String sub;
 
