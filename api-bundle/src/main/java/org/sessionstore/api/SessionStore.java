@@ -231,6 +231,26 @@ public interface SessionStore extends AutoCloseable {
     int cleanExpired();
 
     /**
+     * Removes the expired sessions like {@link #cleanExpired()}, and tells how many of them ended
+     * idle: under {@code idle_timeout} (see {@link org.sessionstore.api.config.IdleTimeout}) their
+     * idle deadline passed before their absolute end. {@code idleEnded} runs once, on the calling
+     * thread, with that count, when it is not 0; the return value counts them too.
+     *
+     * <p>A backend with idle expiry should implement this one and let {@link #cleanExpired()} call it
+     * with a no-op. The default, for backends written before API 1.6 (which have no idle expiry),
+     * calls {@link #cleanExpired()} and never runs {@code idleEnded}.
+     *
+     * @param idleEnded told how many of the removed sessions ended idle (not null)
+     * @return how many were removed, idle or not
+     * @throws IllegalArgumentException if {@code idleEnded} is null
+     * @since 1.6
+     */
+    default int cleanExpired(java.util.function.IntConsumer idleEnded) {
+        Ids.requireNonNull(idleEnded, "idleEnded");
+        return cleanExpired();
+    }
+
+    /**
      * One field of a live session [GetField]: {@code username}, {@code sub}, {@code access_token}
      * or {@code id_token} (see {@link Session#FIELDS}).
      *

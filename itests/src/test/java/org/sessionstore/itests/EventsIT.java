@@ -77,6 +77,7 @@ public class EventsIT extends StoreTestSupport {
             assertEquals(1, got.stream().filter(e -> e.getTopic().endsWith("/REJECTED")).count());
             Event expired = got.stream().filter(e -> e.getTopic().endsWith("/EXPIRED")).findFirst().orElseThrow();
             assertEquals(1, expired.getProperty("count"));
+            assertEquals("ttl", expired.getProperty("reason"));
             Event switched = got.stream().filter(e -> e.getTopic().endsWith("/SWITCHED")).findFirst().orElseThrow();
             assertEquals("memory", switched.getProperty("previous.type"));
             for (Event e : got) {

@@ -54,6 +54,8 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
     /** A subject's and a sid's sessions, the per-subject limit, idle touches. */
     private final JdbcPeople people;
     private final UnreadableRows unreadable;
+    /** States: adding within their bounds, consuming, cleaning. */
+    private final JdbcStates states;
 
     JdbcSessionStore(JdbcConfig config, DataSource dataSource, Clock clock) {
         this.config = config;
@@ -61,6 +63,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         this.schema = new Schema(config.tablePrefix());
         this.unreadable = new UnreadableRows(config);
         this.calls = new JdbcCalls(config, dataSource, schema);
+        this.states = new JdbcStates(config, clock, schema, calls, unreadable);
         this.people = new JdbcPeople(config, clock, schema, calls, this::upsert,
                 id -> unreadable.report("session", id, "its id is not a valid session id"));
     }
@@ -136,7 +139,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         }
     }
 
-    private static void text(PreparedStatement p, int i, String v) throws SQLException {
+    static void text(PreparedStatement p, int i, String v) throws SQLException {
         if (v == null) {
             p.setNull(i, Types.VARCHAR);
         } else {
@@ -240,13 +243,27 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public int cleanExpired() {
+        return cleanExpired(n -> { });
+    }
+
+    @Override
+    public int cleanExpired(java.util.function.IntConsumer idleEnded) {
+        Ids.requireNonNull(idleEnded, "idleEnded");
         long now = clock.millis();
-        return calls.sql("cleaning expired sessions", c -> {
+        long[] counts = calls.sql("cleaning expired sessions", c -> {
             try (PreparedStatement p = c.prepareStatement(schema.cleanSessions)) {
                 p.setLong(1, now);
-                return p.executeUpdate();
+                p.setLong(2, config.ttl().toMillis());
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    return new long[] {r.getLong(1), r.getLong(2)};
+                }
             }
         });
+        if (counts[1] > 0) {
+            idleEnded.accept((int) counts[1]);
+        }
+        return (int) counts[0];
     }
 
     @Override
@@ -298,64 +315,23 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         });
     }
 
-    // --- states -----------------------------------------------------------------------------
+    // --- states: JdbcStates -----------------------------------------------------------------
 
     @Override
     public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier) {
-        Ids.require(state, "state");
-        Ids.requireNonNull(userAgent, "userAgent");
-        importState(new StateEntry(state, Instant.ofEpochMilli(clock.millis()), userAgent, requestUrl, upstreamUrl,
-                codeVerifier));
+        states.add(state, userAgent, requestUrl, upstreamUrl, codeVerifier, null);
     }
 
     /** The state, and in the same statement the client's oldest beyond {@code max_states_per_client}. */
     @Override
     public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
             String client) {
-        if (client != null) {
-            Ids.require(client, "client");
-        }
-        calls.ready();
-        if (client == null || config.maxStatesPerClient() == 0 || !schema.clientColumn) {
-            addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier);
-            return;
-        }
-        Ids.require(state, "state");
-        Ids.requireNonNull(userAgent, "userAgent");
-        Ids.require(client, "client");
-        long now = clock.millis();
-        calls.sql("adding a state", c -> {
-            try (PreparedStatement p = c.prepareStatement(schema.upsertClientState)) {
-                p.setString(1, state);
-                p.setLong(2, now);
-                p.setString(3, userAgent);
-                text(p, 4, requestUrl);
-                text(p, 5, upstreamUrl);
-                text(p, 6, codeVerifier);
-                p.setString(7, client);
-                p.setString(8, client);
-                p.setLong(9, config.maxStatesPerClient() - 1);
-                p.executeUpdate();
-            }
-            return null;
-        });
+        states.add(state, userAgent, requestUrl, upstreamUrl, codeVerifier, client);
     }
 
     @Override
     public void importState(StateEntry e) {
-        Ids.requireNonNull(e, "entry");
-        calls.sql("adding a state", c -> {
-            try (PreparedStatement p = c.prepareStatement(schema.upsertState)) {
-                p.setString(1, e.state());
-                p.setLong(2, e.createdAt().toEpochMilli());
-                p.setString(3, e.userAgent());
-                text(p, 4, e.requestUrl());
-                text(p, 5, e.upstreamUrl());
-                text(p, 6, e.codeVerifier());
-                p.executeUpdate();
-            }
-            return null;
-        });
+        states.importState(e);
     }
 
     @Override
@@ -365,53 +341,12 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
-        Ids.require(state, "state");
-        Ids.requireNonNull(userAgent, "userAgent");
-        Ids.requireNonNull(onMismatch, "onMismatch");
-        long now = clock.millis();
-        Optional<StateEntry> taken = calls.sql("consuming a state", c -> {
-            try (PreparedStatement p = c.prepareStatement(schema.consumeState)) {
-                p.setString(1, state);
-                try (ResultSet r = p.executeQuery()) {
-                    return r.next() ? Optional.ofNullable(readableState(r)) : Optional.<StateEntry>empty();
-                }
-            }
-        });
-        // consumed whatever the outcome: too old, or another browser, it is gone all the same
-        if (taken.isEmpty() || taken.get().createdAt().toEpochMilli() + config.stateTtl().toMillis() < now) {
-            return Optional.empty();
-        }
-        if (!taken.get().userAgent().equals(userAgent)) {
-            onMismatch.run();
-            return Optional.empty();
-        }
-        return taken;
-    }
-
-    /** The state of a row, or null (reported, counted) if its state is not a valid one. */
-    private StateEntry readableState(ResultSet r) throws SQLException {
-        String state = r.getString("state");
-        try {
-            return new StateEntry(state, Instant.ofEpochMilli(r.getLong("created_at")), r.getString("user_agent"),
-                    r.getString("request_url"), r.getString("upstream_url"), r.getString("code_verifier"));
-        } catch (IllegalArgumentException e) {
-            return unreadable.report("state", state, "its state is not a valid state");
-        }
+        return states.consume(state, userAgent, onMismatch);
     }
 
     @Override
     public int cleanExpiredStates(Duration maxAge) {
-        Ids.requireNonNull(maxAge, "maxAge");
-        if (maxAge.isNegative()) {
-            throw new IllegalArgumentException("maxAge must not be negative: " + maxAge);
-        }
-        long cutoff = clock.millis() - Math.min(maxAge.toMillis(), config.stateTtl().toMillis());
-        return calls.sql("cleaning old states", c -> {
-            try (PreparedStatement p = c.prepareStatement(schema.cleanStates)) {
-                p.setLong(1, cutoff);
-                return p.executeUpdate();
-            }
-        });
+        return states.clean(maxAge);
     }
 
     @Override
@@ -431,7 +366,7 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
     @Override
     public Stream<StateEntry> liveStates() {
         return rows("listing states", schema.liveStates, clock.millis() - config.stateTtl().toMillis(),
-                this::readableState);
+                states::readable);
     }
 
     /** Reads one row into a value. */

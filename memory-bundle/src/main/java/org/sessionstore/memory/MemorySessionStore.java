@@ -365,16 +365,27 @@ final class MemorySessionStore extends MemoryStates {
 
     @Override
     public int cleanExpired() {
+        return cleanExpired(n -> { });
+    }
+
+    /** A session ended idle when its deadline (what {@code Held.expiresAt} holds) came before its end. */
+    @Override
+    public int cleanExpired(java.util.function.IntConsumer idleEnded) {
+        Ids.requireNonNull(idleEnded, "idleEnded");
         ensureOpen();
         long now = clock.millis();
         AtomicInteger removed = new AtomicInteger();
-        expiries.drain(now, id -> removeIfExpired(id, now, removed, false),
-                id -> removeIfExpired(id, now, removed, true));
+        AtomicInteger idle = new AtomicInteger();
+        expiries.drain(now, id -> removeIfExpired(id, now, removed, idle, false),
+                id -> removeIfExpired(id, now, removed, idle, true));
+        if (idle.get() > 0) {
+            idleEnded.accept(idle.get());
+        }
         return removed.get();
     }
 
     /** Removes a session found through the index if it has expired; {@code indexed}: its slot stays, so leave it. */
-    private void removeIfExpired(String id, long now, AtomicInteger removed, boolean indexed) {
+    private void removeIfExpired(String id, long now, AtomicInteger removed, AtomicInteger idle, boolean indexed) {
         sessions.computeIfPresent(id, (k, h) -> {
             if (h.expiresAt() > now) {
                 return h;
@@ -384,6 +395,9 @@ final class MemorySessionStore extends MemoryStates {
             }
             leftSubject(k, h);
             removed.incrementAndGet();
+            if (h.expiresAt() < h.end()) {
+                idle.incrementAndGet();
+            }
             return null;
         });
     }

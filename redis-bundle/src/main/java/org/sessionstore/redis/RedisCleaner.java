@@ -31,11 +31,20 @@ final class RedisCleaner {
      * them) and the first failure is thrown at the end.
      */
     int cleanEachIndex(List<String> indexes, Script script, long cutoff, String cleaning, String reconciling) {
+        return cleanEachIndex(indexes, script, cutoff, cleaning, reconciling, n -> { });
+    }
+
+    /**
+     * As above, for a script that answers how many it removed and how many of them ended idle
+     * ({@link Script#CLEAN_SESSIONS}): {@code idle} is told each batch's idle count.
+     */
+    int cleanEachIndex(List<String> indexes, Script script, long cutoff, String cleaning, String reconciling,
+            java.util.function.IntConsumer idle) {
         int removed = 0;
         StoreException failed = null;
         for (String index : indexes) {
             try {
-                removed += cleanInBatches(script, index, index, cutoff, cleaning);
+                removed += cleanInBatches(script, index, index, cutoff, cleaning, idle);
                 reconcile(index, index, reconciling);
             } catch (StoreException e) {
                 if (!layout.cluster()) {
@@ -70,13 +79,18 @@ final class RedisCleaner {
         }
     }
 
-    private int cleanInBatches(Script script, String index, String prefix, long cutoff, String what) {
+    private int cleanInBatches(Script script, String index, String prefix, long cutoff, String what,
+            java.util.function.IntConsumer idle) {
         List<String> keys = List.of(index);
         List<String> args = List.of(Long.toString(cutoff), prefix, Integer.toString(CLEAN_BATCH));
         int total = 0;
         while (true) {
             // batches keep each script short, so other clients are never blocked for long
-            long n = (Long) calls.redis(what, index, j -> script.run(j, keys, args));
+            Object r = calls.redis(what, index, j -> script.run(j, keys, args));
+            long n = r instanceof List<?> counts ? (Long) counts.get(0) : (Long) r;
+            if (r instanceof List<?> counts && (Long) counts.get(1) > 0) {
+                idle.accept(((Long) counts.get(1)).intValue());
+            }
             total += (int) n;
             if (n < CLEAN_BATCH) {
                 return total;

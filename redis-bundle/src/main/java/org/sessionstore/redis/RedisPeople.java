@@ -47,7 +47,7 @@ final class RedisPeople {
             removeSession(id, now);
             throw limit.refusal(session.sub());
         }
-        List<String> out = RedisSessionStore.strings(r);
+        List<String> out = Script.strings(r);
         for (String gone : out) {
             // removed only if still this subject's: an id added again for another subject stays (review). One
             // already gone counts all the same: its own adder saw it evicted and took it out

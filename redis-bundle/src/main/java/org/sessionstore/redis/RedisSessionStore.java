@@ -139,6 +139,9 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
                 flags += "d";
             }
         }
+        if (deadline < end) {
+            flags += "i"; // the index score says the session ends idle, for cleaning to tell (Script.IDLE_MARK)
+        }
         List<String> absent = new ArrayList<>(SessionHash.absent(session));
         if (!idle.on()) {
             absent.add("deadline");
@@ -272,8 +275,20 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public int cleanExpired() {
-        return cleaner.cleanEachIndex(layout.sessionIndexes(), Script.CLEAN_SESSIONS, clock.millis(), "cleaning expired sessions",
-                "reconciling the session index");
+        return cleanExpired(n -> { });
+    }
+
+    /** Idle ends are told by their index scores ({@link Script#IDLE_MARK}). */
+    @Override
+    public int cleanExpired(java.util.function.IntConsumer idleEnded) {
+        Ids.requireNonNull(idleEnded, "idleEnded");
+        int[] idle = {0};
+        int n = cleaner.cleanEachIndex(layout.sessionIndexes(), Script.CLEAN_SESSIONS, clock.millis(), "cleaning expired"
+                + " sessions", "reconciling the session index", i -> idle[0] += i);
+        if (idle[0] > 0) {
+            idleEnded.accept(idle[0]);
+        }
+        return n;
     }
 
 
@@ -356,16 +371,6 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
     public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
             String client) {
         states.add(state, userAgent, requestUrl, upstreamUrl, codeVerifier, client);
-    }
-
-    static List<String> strings(Object reply) {
-        List<String> out = new ArrayList<>();
-        if (reply instanceof List<?> list) {
-            for (Object o : list) {
-                out.add(o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(o));
-            }
-        }
-        return out;
     }
 
     @Override

@@ -56,7 +56,7 @@ final class RedisStates {
         Object pushedOut = calls.batchedScript("adding a state", Script.ADD_STATE, keys, args);
         if (layout.cluster()) {
             // states the index's bound pushed out: their entries in their clients' sets (other slots) go too
-            List<String> pairs = RedisSessionStore.strings(pushedOut);
+            List<String> pairs = Script.strings(pushedOut);
             for (int i = 0; i + 1 < pairs.size(); i += 2) {
                 String clientKey = layout.clientKey(pairs.get(i));
                 String old = pairs.get(i + 1);
@@ -65,7 +65,7 @@ final class RedisStates {
             if (perClient) {
                 Object out = calls.batchedScript("adding a state", Script.ADD_CLIENT_STATE, List.of(layout.clientKey(client)),
                         List.of(state, Long.toString(now), Long.toString(pttl), Long.toString(config.maxStatesPerClient())));
-                for (String old : RedisSessionStore.strings(out)) {
+                for (String old : Script.strings(out)) {
                     String oldKey = stateKey(old);
                     calls.batched("dropping a client's oldest state", oldKey, p -> p.unlink(oldKey), layout.stateIndex(old), old,
                             true);

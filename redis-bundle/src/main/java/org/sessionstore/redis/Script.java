@@ -37,7 +37,8 @@ final class Script {
      * script returns -1 and writes nothing (refuse), or removes the ones that end first (evict). It
      * returns 1 + how many it evicted: never 0, which the batcher reads as "nothing changed, no
      * replica to wait for" (min_replicas_ack). KEYS: the session, the index, then the subject's set if ARGV[4] holds
-     * {@code s}, then the sid's set if it holds {@code d}. ARGV: id, pttl, index score, flags, limit,
+     * {@code s}, then the sid's set if it holds {@code d}; {@code i} in the flags marks the index score
+     * as an idle end ({@link #IDLE_MARK}). ARGV: id, pttl, index score, flags, limit,
      * {@code e} (evict) or {@code r} (refuse), subject, the score of the subject's and sid's entries
      * (the session's absolute end: with {@code idle_timeout} the session's own key and index score
      * hold its idle deadline, which reads move, while those sets keep it under them until its end), n,
@@ -80,7 +81,9 @@ final class Script {
             end
             redis.call('HSET', KEYS[1], unpack(ARGV, 10 + n))
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
-            redis.call('ZADD', KEYS[2], ARGV[3], id)
+            local score = ARGV[3]
+            if string.find(ARGV[4], 'i', 1, true) then score = (exp - 1) .. '.5' end
+            redis.call('ZADD', KEYS[2], score, id)
             local now = exp - pttl
             for _, set in ipairs({subj or false, sidk or false}) do
               if set then
@@ -98,7 +101,7 @@ final class Script {
      * ({@code touch_after}, or 1 when ARGV[2] is the session's end) later than the one it holds, so racing reads on any number of nodes write
      * once per {@code touch_after}; a session gone meanwhile (deleted, revoked) is not brought back.
      * A session added again meanwhile (its {@code cap}, the end it was added with, differs from
-     * ARGV[5]) is left as that add wrote it. ARGV: id, new deadline (epoch ms, at most the cap), its
+     * ARGV[5]) is left as that add wrote it. A deadline before the cap is scored as an idle end ({@link #IDLE_MARK}). ARGV: id, new deadline (epoch ms, at most the cap), its
      * pttl, touch_after (ms), the cap read. Returns 1 if it wrote.
      */
     static final Script TOUCH_SESSION = new Script("""
@@ -108,7 +111,9 @@ final class Script {
             if tonumber(ARGV[2]) - tonumber(f[1]) < tonumber(ARGV[4]) then return 0 end
             redis.call('HSET', KEYS[1], 'deadline', ARGV[2])
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
-            redis.call('ZADD', KEYS[2], 'XX', ARGV[2], ARGV[1])
+            local score = ARGV[2]
+            if tonumber(ARGV[2]) < tonumber(ARGV[5]) then score = (tonumber(ARGV[2]) - 1) .. '.5' end
+            redis.call('ZADD', KEYS[2], 'XX', score, ARGV[1])
             return 1
             """);
 
@@ -183,14 +188,33 @@ final class Script {
             return 0
             """);
 
-    /** Removes up to ARGV[3] sessions whose index score is at or before ARGV[1]. ARGV: now, prefix, batch. */
+    /**
+     * Removes up to ARGV[3] sessions whose index score is at or before ARGV[1]; returns how many,
+     * and how many of them ended idle (their score is marked: see {@link #IDLE_MARK}). ARGV: now,
+     * prefix, batch.
+     */
     static final Script CLEAN_SESSIONS = new Script("""
             #!lua flags=allow-oom
-            local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-            for _, id in ipairs(ids) do redis.call('DEL', ARGV[2] .. id) end
+            local found = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+            local ids, idle = {}, 0
+            for i = 1, #found, 2 do
+              ids[#ids + 1] = found[i]
+              redis.call('DEL', ARGV[2] .. found[i])
+              if string.find(found[i + 1], '.', 1, true) then idle = idle + 1 end
+            end
             if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
-            return #ids
+            return {#ids, idle}
             """);
+
+    /**
+     * How an index entry says its session ends idle: with {@code idle_timeout} a session whose idle
+     * deadline D lies before its end is scored D - 0.5 (ADD_SESSION with flag {@code i},
+     * TOUCH_SESSION), one that ends at its end is scored by it, a whole number. Every reader
+     * compares the score with a whole millisecond, so D - 0.5 sorts exactly as D does; cleaning
+     * counts the marked ones as ended idle (Redis expires the key itself, so nothing else is left
+     * to tell an idle end from the end).
+     */
+    static final String IDLE_MARK = ".5";
 
     /**
      * Stores a state for ARGV[3] ms and indexes it by creation; the index drops entries past their
@@ -302,6 +326,17 @@ final class Script {
 
     private final String text;
     private final String sha;
+
+    /** A script's reply of strings (or bulk bytes) as strings; empty if it is not a list. */
+    static List<String> strings(Object reply) {
+        List<String> out = new java.util.ArrayList<>();
+        if (reply instanceof List<?> list) {
+            for (Object o : list) {
+                out.add(o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o));
+            }
+        }
+        return out;
+    }
 
     private Script(String text) {
         this.text = text;

@@ -12,7 +12,9 @@ import java.util.Map;
  * the identity provider's session, a back-channel logout; {@code limit}: the subject's oldest went for a
  * new one under {@code max_sessions_per_subject}), {@code count}, and {@code sub} unless the reason is
  * {@code sid} (never the sid itself, nor a session id)</li>
- * <li>{@value #EXPIRED}: {@code store.type}, {@code count} (cleaning, by housekeeping or {@code clean})</li>
+ * <li>{@value #EXPIRED}: {@code store.type}, {@code count}, {@code reason} ({@code ttl}: the sessions reached
+ * their end; {@code idle}: their {@code idle_timeout} passed first; one event for each reason a cleaning
+ * found, by housekeeping or {@code clean})</li>
  * <li>{@value #CONSUMED}: {@code store.type} (a state was validated and taken)</li>
  * <li>{@value #REJECTED}: {@code store.type}, {@code reason} (a state was taken but its User-Agent
  * differed: the callback was refused, the state is gone)</li>
@@ -56,7 +58,7 @@ final class EventTopics {
             case I_ADDED -> sub == null ? Map.of("store.type", type) : Map.of("store.type", type, "sub", sub);
             case I_REVOKED -> sub == null ? Map.of("store.type", type, "reason", String.valueOf(text), "count", count)
                     : Map.of("store.type", type, "sub", sub, "reason", String.valueOf(text), "count", count);
-            case I_EXPIRED -> Map.of("store.type", type, "count", count);
+            case I_EXPIRED -> Map.of("store.type", type, "reason", String.valueOf(text), "count", count);
             case I_REJECTED, I_UNAVAILABLE -> Map.of("store.type", type, "reason", text);
             case I_SWITCHED -> count > 0 ? Map.of("store.type", type, "previous.type", String.valueOf(text), "sessions.left", count)
                     : text == null ? Map.of("store.type", type) : Map.of("store.type", type, "previous.type", text);

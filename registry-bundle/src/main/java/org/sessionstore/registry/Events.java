@@ -85,8 +85,9 @@ final class Events {
         offer(I_REVOKED, type, sub, reason, count);
     }
 
-    void expired(String type, int count) {
-        offer(I_EXPIRED, type, null, null, count);
+    /** Sessions removed by cleaning: {@code reason} is ttl (they reached their end) or idle ({@code idle_timeout}). */
+    void expired(String type, int count, String reason) {
+        offer(I_EXPIRED, type, null, reason, count);
     }
 
     void consumed(String type) {

@@ -67,8 +67,9 @@ final class Housekeeper {
     void runOnce() {
         try {
             front.ifServing(store -> {
-                int sessions = store.cleanExpired();
-                front.expired(sessions);
+                int[] idle = {0};
+                int sessions = store.cleanExpired(n -> idle[0] = n);
+                front.expired(sessions, idle[0]);
                 Optional<Duration> ttl = store.stateTtl();
                 int states = ttl.isPresent() ? store.cleanExpiredStates(ttl.get()) : 0;
                 lastOn = store;

@@ -373,15 +373,31 @@ final class StoreFront implements SessionStore {
 
     @Override
     public int cleanExpired() {
-        int n = call(SessionStore::cleanExpired);
-        expired(n);
+        return cleanExpired(n -> { });
+    }
+
+    @Override
+    public int cleanExpired(java.util.function.IntConsumer idleEnded) {
+        Ids.requireNonNull(idleEnded, "idleEnded");
+        int[] idle = {0};
+        int n = call(s -> {
+            idle[0] = 0; // a try on a backend swapped out under it is not counted
+            return s.cleanExpired(i -> idle[0] = i);
+        });
+        expired(n, idle[0]);
+        if (idle[0] > 0) {
+            idleEnded.accept(idle[0]);
+        }
         return n;
     }
 
-    /** Posts EXPIRED for sessions removed by cleaning (here or by the housekeeping). */
-    void expired(int n) {
-        if (n > 0) {
-            events.expired(type, n);
+    /** Posts EXPIRED for sessions removed by cleaning (here or by the housekeeping): reason ttl, and idle for {@code idle} of them. */
+    void expired(int n, int idle) {
+        if (n > idle) {
+            events.expired(type, n - idle, "ttl");
+        }
+        if (idle > 0) {
+            events.expired(type, idle, "idle");
         }
     }
 

@@ -239,4 +239,25 @@ class FrontEventsTest {
         assertTrue(EventTopics.matches("*", EventTopics.ADDED));
         assertFalse(EventTopics.matches("org/sessionstore/state/*", EventTopics.ADDED));
     }
+
+    /** Cleaning posts EXPIRED once per reason: ttl for sessions that reached their end, idle for idle_timeout's. */
+    @Test
+    void expiredSaysWhichSessionsEndedIdle() throws InterruptedException {
+        StoreFront front = new StoreFront();
+        List<Posted> got = new CopyOnWriteArrayList<>();
+        front.events.postTo((t, p) -> got.add(new Posted(t, p)), EventTopics.EXPIRED);
+        front.serve(new org.sessionstore.memory.MemoryStoreFactory().create(Map.of("idle_timeout", "2s", "touch_after", "1s")),
+                "memory", Duration.ofSeconds(1));
+        Instant now = Instant.now();
+        front.addSession(new Session("ends", "u", "s", now, now.plusMillis(500), null, null, null));
+        front.addSession(new Session("idles-1", "u", "s", now, now.plusSeconds(3600), null, null, null));
+        front.addSession(new Session("idles-2", "u", "s", now, now.plusSeconds(3600), null, null, null));
+        Thread.sleep(2_300); // the memory store's clock is the system's: past the idle deadline
+        int[] idle = {0};
+        assertEquals(3, front.cleanExpired(n -> idle[0] = n));
+        assertEquals(2, idle[0]);
+        awaitSize(got, 2);
+        assertEquals(List.of(Map.of("store.type", "memory", "reason", "ttl", "count", 1),
+                Map.of("store.type", "memory", "reason", "idle", "count", 2)), got.stream().map(Posted::properties).toList());
+    }
 }

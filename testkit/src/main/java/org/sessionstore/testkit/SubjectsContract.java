@@ -405,10 +405,18 @@ public abstract class SubjectsContract extends CapabilitiesContract {
         Instant t0 = clock.instant();
         idle.addSession(of("read", "alice", null, t0, Duration.ofHours(1)));
         idle.addSession(of("unread", "alice", null, t0, Duration.ofHours(1)));
+        idle.addSession(of("short", "carol", null, t0, Duration.ofMinutes(5))); // ends at its end, before its idle deadline
         for (int minute = 5; minute <= 30; minute += 5) {
             clock.advance(Duration.ofMinutes(5));
             assertTrue(idle.getSession("read").isPresent(), "read every 5 minutes, at minute " + minute);
         }
+        // cleaning tells the idle ends from the others (the EXPIRED events' reason)
+        int[] idleEnded = {0};
+        assertEquals(2, idle.cleanExpired(n -> idleEnded[0] += n), "'unread' (idle) and 'short' (its end) were removed");
+        assertEquals(1, idleEnded[0], "one of them ended idle");
+        assertEquals(0, idle.cleanExpired(n -> idleEnded[0] += n));
+        assertEquals(1, idleEnded[0], "told only when some ended idle");
+        assertThrows(IllegalArgumentException.class, () -> idle.cleanExpired(null));
         // minute 30: "unread" has been idle for 30 minutes
         assertFalse(idle.getSession("unread").isPresent());
         assertFalse(idle.sessionExists("unread"));
@@ -419,7 +427,6 @@ public abstract class SubjectsContract extends CapabilitiesContract {
         assertNotNull(read.lastSeen(), "the last read is known (to touch_after)");
         assertTrue(Duration.between(read.lastSeen(), clock.instant()).compareTo(Duration.ofMinutes(1)) <= 0, read.toString());
         assertEquals(t0.plus(Duration.ofHours(1)).toEpochMilli(), read.expiresAt().toEpochMilli(), "the end is unchanged");
-        idle.cleanExpired();
         assertEquals(1, idle.getSessionCount());
         assertEquals(1, idle.deleteSessionsBySubject("alice", "nobody"), "revoke finds the read one only");
         idle.addSession(of("capped", "bob", null, clock.instant(), Duration.ofMinutes(12)));
@@ -428,6 +435,17 @@ public abstract class SubjectsContract extends CapabilitiesContract {
             assertEquals(minute < 12, idle.getSession("capped").isPresent(), "read every 3 minutes, at minute " + minute
                     + ": it ends at its expiresAt (12 minutes) however often it is read");
         }
+        // a session whose read moved its deadline, then left idle: cleaning tells its idle end too ("capped"
+        // reached its end, which is no idle end)
+        idle.addSession(of("touched", "dave", null, clock.instant(), Duration.ofHours(1)));
+        clock.advance(Duration.ofMinutes(2));
+        assertTrue(idle.getSession("touched").isPresent()); // due: the deadline moves to 12 minutes from now
+        clock.advance(Duration.ofMinutes(9));
+        assertEquals(1, idle.sessionsOf("dave", 0, 10).size(), "the read moved its deadline"); // a listing touches nothing
+        clock.advance(Duration.ofMinutes(2));
+        int[] touchedIdle = {0};
+        idle.cleanExpired(n -> touchedIdle[0] += n);
+        assertEquals(1, touchedIdle[0], "'touched' ended idle after its read moved its deadline");
         idle.addSession(of("quiet", "bob", null, clock.instant(), Duration.ofHours(1)));
         clock.advance(Duration.ofSeconds(30));
         assertTrue(idle.getSession("quiet").isPresent()); // not due: nothing written, the deadline stays at 10m

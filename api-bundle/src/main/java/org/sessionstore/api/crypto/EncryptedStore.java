@@ -189,6 +189,11 @@ public class EncryptedStore implements SessionStore {
     }
 
     @Override
+    public int cleanExpired(java.util.function.IntConsumer idleEnded) {
+        return backend.cleanExpired(idleEnded);
+    }
+
+    @Override
     public Optional<String> getField(String id, String field) {
         Session.requireField(field);
         if (!field.equals("access_token") && !field.equals("id_token")) {

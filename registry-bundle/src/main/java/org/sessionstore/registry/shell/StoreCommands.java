@@ -464,14 +464,15 @@ public class StoreCommands {
     }
 
     private static String clean(SessionStore s) {
-        int sessions = s.cleanExpired();
+        int[] idle = {0};
+        int sessions = s.cleanExpired(n -> idle[0] = n);
+        String removed = "removed " + count(sessions, "expired session") + (idle[0] > 0 ? " (" + idle[0] + " idle)" : "");
         Optional<Duration> ttl = s.stateTtl();
         if (ttl.isEmpty()) {
-            return "removed " + count(sessions, "expired session") + " (the store does not say how long its states live;"
-                    + " it expires them itself)";
+            return removed + " (the store does not say how long its states live; it expires them itself)";
         }
         int states = s.cleanExpiredStates(ttl.get());
-        return "removed " + count(sessions, "expired session") + " and " + count(states, "state") + " older than "
+        return removed + " and " + count(states, "state") + " older than "
                 + Durations.format(ttl.get()) + " (state_ttl)";
     }
 
