@@ -269,6 +269,19 @@ public interface SessionStore extends AutoCloseable {
     long getSessionCount();
 
     /**
+     * The live states, for a gauge: through the store's index or table, never a read of every
+     * entry.
+     *
+     * <p>The default, for backends written before API 1.6, says -1: unknown.
+     *
+     * @return how many states are live, or -1 if the store cannot say
+     * @since 1.6
+     */
+    default long getStateCount() {
+        return -1;
+    }
+
+    /**
      * Whether a live session has this id [SessionExists].
      *
      * @param id the session id

@@ -274,13 +274,21 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public long getSessionCount() {
-        long now = clock.millis();
-        return calls.sql("counting sessions", c -> {
-            // the planner may not pick a sequential scan for this one statement: the count reads the expiry index
+        return count("counting sessions", schema.countSessions(clock.millis()));
+    }
+
+    @Override
+    public long getStateCount() {
+        return count("counting states", schema.countStates(clock.millis() - config.stateTtl().toMillis()));
+    }
+
+    private long count(String what, String query) {
+        return calls.sql(what, c -> {
+            // the planner may not pick a sequential scan for this one statement: the count reads the index
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 s.execute("SET LOCAL enable_seqscan = off");
-                try (ResultSet r = s.executeQuery(schema.countSessions(now))) {
+                try (ResultSet r = s.executeQuery(query)) {
                     r.next();
                     long n = r.getLong(1);
                     c.commit();

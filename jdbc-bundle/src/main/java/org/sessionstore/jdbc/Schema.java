@@ -155,6 +155,11 @@ final class Schema {
         return "SELECT count(*) FROM " + p + "sessions WHERE keep_until > " + now;
     }
 
+    /** The count of states created after {@code after} (a number the store computed), through their creation index. */
+    String countStates(long after) {
+        return "SELECT count(*) FROM " + p + "states WHERE created_at > " + after;
+    }
+
     /** Creates the tables, or checks that those there are of a layout this code knows. */
     void ensure(Connection c) throws SQLException {
         boolean auto = c.getAutoCommit();

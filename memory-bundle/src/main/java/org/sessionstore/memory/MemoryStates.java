@@ -68,6 +68,14 @@ abstract class MemoryStates implements SessionStore, TransferableStore {
         return states.removeOlderThan(maxAge);
     }
 
+    /** The states within state_ttl: the older ones are dropped first, as a count of sessions cleans first. */
+    @Override
+    public long getStateCount() {
+        ensureOpen();
+        states.removeOlderThan(stateTtl().orElseThrow());
+        return states.size();
+    }
+
     @Override
     public Stream<StateEntry> liveStates() {
         ensureOpen();

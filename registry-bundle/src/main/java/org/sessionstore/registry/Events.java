@@ -66,6 +66,12 @@ final class Events {
         return subscribers.wants(i);
     }
 
+    /**
+     * What is counted of the same happenings, whether or not anyone subscribes: sessions removed by
+     * reason, swaps, the type served (the registry's metrics).
+     */
+    final org.sessionstore.registry.metrics.Metrics metrics = new org.sessionstore.registry.metrics.Metrics();
+
     // --- what the calls post: each builds one small record; the properties are made on the publishing thread
 
     void added(String type, String sub) {
@@ -82,11 +88,13 @@ final class Events {
 
     /** Sessions removed before their end: {@code reason} is revoked (by subject), sid (back-channel logout) or limit. */
     void revoked(String type, String sub, int count, String reason) {
+        metrics.removed(type, reason, count);
         offer(I_REVOKED, type, sub, reason, count);
     }
 
     /** Sessions removed by cleaning: {@code reason} is ttl (they reached their end) or idle ({@code idle_timeout}). */
     void expired(String type, int count, String reason) {
+        metrics.removed(type, reason, count);
         offer(I_EXPIRED, type, null, reason, count);
     }
 
@@ -99,6 +107,8 @@ final class Events {
     }
 
     void switched(String type, String previous, long left) {
+        metrics.serving(type);
+        metrics.swapped();
         offer(I_SWITCHED, type, null, previous, (int) Math.min(Integer.MAX_VALUE, left));
     }
 

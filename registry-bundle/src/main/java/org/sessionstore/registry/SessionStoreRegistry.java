@@ -36,10 +36,14 @@ import org.sessionstore.api.StoreConfigException;
 import org.sessionstore.api.StoreFactory;
 import org.sessionstore.api.StoreHealth;
 import org.sessionstore.api.StoreInfo;
+import org.sessionstore.api.StoreMetrics;
 import org.sessionstore.api.StoreProvider;
 import org.sessionstore.api.StoreRegistry;
 import org.sessionstore.api.StoreStatus;
 import org.sessionstore.registry.FactoryIndex.Candidate;
+import org.sessionstore.registry.metrics.MeteredStore;
+import org.sessionstore.registry.metrics.Metrics;
+import org.sessionstore.registry.metrics.MetricsBean;
 import org.sessionstore.registry.yaml.YamlWatcher;
 
 /**
@@ -71,6 +75,8 @@ public class SessionStoreRegistry implements StoreRegistry {
     private final Swapper swapper = new Swapper(factories, front, registryThread, this::republish);
     private final Housekeeper housekeeper = new Housekeeper(front, housekeepingThread);
     private volatile ServiceRegistration<SessionStore> registration;
+    private volatile ServiceRegistration<StoreMetrics> metricsRegistration;
+    private volatile javax.management.ObjectName mbean;
     private volatile Dictionary<String, Object> published;
     private volatile BundleContext context;
     private volatile YamlWatcher yaml;
@@ -121,6 +127,23 @@ public class SessionStoreRegistry implements StoreRegistry {
         }
     }
 
+    /** A count of the backend served now (for a gauge), or -1 while none is: never waits for one. */
+    private long countIfServing(java.util.function.ToLongFunction<SessionStore> count) {
+        long[] n = {-1};
+        front.ifServing(s -> n[0] = count.applyAsLong(s));
+        return n[0];
+    }
+
+    private static void unregister(ServiceRegistration<?> reg) {
+        if (reg != null) {
+            try {
+                reg.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the framework unregistered it with the bundle
+            }
+        }
+    }
+
     /** While the framework shuts down, backends leave first; the registry follows, no swap needed. */
     private boolean frameworkStopping() {
         BundleContext ctx = context;
@@ -138,7 +161,12 @@ public class SessionStoreRegistry implements StoreRegistry {
         yaml = watcher;
         front.events.open(context);
         published = frontProperties();
-        registration = context.registerService(SessionStore.class, front, published);
+        Metrics metrics = front.events.metrics;
+        metrics.readFrom(() -> countIfServing(SessionStore::getSessionCount), () -> countIfServing(SessionStore::getStateCount),
+                front.events::dropped);
+        registration = context.registerService(SessionStore.class, new MeteredStore(front, metrics), published);
+        metricsRegistration = context.registerService(StoreMetrics.class, metrics, null);
+        mbean = MetricsBean.register(metrics);
         ConfigAdminStorage cas = new ConfigAdminStorage(context);
         storage = cas;
         door = new ConfigDoor(swapper, cas);
@@ -152,6 +180,8 @@ public class SessionStoreRegistry implements StoreRegistry {
 
     @Deactivate
     void deactivate() {
+        MetricsBean.unregister(mbean);
+        unregister(metricsRegistration);
         front.events.close();
         YamlWatcher w = yaml;
         if (w != null) {
@@ -161,15 +191,8 @@ public class SessionStoreRegistry implements StoreRegistry {
         if (cas != null) {
             cas.close();
         }
-        ServiceRegistration<SessionStore> reg = registration;
+        unregister(registration);
         registration = null;
-        if (reg != null) {
-            try {
-                reg.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // the framework unregistered it with the bundle
-            }
-        }
         housekeeper.stop();
         housekeepingThread.shutdownNow();
         boolean frameworkStops = frameworkStopping();

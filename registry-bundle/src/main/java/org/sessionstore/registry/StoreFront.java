@@ -412,6 +412,11 @@ final class StoreFront implements SessionStore {
     }
 
     @Override
+    public long getStateCount() {
+        return read(SessionStore::getStateCount);
+    }
+
+    @Override
     public boolean sessionExists(String id) {
         return read(s -> s.sessionExists(id));
     }

@@ -189,6 +189,11 @@ public class EncryptedStore implements SessionStore {
     }
 
     @Override
+    public long getStateCount() {
+        return backend.getStateCount();
+    }
+
+    @Override
     public int cleanExpired(java.util.function.IntConsumer idleEnded) {
         return backend.cleanExpired(idleEnded);
     }

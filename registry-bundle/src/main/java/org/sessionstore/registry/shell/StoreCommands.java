@@ -25,6 +25,7 @@ import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
 import org.sessionstore.api.StoreProvider;
 import org.sessionstore.api.StoreInfo;
+import org.sessionstore.api.StoreMetrics;
 import org.sessionstore.api.StoreRegistry;
 import org.sessionstore.api.StoreStatus;
 import org.sessionstore.api.config.Durations;
@@ -60,6 +61,10 @@ public class StoreCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile MetaTypeService metaType;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile StoreMetrics metrics;
 
     private BundleContext context;
 
@@ -208,6 +213,10 @@ public class StoreCommands {
         i.details().forEach((k, v) -> rows.put(k, Redaction.printable(v)));
         if (s.detail() != null) {
             rows.put("detail", s.detail());
+        }
+        StoreMetrics m = metrics;
+        if (m != null) {
+            m.summary().forEach(rows::put);
         }
         Housekeeping h = i.lastHousekeeping();
         rows.put("last clean", h == null ? "not yet" : h.ranAt() + ": removed " + count(h.sessionsRemoved(), "session") + ", "

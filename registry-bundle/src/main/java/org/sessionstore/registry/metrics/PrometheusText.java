@@ -1,0 +1,137 @@
+package org.sessionstore.registry.metrics;
+
+import java.math.BigDecimal;
+import java.util.Map;
+
+/**
+ * {@link Metrics} in the Prometheus text exposition format 0.0.4: {@code sessionstore_} names,
+ * base units (seconds), {@code _total} counters, one {@code # HELP} and {@code # TYPE} per family.
+ * An operation appears once it was called on a type; failures list every kind (zeros included) so
+ * that a rate over them is defined from the first failure on.
+ */
+final class PrometheusText {
+
+    private PrometheusText() {
+    }
+
+    static String render(Metrics m) {
+        StringBuilder out = new StringBuilder(8192);
+        Map<String, OpStats[]> types = m.byType();
+
+        family(out, "sessionstore_calls_total", "counter", "Calls to the session store, by store type and operation.");
+        forEachCalled(types, (type, op, s) -> sample(out, "sessionstore_calls_total", labels(type, op), s.calls.sum()));
+
+        family(out, "sessionstore_call_failures_total", "counter", "Calls that failed, by kind: unavailable (the backend is"
+                + " down or timed out), full (a limit refused it), invalid (a bad argument), unsupported (the backend is too"
+                + " old), other.");
+        forEachCalled(types, (type, op, s) -> {
+            for (int k = 0; k < OpStats.KINDS.length; k++) {
+                sample(out, "sessionstore_call_failures_total", labels(type, op) + ",kind=\"" + OpStats.KINDS[k] + "\"",
+                        s.failures[k].sum());
+            }
+        });
+
+        family(out, "sessionstore_get_results_total", "counter", "Answers of getSession: hit (a live session) or miss.");
+        types.forEach((type, stats) -> {
+            OpStats s = stats[Op.GET.ordinal()];
+            if (s.calls.sum() > 0) {
+                sample(out, "sessionstore_get_results_total", "store_type=\"" + escape(type) + "\",result=\"hit\"", s.hits.sum());
+                sample(out, "sessionstore_get_results_total", "store_type=\"" + escape(type) + "\",result=\"miss\"", s.misses.sum());
+            }
+        });
+
+        family(out, "sessionstore_state_validations_total", "counter", "Answers of validateAndRemoveState: hit (the state was"
+                + " there and fresh), miss (none, or too old), mismatch (another User-Agent: refused, the state is gone).");
+        types.forEach((type, stats) -> {
+            OpStats s = stats[Op.VALIDATE_STATE.ordinal()];
+            if (s.calls.sum() > 0) {
+                String t = "store_type=\"" + escape(type) + "\",result=";
+                sample(out, "sessionstore_state_validations_total", t + "\"hit\"", s.hits.sum());
+                sample(out, "sessionstore_state_validations_total", t + "\"miss\"", s.misses.sum());
+                sample(out, "sessionstore_state_validations_total", t + "\"mismatch\"", s.mismatches.sum());
+            }
+        });
+
+        family(out, "sessionstore_call_duration_seconds", "histogram", "Latency of the calls, by store type and operation;"
+                + " one call in " + OpStats.SAMPLE + " is timed, so _count is about a " + OpStats.SAMPLE + "th of the calls.");
+        forEachCalled(types, (type, op, s) -> {
+            String l = labels(type, op);
+            long cumulative = 0;
+            for (int i = 0; i < OpStats.BOUNDS.length; i++) {
+                cumulative += s.buckets[i].sum();
+                sample(out, "sessionstore_call_duration_seconds_bucket", l + ",le=\"" + plain(OpStats.BOUNDS[i]) + "\"",
+                        cumulative);
+            }
+            cumulative += s.buckets[OpStats.BOUNDS.length].sum();
+            sample(out, "sessionstore_call_duration_seconds_bucket", l + ",le=\"+Inf\"", cumulative);
+            out.append("sessionstore_call_duration_seconds_sum{").append(l).append("} ")
+                    .append(plain(s.nanos.sum() / 1e9)).append('\n');
+            sample(out, "sessionstore_call_duration_seconds_count", l, cumulative);
+        });
+
+        String served = "store_type=\"" + escape(m.currentType()) + "\"";
+        long sessions = m.liveSessions();
+        family(out, "sessionstore_sessions", "gauge", "Live sessions of the store served now (its own count through its"
+                + " index, read at most every 10 s); absent while none serves.");
+        if (sessions >= 0) {
+            sample(out, "sessionstore_sessions", served, sessions);
+        }
+        long states = m.liveStates();
+        family(out, "sessionstore_states", "gauge", "Live states of the store served now (read at most every 10 s); absent"
+                + " while none serves or its backend cannot count them.");
+        if (states >= 0) {
+            sample(out, "sessionstore_states", served, states);
+        }
+
+        family(out, "sessionstore_sessions_removed_total", "counter", "Sessions removed before or at their end, by reason:"
+                + " revoked (by subject), sid (back-channel logout), limit (max_sessions_per_subject), idle (idle_timeout),"
+                + " ttl (cleaned at their end).");
+        m.removed().forEach((type, reasons) -> reasons.forEach((reason, n) -> sample(out,
+                "sessionstore_sessions_removed_total", "store_type=\"" + escape(type) + "\",reason=\"" + reason + "\"", n)));
+
+        family(out, "sessionstore_swaps_total", "counter", "Swaps: a store started serving behind the front (start, use, a"
+                + " new configuration, an upgrade).");
+        out.append("sessionstore_swaps_total ").append(m.swaps()).append('\n');
+        family(out, "sessionstore_events_dropped_total", "counter", "Events dropped because the event queue was full (a"
+                + " slow event handler).");
+        out.append("sessionstore_events_dropped_total ").append(m.droppedEvents()).append('\n');
+        return out.toString();
+    }
+
+    private interface Each {
+        void accept(String type, Op op, OpStats s);
+    }
+
+    private static void forEachCalled(Map<String, OpStats[]> types, Each each) {
+        types.forEach((type, stats) -> {
+            for (Op op : Op.ALL) {
+                OpStats s = stats[op.ordinal()];
+                if (s.calls.sum() > 0) {
+                    each.accept(type, op, s);
+                }
+            }
+        });
+    }
+
+    private static void family(StringBuilder out, String name, String type, String help) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(StringBuilder out, String name, String labels, long value) {
+        out.append(name).append('{').append(labels).append("} ").append(value).append('\n');
+    }
+
+    private static String labels(String type, Op op) {
+        return "store_type=\"" + escape(type) + "\",op=\"" + op.label + "\"";
+    }
+
+    /** A label value as the format wants it: backslash, double quote and line feed escaped. */
+    static String escape(String v) {
+        return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    private static String plain(double v) {
+        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+}
