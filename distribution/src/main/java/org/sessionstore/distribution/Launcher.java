@@ -147,8 +147,16 @@ public final class Launcher {
         if (System.getProperty("sessionstore.yaml") != null) {
             props.put("sessionstore.yaml", System.getProperty("sessionstore.yaml"));
         }
+        // HTTP (Felix HTTP on Jetty 12) is off until asked for: the standard port given (-Dorg.osgi.service.http.port)
+        // or etc/org.apache.felix.http.cfg there at start; it listens on loopback unless org.apache.felix.http.host
+        // says otherwise (in that file or as -D)
+        if (System.getProperty("org.osgi.service.http.port") == null && !Files.exists(etc.resolve("org.apache.felix.http.cfg"))) {
+            props.put("org.apache.felix.http.enable", "false");
+        }
+        props.put("org.apache.felix.http.host", "127.0.0.1");
         for (String name : System.getProperties().stringPropertyNames()) {
-            if (name.startsWith("felix.") || name.startsWith("org.osgi.") || name.startsWith("ds.")) {
+            if (name.startsWith("felix.") || name.startsWith("org.osgi.") || name.startsWith("ds.")
+                    || name.startsWith("org.apache.felix.")) {
                 props.put(name, System.getProperty(name));
             }
         }

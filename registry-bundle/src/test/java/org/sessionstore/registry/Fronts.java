@@ -34,4 +34,14 @@ public final class Fronts {
         front.serve(BackendBuild.withEncryption(backend, null), type, Duration.ofSeconds(10));
         return front;
     }
+
+    /**
+     * The published store with its metrics, as the registry publishes it since issue 20: the
+     * metered store over the front serving {@code backend}.
+     */
+    public static SessionStore publishedAndMetered(SessionStore backend, String type) {
+        StoreFront front = new StoreFront();
+        front.serve(BackendBuild.withEncryption(backend, null), type, Duration.ofSeconds(10));
+        return new org.sessionstore.registry.metrics.MeteredStore(front, front.events.metrics);
+    }
 }
