@@ -138,9 +138,12 @@ public interface SessionStore extends AutoCloseable {
      * Subjects whose name starts with {@code prefix}, in name order, at most {@code limit}: for a
      * shell's completion and a page's search, never a hot path. Every subject with a live session
      * and the prefix is among them unless more than {@code limit} match (which ones then is the
-     * store's choice); a subject whose sessions all ended a moment ago may still be named. A store
-     * may bound the work of one call (Redis walks its keys with {@code SCAN}, never {@code KEYS});
-     * it says so in its documentation.
+     * store's choice); a subject whose sessions all ended may still be named until the store's index
+     * forgets it (Redis: up to the end its last session was added with). Name order is the order of
+     * the names' characters (memory and Redis: UTF-16 units; PostgreSQL: code points, which differ
+     * only outside the Basic Multilingual Plane). A store may bound the work of one call (Redis walks
+     * its keys with {@code SCAN}, never {@code KEYS}, for at most a second); it says so in its
+     * documentation.
      *
      * <p>The default, for backends written before API 1.6, fails with
      * {@link UnsupportedOperationException} saying so.

@@ -103,17 +103,33 @@ final class JdbcPeople {
      * would move by at least {@code touch_after}, one UPDATE moves it, which checks that again, so
      * reads racing on several nodes write once.
      */
+    /**
+     * How a row says it ends idle, for cleaning to tell (EXPIRED's reason) with no column of its own:
+     * a row's end is written even ({@link #even}: at most 1 ms early) and an idle deadline before it
+     * odd ({@link #marked}: at most 1 ms early), so an odd {@code keep_until} is an idle end. Rows
+     * written before this rule have either parity: until they end (within ttl) about half of their
+     * endings are told as idle.
+     */
+    static long even(long end) {
+        return end & ~1L;
+    }
+
+    /** The {@code keep_until} of a deadline: odd if it lies before the (even) end, else the end. */
+    static long marked(long deadline, long end) {
+        return deadline < end ? (deadline - 1) | 1L : end;
+    }
+
     void touchIfDue(java.sql.Connection c, Session s, long now, long keepUntil) throws SQLException {
         org.sessionstore.api.config.IdleTimeout idle = config.idle();
         long expires = s.expiresAt().toEpochMilli();
         // ttl caps a touched row too, counted from the session's issue (the add's time is not kept)
-        long end = s.issuedAt() == null ? expires : Math.min(expires, s.issuedAt().toEpochMilli() + config.ttl().toMillis());
+        long end = even(s.issuedAt() == null ? expires : Math.min(expires, s.issuedAt().toEpochMilli() + config.ttl().toMillis()));
         if (!idle.due(now, keepUntil, end)) {
             return;
         }
         long next = idle.deadline(now, end);
         try (PreparedStatement p = c.prepareStatement(schema.touchSession())) {
-            p.setLong(1, next);
+            p.setLong(1, marked(next, end));
             p.setString(2, s.id());
             p.setLong(3, expires); // the row read: one added again meanwhile is left as that add wrote it
             p.setLong(4, now);
@@ -194,6 +210,9 @@ final class JdbcPeople {
 
     List<String> subjects(String prefix, int limit) {
         SessionStore.checkSubjects(prefix, limit);
+        if (prefix.indexOf('\u0000') >= 0) {
+            return List.of(); // PostgreSQL's text holds no NUL: no subject starts with one
+        }
         long now = clock.millis();
         String like = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
         return calls.sql("listing subjects", c -> {

@@ -98,7 +98,8 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
             return;
         }
         // the row lives until the session's end, capped by ttl, or with idle_timeout until its idle deadline
-        long keepUntil = config.idle().deadline(now, Math.min(expires, now + config.ttl().toMillis()));
+        long end = JdbcPeople.even(Math.min(expires, now + config.ttl().toMillis()));
+        long keepUntil = JdbcPeople.marked(config.idle().deadline(now, end), end);
         org.sessionstore.api.config.SubjectLimit limit = config.subjectLimit();
         if (!limit.limits() || session.sub() == null) {
             calls.sql("adding a session", c -> {
@@ -253,7 +254,6 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         long[] counts = calls.sql("cleaning expired sessions", c -> {
             try (PreparedStatement p = c.prepareStatement(schema.cleanSessions)) {
                 p.setLong(1, now);
-                p.setLong(2, config.ttl().toMillis());
                 try (ResultSet r = p.executeQuery()) {
                     r.next();
                     return new long[] {r.getLong(1), r.getLong(2)};

@@ -92,10 +92,9 @@ final class Schema {
         deleteSessionReturning = "DELETE FROM " + sessions + " WHERE id = ? RETURNING keep_until";
         deleteBySubject = "WITH gone AS (DELETE FROM " + sessions + " WHERE sub = ? RETURNING keep_until)"
                 + " SELECT count(*) FROM gone WHERE keep_until > ?";
-        // an idle end: the row's deadline came before its end (expires_at, capped by ttl from its issue, as a touch does)
-        cleanSessions = "WITH gone AS (DELETE FROM " + sessions + " WHERE keep_until <= ? RETURNING keep_until"
-                + " < LEAST(expires_at, COALESCE(issued_at + ?, expires_at)) AS idle)"
-                + " SELECT count(*), count(*) FILTER (WHERE idle) FROM gone";
+        // an idle end: an odd keep_until (JdbcPeople.marked)
+        cleanSessions = "WITH gone AS (DELETE FROM " + sessions + " WHERE keep_until <= ? RETURNING keep_until)"
+                + " SELECT count(*), count(*) FILTER (WHERE keep_until % 2 <> 0) FROM gone";
         liveSessions = "SELECT " + columns + " FROM " + sessions + " WHERE keep_until > ?";
         upsertState = "INSERT INTO " + states + " (state, created_at, user_agent, request_url, upstream_url, code_verifier)"
                 + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (state) DO UPDATE SET created_at = EXCLUDED.created_at,"

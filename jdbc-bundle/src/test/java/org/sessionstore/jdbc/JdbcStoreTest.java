@@ -49,6 +49,30 @@ class JdbcStoreTest {
         return new Session(id, "user-" + id, sub, now, now.plus(ttl), "at-" + id, "it-" + id, null);
     }
 
+    /**
+     * Cleaning tells idle ends from the others by the parity of keep_until, whatever the rows hold
+     * (review: a cleaning that added issued_at to ttl overflowed on one row and stopped for good, and
+     * read sessions capped by ttl, or without issued_at, as idle with idle_timeout off).
+     */
+    @Test
+    void cleaningTellsIdleEndsByTheRowAloneAndNoRowStopsIt() {
+        try (JdbcSessionStore off = store("table_prefix", "parity_", "ttl", "1h");
+                JdbcSessionStore on = store("table_prefix", "parity_", "ttl", "1h", "idle_timeout", "10m")) {
+            off.cleanExpired();
+            Instant now = clock.instant();
+            off.addSession(new Session("poison", "u", "a", Instant.ofEpochMilli(Long.MAX_VALUE - 1), now.plusSeconds(60), "at",
+                    null, null));
+            off.addSession(new Session("no-issue", "u", "a", null, now.plusSeconds(7200), null, null, null)); // capped by ttl
+            off.addSession(new Session("later", "u", "a", now.plusSeconds(1), now.plusSeconds(7200), null, null, null));
+            on.addSession(new Session("idler", "u", "b", now, now.plusSeconds(7200), null, null, null));
+            on.addSession(new Session("short", "u", "b", now, now.plusSeconds(300), null, null, null));
+            clock.advance(Duration.ofMinutes(65));
+            int[] idle = {0};
+            assertEquals(5, off.cleanExpired(n -> idle[0] += n));
+            assertEquals(1, idle[0], "only 'idler' ended idle");
+        }
+    }
+
     @Test
     void badKeysNameTheKeyAndNeverRepeatASecret() {
         StoreConfigException e = assertThrows(StoreConfigException.class,

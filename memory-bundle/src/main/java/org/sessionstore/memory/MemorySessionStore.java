@@ -160,7 +160,7 @@ final class MemorySessionStore extends MemoryStates {
      * (which left the store one below its bound, refusing a session that fitted).
      */
     private void refuseIfOver(String id, Held held) {
-        cleanExpired();
+        removeExpired();
         synchronized (overflow) {
             if (sessions.size() <= config.maxSessions()) {
                 return;
@@ -349,7 +349,9 @@ final class MemorySessionStore extends MemoryStates {
             return null;
         }
         if (clock.hasPassed(h.expiresAt())) {
-            removeIf(id, cur -> cur == h);
+            if (removeIf(id, cur -> cur == h)) {
+                unreported.addAndGet(h.expiresAt() < h.end() ? ENDED + 1 : ENDED); // told by the next clean
+            }
             return null;
         }
         return h;
@@ -368,24 +370,40 @@ final class MemorySessionStore extends MemoryStates {
         return cleanExpired(n -> { });
     }
 
-    /** A session ended idle when its deadline (what {@code Held.expiresAt} holds) came before its end. */
+    /**
+     * Sessions that ended and were removed since the last clean without being told (by a read that
+     * found them ended, a count, a full store): the ended in the high half, the idle among them in
+     * the low, one word so that a clean takes both at once.
+     */
+    private final java.util.concurrent.atomic.AtomicLong unreported = new java.util.concurrent.atomic.AtomicLong();
+    private static final long ENDED = 1L << 32;
+
+    /**
+     * Removes what ended, and tells what was removed since the last clean too (a read, a count or a
+     * full store removes ended sessions on its way and leaves the telling to this). A session ended
+     * idle when its deadline (what {@code Held.expiresAt} holds) came before its end.
+     */
     @Override
     public int cleanExpired(java.util.function.IntConsumer idleEnded) {
         Ids.requireNonNull(idleEnded, "idleEnded");
+        removeExpired();
+        long told = unreported.getAndSet(0);
+        int idle = (int) told;
+        if (idle > 0) {
+            idleEnded.accept(idle);
+        }
+        return (int) (told >>> 32);
+    }
+
+    /** Removes the ended sessions through the expiry index, noting them in {@link #unreported}. */
+    private void removeExpired() {
         ensureOpen();
         long now = clock.millis();
-        AtomicInteger removed = new AtomicInteger();
-        AtomicInteger idle = new AtomicInteger();
-        expiries.drain(now, id -> removeIfExpired(id, now, removed, idle, false),
-                id -> removeIfExpired(id, now, removed, idle, true));
-        if (idle.get() > 0) {
-            idleEnded.accept(idle.get());
-        }
-        return removed.get();
+        expiries.drain(now, id -> removeIfExpired(id, now, false), id -> removeIfExpired(id, now, true));
     }
 
     /** Removes a session found through the index if it has expired; {@code indexed}: its slot stays, so leave it. */
-    private void removeIfExpired(String id, long now, AtomicInteger removed, AtomicInteger idle, boolean indexed) {
+    private void removeIfExpired(String id, long now, boolean indexed) {
         sessions.computeIfPresent(id, (k, h) -> {
             if (h.expiresAt() > now) {
                 return h;
@@ -394,10 +412,7 @@ final class MemorySessionStore extends MemoryStates {
                 expiries.remove(k, h.expiresAt());
             }
             leftSubject(k, h);
-            removed.incrementAndGet();
-            if (h.expiresAt() < h.end()) {
-                idle.incrementAndGet();
-            }
+            unreported.addAndGet(h.expiresAt() < h.end() ? ENDED + 1 : ENDED);
             return null;
         });
     }
@@ -416,7 +431,7 @@ final class MemorySessionStore extends MemoryStates {
     /** Removes what has expired (cost in proportion to that), then counts the map. */
     @Override
     public long getSessionCount() {
-        cleanExpired();
+        removeExpired();
         return sessions.size();
     }
 

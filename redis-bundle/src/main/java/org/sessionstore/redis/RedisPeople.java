@@ -197,32 +197,40 @@ final class RedisPeople {
         return offset >= all.size() ? List.of() : List.copyOf(all.subList(offset, Math.min(all.size(), offset + limit)));
     }
 
-    /** The most keys one {@link #subjects} call examines on each primary. */
-    static final int SUBJECTS_SCAN_BUDGET = 100_000;
+    /** Keys one SCAN step examines ({@code COUNT}): a few milliseconds of the server's time. */
+    static final int SUBJECTS_SCAN_COUNT = 10_000;
 
     /**
      * Subjects by prefix: {@code SCAN MATCH} over the subjects' sets on each primary (never
-     * {@code KEYS}), at most {@link #SUBJECTS_SCAN_BUDGET} keys examined on each, so one call stays a
-     * bounded number of round trips whatever the store's size. A set lives until its last entry's
-     * cap, so a subject whose sessions were all deleted may be named until then.
+     * {@code KEYS}), until the walk is done, {@code limit} names are found, or half the store's
+     * {@code timeout} (at most 1 s) has gone on that primary: a complete answer up to about a
+     * million keys per primary, a partial one (and said so in the docs) beyond. A set lives until
+     * its last entry's end, so a subject whose sessions were deleted by id or ended idle may be named
+     * until then. Names are checked against the prefix here too (in a cluster the pattern's
+     * {@code {*}} could match across a subject that holds a brace).
      */
     List<String> subjects(String prefix, int limit) {
         SessionStore.checkSubjects(prefix, limit);
         String pattern = layout.subjectPattern(prefix);
+        long budget = Math.min(1_000_000_000L, config.timeout().toNanos() / 2);
         java.util.TreeSet<String> first = new java.util.TreeSet<>();
         for (List<String> served : calls.byNode(layout.sessionIndexes()).values()) {
             first.addAll(calls.redis("listing subjects", served.get(0), j -> {
                 redis.clients.jedis.params.ScanParams params = new redis.clients.jedis.params.ScanParams().match(pattern)
-                        .count(1_000);
-                List<String> found = new ArrayList<>();
+                        .count(SUBJECTS_SCAN_COUNT);
+                java.util.Set<String> found = new java.util.HashSet<>();
                 String cursor = redis.clients.jedis.params.ScanParams.SCAN_POINTER_START;
-                int examined = 0;
+                long started = System.nanoTime();
                 do {
                     redis.clients.jedis.resps.ScanResult<String> page = j.scan(cursor, params);
-                    page.getResult().forEach(key -> found.add(Layout.subjectOf(key)));
+                    for (String key : page.getResult()) {
+                        String sub = Layout.subjectOf(key);
+                        if (sub.startsWith(prefix)) {
+                            found.add(sub);
+                        }
+                    }
                     cursor = page.getCursor();
-                    examined += 1_000;
-                } while (!"0".equals(cursor) && found.size() < limit && examined < SUBJECTS_SCAN_BUDGET);
+                } while (!"0".equals(cursor) && found.size() < limit && System.nanoTime() - started < budget);
                 return found;
             }));
         }

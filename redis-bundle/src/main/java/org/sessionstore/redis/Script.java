@@ -82,7 +82,7 @@ final class Script {
             redis.call('HSET', KEYS[1], unpack(ARGV, 10 + n))
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
             local score = ARGV[3]
-            if string.find(ARGV[4], 'i', 1, true) then score = (exp - 1) .. '.5' end
+            if string.find(ARGV[4], 'i', 1, true) then score = string.format('%d.5', exp - 1) end
             redis.call('ZADD', KEYS[2], score, id)
             local now = exp - pttl
             for _, set in ipairs({subj or false, sidk or false}) do
@@ -112,7 +112,7 @@ final class Script {
             redis.call('HSET', KEYS[1], 'deadline', ARGV[2])
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
             local score = ARGV[2]
-            if tonumber(ARGV[2]) < tonumber(ARGV[5]) then score = (tonumber(ARGV[2]) - 1) .. '.5' end
+            if tonumber(ARGV[2]) < tonumber(ARGV[5]) then score = string.format('%d.5', tonumber(ARGV[2]) - 1) end
             redis.call('ZADD', KEYS[2], 'XX', score, ARGV[1])
             return 1
             """);
@@ -200,7 +200,7 @@ final class Script {
             for i = 1, #found, 2 do
               ids[#ids + 1] = found[i]
               redis.call('DEL', ARGV[2] .. found[i])
-              if string.find(found[i + 1], '.', 1, true) then idle = idle + 1 end
+              if tonumber(found[i + 1]) % 1 ~= 0 then idle = idle + 1 end
             end
             if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
             return {#ids, idle}
@@ -212,7 +212,10 @@ final class Script {
      * TOUCH_SESSION), one that ends at its end is scored by it, a whole number. Every reader
      * compares the score with a whole millisecond, so D - 0.5 sorts exactly as D does; cleaning
      * counts the marked ones as ended idle (Redis expires the key itself, so nothing else is left
-     * to tell an idle end from the end).
+     * to tell an idle end from the end). The mark is written with {@code string.format('%d.5')}
+     * (Lua's own number-to-text conversion keeps 14 digits) and read as "not a whole number".
+     * Entries written before the mark existed are whole: their idle ends count as ttl until a read
+     * moves their deadline.
      */
     static final String IDLE_MARK = ".5";
 

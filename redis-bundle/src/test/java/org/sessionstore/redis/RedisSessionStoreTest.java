@@ -384,6 +384,28 @@ class RedisSessionStoreTest {
     }
 
     /**
+     * The idle mark in the index (a deadline scored half a millisecond early) is written as text
+     * whatever the number's size (Lua's own conversion keeps 14 digits: a clock 3,000 years ahead
+     * made the add fail) and read as "not a whole number", also after a read moved it.
+     */
+    @Test
+    void theIdleMarkHoldsForAnyDeadline() throws Exception {
+        org.sessionstore.testkit.MutableClock far = new org.sessionstore.testkit.MutableClock(Instant.parse("5200-01-01T00:00:00Z"));
+        try (RedisSessionStore s = store(server, far, "idle_timeout", "30m", "ttl", "24h")) {
+            Instant now = far.instant();
+            s.addSession(new Session("far-idle", "u", "u", now, now.plusSeconds(8 * 3600), null, null, null));
+            s.addSession(new Session("far-read", "u", "u", now, now.plusSeconds(8 * 3600), null, null, null));
+            s.addSession(new Session("far-end", "u", "u", now, now.plusSeconds(600), null, null, null));
+            far.advance(Duration.ofMinutes(5));
+            assertTrue(s.getSession("far-read").isPresent()); // moves its deadline: marked again by the touch
+            far.advance(Duration.ofMinutes(40));
+            int[] idle = {0};
+            assertEquals(3, s.cleanExpired(n -> idle[0] += n));
+            assertEquals(2, idle[0], "far-idle and far-read ended idle, far-end at its end");
+        }
+    }
+
+    /**
      * Issue 19: 10,000 gets a second on one session for 60 s of the store's clock write its idle
      * deadline at most ceil(60 / touch_after) + 1 times (counted by the server, INFO commandstats:
      * the touch script's HSET), from two nodes reading alternately; the session ends at its

@@ -99,36 +99,25 @@ public class StoreCommands {
                 .orElse(List.of());
     }
 
-    /** Subjects starting with {@code prefix}, for completion: none when no store serves or it cannot list them. */
+    /**
+     * Subjects starting with {@code prefix}, for completion: none when no store serves now (a Tab
+     * never waits for a swap) or it cannot list them (a completion never fails the line being typed).
+     */
     public List<String> subjectNames(String prefix) {
         SessionStore s = store;
+        StoreStatus.State state = registry.status().state();
+        if (s == null || state != StoreStatus.State.ACTIVE && state != StoreStatus.State.PENDING) {
+            return List.of();
+        }
         try {
-            return s == null ? List.of() : s.subjects(prefix, 50);
-        } catch (RuntimeException e) {
-            return List.of(); // a completion never fails the line being typed
+            return s.subjects(prefix, 50);
+        } catch (RuntimeException | LinkageError e) {
+            return List.of();
         }
     }
 
-    /**
-     * Each command's usage. A shell that asks a command for its help by running it with
-     * {@code --help} (Karaf's {@code help sessionstore:X} does) gets this and nothing runs: without
-     * it, {@code --help} was taken for an id, a type or a subject.
-     */
-    static final Map<String, String> USAGE = Map.ofEntries(
-            Map.entry("types", "sessionstore:types [-v]: the available store types; -v also lists each type's keys"),
-            Map.entry("info", "sessionstore:info: the active store, its state, provider, source and settings"),
-            Map.entry("use", "sessionstore:use [--migrate] TYPE [key=value ...]: make TYPE the active store"),
-            Map.entry("count", "sessionstore:count: the number of live sessions"),
-            Map.entry("add", "sessionstore:add [--access-token T] [--id-token T] [--sid SID] ID USERNAME [TTL]: add a"
-                    + " session (TTL such as 30m, default 1h)"),
-            Map.entry("get", "sessionstore:get ID: show a session (tokens never printed)"),
-            Map.entry("delete", "sessionstore:delete ID: delete a session"),
-            Map.entry("health", "sessionstore:health: OK, WARN or CRITICAL with a probe's round trip"),
-            Map.entry("revoke", "sessionstore:revoke [--except ID] SUB | sessionstore:revoke --sid SID: remove every session"
-                    + " of the subject SUB (but ID), or of the identity provider's session SID"),
-            Map.entry("sessions", "sessionstore:sessions [--offset N] [--limit N] SUB: the subject's live sessions, newest"
-                    + " first (no token)"),
-            Map.entry("clean", "sessionstore:clean: remove expired sessions and states past state_ttl"));
+    /** Each command's usage: {@link Usage}. */
+    static final Map<String, String> USAGE = Usage.OF;
 
     /** Whether an argument asks for help rather than naming something. */
     private static boolean asksHelp(String... args) {
