@@ -115,7 +115,8 @@ class MetricsTest {
         assertEquals(String.valueOf(calls), s.get("sessionstore_get_results_total{store_type=\"memory\",result=\"hit\"}"));
         assertEquals(String.valueOf(calls), s.get("sessionstore_get_results_total{store_type=\"memory\",result=\"miss\"}"));
         long timed = Long.parseLong(s.get("sessionstore_call_duration_seconds_count{store_type=\"memory\",op=\"get\"}"));
-        assertTrue(timed > 2 * calls / 16 && timed < 2 * calls / 4, "about one get in 8 timed: " + timed);
+        assertTrue(timed >= threads * (2 * rounds / 64) && timed <= 2 * calls, "at least one get in 64 of each thread timed"
+                + " (all of them while some are slow): " + timed);
         assertEquals(s.get("sessionstore_call_duration_seconds_count{store_type=\"memory\",op=\"get\"}"),
                 s.get("sessionstore_call_duration_seconds_bucket{store_type=\"memory\",op=\"get\",le=\"+Inf\"}"));
         long previous = 0;

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
@@ -16,7 +15,7 @@ import org.sessionstore.api.StateEntry;
 /**
  * The store consumers hold: the registry's front, with each call counted under the type served
  * now ({@link Metrics#serving}), its failure by kind, its result (a get's hit or miss, a state's
- * hit, miss or mismatch), and one call in {@link OpStats#SAMPLE} timed. The hot calls are written
+ * hit, miss or mismatch), and calls timed as {@link OpStats} says. The hot calls are written
  * out (no lambda); the rare ones go through {@link #metered}. What the front answers or throws is
  * passed on unchanged.
  */
@@ -30,75 +29,64 @@ public final class MeteredStore implements SessionStore {
         this.metrics = metrics;
     }
 
-    /** Whether this call is timed: one in {@link OpStats#SAMPLE}, at random (a clock read per call cost as much as a get). */
-    private static long start() {
-        return (ThreadLocalRandom.current().nextInt() & (OpStats.SAMPLE - 1)) == 0 ? System.nanoTime() : 0;
-    }
-
-    private static void end(OpStats s, long started) {
-        if (started != 0) {
-            s.timed(System.nanoTime() - started);
-        }
-    }
-
     private <T> T metered(Op op, Supplier<T> call) {
         OpStats s = metrics.current()[op.ordinal()];
-        s.calls.increment();
-        long t = start();
+        long[] c = s.cells();
+        long t = s.called(c);
         try {
             return call.get();
         } catch (RuntimeException | Error e) {
-            s.failed(e);
+            OpStats.failed(c, e);
             throw e;
         } finally {
-            end(s, t);
+            s.ended(c, t);
         }
     }
 
     @Override
     public Optional<Session> getSession(String id) {
         OpStats s = metrics.current()[Op.GET.ordinal()];
-        s.calls.increment();
-        long t = start();
+        long[] c = s.cells();
+        long t = s.called(c);
         try {
             Optional<Session> found = front.getSession(id);
-            (found.isPresent() ? s.hits : s.misses).increment();
+            OpStats.inc(c, found.isPresent() ? OpStats.HITS : OpStats.MISSES);
             return found;
         } catch (RuntimeException | Error e) {
-            s.failed(e);
+            OpStats.failed(c, e);
             throw e;
         } finally {
-            end(s, t);
+            s.ended(c, t);
         }
     }
 
     @Override
     public boolean sessionExists(String id) {
         OpStats s = metrics.current()[Op.EXISTS.ordinal()];
-        s.calls.increment();
-        long t = start();
+        long[] c = s.cells();
+        long t = s.called(c);
         try {
             return front.sessionExists(id);
         } catch (RuntimeException | Error e) {
-            s.failed(e);
+            OpStats.failed(c, e);
             throw e;
         } finally {
-            end(s, t);
+            s.ended(c, t);
         }
     }
 
     @Override
     public Optional<String> getField(String id, String field) {
         OpStats s = metrics.current()[Op.GET_FIELD.ordinal()];
-        s.calls.increment();
-        long t = start();
+        long[] c = s.cells();
+        long t = s.called(c);
         try {
             return front.getField(id, field);
         } catch (RuntimeException | Error e) {
-            s.failed(e);
+            OpStats.failed(c, e);
             throw e;
         } finally {
-            end(s, t);
+            s.ended(c, t);
         }
     }
 
@@ -110,15 +98,15 @@ public final class MeteredStore implements SessionStore {
     @Override
     public void addSession(Session session, IntConsumer onEvicted) {
         OpStats s = metrics.current()[Op.ADD.ordinal()];
-        s.calls.increment();
-        long t = start();
+        long[] c = s.cells();
+        long t = s.called(c);
         try {
             front.addSession(session, onEvicted);
         } catch (RuntimeException | Error e) {
-            s.failed(e);
+            OpStats.failed(c, e);
             throw e;
         } finally {
-            end(s, t);
+            s.ended(c, t);
         }
     }
 
@@ -131,8 +119,8 @@ public final class MeteredStore implements SessionStore {
     public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
             String client) {
         OpStats s = metrics.current()[Op.ADD_STATE.ordinal()];
-        s.calls.increment();
-        long t = start();
+        long[] c = s.cells();
+        long t = s.called(c);
         try {
             if (client == null) {
                 front.addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier);
@@ -140,10 +128,10 @@ public final class MeteredStore implements SessionStore {
                 front.addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier, client);
             }
         } catch (RuntimeException | Error e) {
-            s.failed(e);
+            OpStats.failed(c, e);
             throw e;
         } finally {
-            end(s, t);
+            s.ended(c, t);
         }
     }
 
@@ -156,19 +144,19 @@ public final class MeteredStore implements SessionStore {
     public Optional<StateEntry> validateAndRemoveState(String state, String userAgent, Runnable onMismatch) {
         org.sessionstore.api.Ids.requireNonNull(onMismatch, "onMismatch");
         OpStats s = metrics.current()[Op.VALIDATE_STATE.ordinal()];
-        s.calls.increment();
-        long t = start();
+        long[] c = s.cells();
+        long t = s.called(c);
         boolean[] mismatched = {false};
         Optional<StateEntry> taken;
         try {
             taken = front.validateAndRemoveState(state, userAgent, () -> mismatched[0] = true);
         } catch (RuntimeException | Error e) {
-            s.failed(e);
+            OpStats.failed(c, e);
             throw e;
         } finally {
-            end(s, t);
+            s.ended(c, t);
         }
-        (taken.isPresent() ? s.hits : mismatched[0] ? s.mismatches : s.misses).increment();
+        OpStats.inc(c, taken.isPresent() ? OpStats.HITS : mismatched[0] ? OpStats.MISMATCHES : OpStats.MISSES);
         if (mismatched[0]) {
             onMismatch.run(); // after the call, as the front runs it: what it throws is the caller's own
         }

@@ -9,7 +9,8 @@ import java.util.function.LongSupplier;
 import org.sessionstore.api.StoreMetrics;
 
 /**
- * The registry's figures (dependency-free: {@link LongAdder}s, read by a scrape): per store type
+ * The registry's figures (dependency-free: per-thread cells for the calls, {@link LongAdder}s for
+ * the rare counts, read by a scrape): per store type
  * and operation an {@link OpStats}, filled by {@link MeteredStore} on the published store; the
  * swaps and the sessions removed by reason, told by the front; the live sessions and states of the
  * store served now, read through its index at most every {@link #GAUGE_MILLIS} ms (a scrape in
@@ -90,20 +91,18 @@ public final class Metrics implements StoreMetrics {
         StringBuilder p99 = new StringBuilder();
         for (Op op : Op.ALL) {
             OpStats s = stats(type, op);
-            long n = s.calls.sum();
+            long[] sums = s.sums();
+            long n = sums[OpStats.CALLS];
             if (n == 0) {
                 continue;
             }
             calls.append(calls.length() > 0 ? ", " : "").append(op.label).append(' ').append(n);
             if (op == Op.GET || op == Op.VALIDATE_STATE) {
-                long hits = s.hits.sum();
-                long answered = hits + s.misses.sum() + s.mismatches.sum();
+                long hits = sums[OpStats.HITS];
+                long answered = hits + sums[OpStats.MISSES] + sums[OpStats.MISMATCHES];
                 calls.append(answered == 0 ? "" : " (" + (hits * 100 / answered) + "% hits)");
             }
-            long failed = 0;
-            for (LongAdder f : s.failures) {
-                failed += f.sum();
-            }
+            long failed = s.failures();
             if (failed > 0) {
                 failures.append(failures.length() > 0 ? ", " : "").append(op.label).append(' ').append(failed);
             }
@@ -119,7 +118,7 @@ public final class Metrics implements StoreMetrics {
             rows.put("failed calls", failures.toString());
         }
         if (p99.length() > 0) {
-            rows.put("latency p99", p99 + " (one call in " + OpStats.SAMPLE + " timed)");
+            rows.put("latency p99", p99.toString());
         }
         Map<String, Long> gone = removed().getOrDefault(type, Map.of());
         if (!gone.isEmpty()) {

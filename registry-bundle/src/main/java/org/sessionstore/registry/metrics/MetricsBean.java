@@ -81,7 +81,7 @@ public final class MetricsBean implements MetricsMXBean {
     public Map<String, Long> getCalls() {
         Map<String, Long> out = new TreeMap<>();
         for (Op op : Op.ALL) {
-            out.put(op.label, metrics.stats(metrics.currentType(), op).calls.sum());
+            out.put(op.label, metrics.stats(metrics.currentType(), op).calls());
         }
         return out;
     }
@@ -90,11 +90,7 @@ public final class MetricsBean implements MetricsMXBean {
     public Map<String, Long> getFailures() {
         Map<String, Long> out = new TreeMap<>();
         for (Op op : Op.ALL) {
-            long n = 0;
-            for (java.util.concurrent.atomic.LongAdder a : metrics.stats(metrics.currentType(), op).failures) {
-                n += a.sum();
-            }
-            out.put(op.label, n);
+            out.put(op.label, metrics.stats(metrics.currentType(), op).failures());
         }
         return out;
     }

@@ -19,7 +19,7 @@ final class PrometheusText {
         Map<String, OpStats[]> types = m.byType();
 
         family(out, "sessionstore_calls_total", "counter", "Calls to the session store, by store type and operation.");
-        forEachCalled(types, (type, op, s) -> sample(out, "sessionstore_calls_total", labels(type, op), s.calls.sum()));
+        forEachCalled(types, (type, op, s) -> sample(out, "sessionstore_calls_total", labels(type, op), s[OpStats.CALLS]));
 
         family(out, "sessionstore_call_failures_total", "counter", "Calls that failed, by kind: unavailable (the backend is"
                 + " down or timed out), full (a limit refused it), invalid (a bad argument), unsupported (the backend is too"
@@ -27,45 +27,46 @@ final class PrometheusText {
         forEachCalled(types, (type, op, s) -> {
             for (int k = 0; k < OpStats.KINDS.length; k++) {
                 sample(out, "sessionstore_call_failures_total", labels(type, op) + ",kind=\"" + OpStats.KINDS[k] + "\"",
-                        s.failures[k].sum());
+                        s[OpStats.FAILURES + k]);
             }
         });
 
         family(out, "sessionstore_get_results_total", "counter", "Answers of getSession: hit (a live session) or miss.");
         types.forEach((type, stats) -> {
-            OpStats s = stats[Op.GET.ordinal()];
-            if (s.calls.sum() > 0) {
-                sample(out, "sessionstore_get_results_total", "store_type=\"" + escape(type) + "\",result=\"hit\"", s.hits.sum());
-                sample(out, "sessionstore_get_results_total", "store_type=\"" + escape(type) + "\",result=\"miss\"", s.misses.sum());
+            long[] s = stats[Op.GET.ordinal()].sums();
+            if (s[OpStats.CALLS] > 0) {
+                String t = "store_type=\"" + escape(type) + "\",result=";
+                sample(out, "sessionstore_get_results_total", t + "\"hit\"", s[OpStats.HITS]);
+                sample(out, "sessionstore_get_results_total", t + "\"miss\"", s[OpStats.MISSES]);
             }
         });
 
         family(out, "sessionstore_state_validations_total", "counter", "Answers of validateAndRemoveState: hit (the state was"
                 + " there and fresh), miss (none, or too old), mismatch (another User-Agent: refused, the state is gone).");
         types.forEach((type, stats) -> {
-            OpStats s = stats[Op.VALIDATE_STATE.ordinal()];
-            if (s.calls.sum() > 0) {
+            long[] s = stats[Op.VALIDATE_STATE.ordinal()].sums();
+            if (s[OpStats.CALLS] > 0) {
                 String t = "store_type=\"" + escape(type) + "\",result=";
-                sample(out, "sessionstore_state_validations_total", t + "\"hit\"", s.hits.sum());
-                sample(out, "sessionstore_state_validations_total", t + "\"miss\"", s.misses.sum());
-                sample(out, "sessionstore_state_validations_total", t + "\"mismatch\"", s.mismatches.sum());
+                sample(out, "sessionstore_state_validations_total", t + "\"hit\"", s[OpStats.HITS]);
+                sample(out, "sessionstore_state_validations_total", t + "\"miss\"", s[OpStats.MISSES]);
+                sample(out, "sessionstore_state_validations_total", t + "\"mismatch\"", s[OpStats.MISMATCHES]);
             }
         });
 
-        family(out, "sessionstore_call_duration_seconds", "histogram", "Latency of the calls, by store type and operation;"
-                + " one call in " + OpStats.SAMPLE + " is timed, so _count is about a " + OpStats.SAMPLE + "th of the calls.");
+        family(out, "sessionstore_call_duration_seconds", "histogram", "Latency of the timed calls, by store type and operation:"
+                + " every call once calls take over 20 us (a remote backend), else one in " + OpStats.SAMPLE + " per thread.");
         forEachCalled(types, (type, op, s) -> {
             String l = labels(type, op);
             long cumulative = 0;
             for (int i = 0; i < OpStats.BOUNDS.length; i++) {
-                cumulative += s.buckets[i].sum();
+                cumulative += s[OpStats.BUCKETS + i];
                 sample(out, "sessionstore_call_duration_seconds_bucket", l + ",le=\"" + plain(OpStats.BOUNDS[i]) + "\"",
                         cumulative);
             }
-            cumulative += s.buckets[OpStats.BOUNDS.length].sum();
+            cumulative += s[OpStats.BUCKETS + OpStats.BOUNDS.length];
             sample(out, "sessionstore_call_duration_seconds_bucket", l + ",le=\"+Inf\"", cumulative);
             out.append("sessionstore_call_duration_seconds_sum{").append(l).append("} ")
-                    .append(plain(s.nanos.sum() / 1e9)).append('\n');
+                    .append(plain(s[OpStats.NANOS] / 1e9)).append('\n');
             sample(out, "sessionstore_call_duration_seconds_count", l, cumulative);
         });
 
@@ -99,14 +100,14 @@ final class PrometheusText {
     }
 
     private interface Each {
-        void accept(String type, Op op, OpStats s);
+        void accept(String type, Op op, long[] sums);
     }
 
     private static void forEachCalled(Map<String, OpStats[]> types, Each each) {
         types.forEach((type, stats) -> {
             for (Op op : Op.ALL) {
-                OpStats s = stats[op.ordinal()];
-                if (s.calls.sum() > 0) {
+                long[] s = stats[op.ordinal()].sums();
+                if (s[OpStats.CALLS] > 0) {
                     each.accept(type, op, s);
                 }
             }
