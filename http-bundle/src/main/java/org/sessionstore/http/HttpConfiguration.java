@@ -8,8 +8,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @ObjectClassDefinition(name = "Session Store HTTP", description = "What the session store answers over HTTP: /metrics.")
 @interface HttpConfiguration {
 
-    @AttributeDefinition(name = "metrics_token", type = AttributeType.PASSWORD, required = false,
+    @AttributeDefinition(name = "Metrics token", type = AttributeType.PASSWORD, required = false,
             description = "A bearer token /metrics requires (Authorization: Bearer ...), from any address; give it by"
                     + " reference, $[secret:metrics_token]. Without one, /metrics answers loopback clients only.")
-    String metrics_token() default "";
+    String metrics__token() default "";
 }

@@ -44,7 +44,7 @@ public class MetricsServlet extends HttpServlet {
     @Activate
     @Modified
     void configure(HttpConfiguration config) {
-        String t = config.metrics_token();
+        String t = config.metrics__token();
         token = t == null || t.isEmpty() ? null : t.getBytes(StandardCharsets.UTF_8);
     }
 
