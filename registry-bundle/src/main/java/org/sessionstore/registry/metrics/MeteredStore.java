@@ -15,9 +15,9 @@ import org.sessionstore.api.StateEntry;
 /**
  * The store consumers hold: the registry's front, with each call counted under the type served
  * now ({@link Metrics#serving}), its failure by kind, its result (a get's hit or miss, a state's
- * hit, miss or mismatch), and calls timed as {@link OpStats} says. The hot calls are written
- * out (no lambda); the rare ones go through {@link #metered}. What the front answers or throws is
- * passed on unchanged.
+ * hit, miss or mismatch), and calls timed as {@link OpStats} says. The get (the hottest call,
+ * no lambda) and the state validation (whose answer is counted) are written out; the others go
+ * through {@link #metered}. What the front answers or throws is passed on unchanged.
  */
 public final class MeteredStore implements SessionStore {
 
@@ -62,32 +62,12 @@ public final class MeteredStore implements SessionStore {
 
     @Override
     public boolean sessionExists(String id) {
-        OpStats s = metrics.current()[Op.EXISTS.ordinal()];
-        long[] c = s.cells();
-        long t = s.called(c);
-        try {
-            return front.sessionExists(id);
-        } catch (RuntimeException | Error e) {
-            OpStats.failed(c, e);
-            throw e;
-        } finally {
-            s.ended(c, t);
-        }
+        return metered(Op.EXISTS, () -> front.sessionExists(id));
     }
 
     @Override
     public Optional<String> getField(String id, String field) {
-        OpStats s = metrics.current()[Op.GET_FIELD.ordinal()];
-        long[] c = s.cells();
-        long t = s.called(c);
-        try {
-            return front.getField(id, field);
-        } catch (RuntimeException | Error e) {
-            OpStats.failed(c, e);
-            throw e;
-        } finally {
-            s.ended(c, t);
-        }
+        return metered(Op.GET_FIELD, () -> front.getField(id, field));
     }
 
     @Override
@@ -97,17 +77,10 @@ public final class MeteredStore implements SessionStore {
 
     @Override
     public void addSession(Session session, IntConsumer onEvicted) {
-        OpStats s = metrics.current()[Op.ADD.ordinal()];
-        long[] c = s.cells();
-        long t = s.called(c);
-        try {
+        metered(Op.ADD, () -> {
             front.addSession(session, onEvicted);
-        } catch (RuntimeException | Error e) {
-            OpStats.failed(c, e);
-            throw e;
-        } finally {
-            s.ended(c, t);
-        }
+            return null;
+        });
     }
 
     @Override
@@ -118,21 +91,14 @@ public final class MeteredStore implements SessionStore {
     @Override
     public void addStateEntry(String state, String userAgent, String requestUrl, String upstreamUrl, String codeVerifier,
             String client) {
-        OpStats s = metrics.current()[Op.ADD_STATE.ordinal()];
-        long[] c = s.cells();
-        long t = s.called(c);
-        try {
+        metered(Op.ADD_STATE, () -> {
             if (client == null) {
                 front.addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier);
             } else {
                 front.addStateEntry(state, userAgent, requestUrl, upstreamUrl, codeVerifier, client);
             }
-        } catch (RuntimeException | Error e) {
-            OpStats.failed(c, e);
-            throw e;
-        } finally {
-            s.ended(c, t);
-        }
+            return null;
+        });
     }
 
     @Override
