@@ -152,6 +152,10 @@ public final class Launcher {
         // says otherwise (in that file or as -D)
         if (System.getProperty("org.osgi.service.http.port") == null && !Files.exists(etc.resolve("org.apache.felix.http.cfg"))) {
             props.put("org.apache.felix.http.enable", "false");
+            // and Felix HTTP's warning that Jetty is not started is no news then
+            if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.felix.http") == null) {
+                System.setProperty("org.slf4j.simpleLogger.log.org.apache.felix.http", "error");
+            }
         }
         props.put("org.apache.felix.http.host", "127.0.0.1");
         for (String name : System.getProperties().stringPropertyNames()) {
@@ -167,7 +171,11 @@ public final class Launcher {
      * Log records go to the process's standard error as they are, never through the streams a
      * command's output is read from (a warning logged while a command runs is not its failure).
      */
+    /** Aries SPI Fly's notes on each provider it registers: warnings only (held: JUL keeps its loggers weakly). */
+    private static final java.util.logging.Logger SPIFLY = java.util.logging.Logger.getLogger("org.apache.aries.spifly");
+
     private static void logTo(PrintStream stderr) {
+        SPIFLY.setLevel(java.util.logging.Level.WARNING);
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
         for (java.util.logging.Handler h : root.getHandlers()) {
             root.removeHandler(h);

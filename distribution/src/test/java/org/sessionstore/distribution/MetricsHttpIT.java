@@ -189,5 +189,25 @@ class MetricsHttpIT {
             jar.script();
             assertFalse(jar.out().contains("T0ken") || jar.err().contains("T0ken"), "the token is never printed");
         }
+        // the secret's file is gone: the placeholder is not a token anyone may send (review); /metrics answers nobody
+        Files.delete(etc.resolve("secrets/metrics_token"));
+        try (RunningJar jar = new RunningJar(home)) {
+            jar.poll("sessionstore:count", out -> out.contains("0"), 60_000);
+            HttpResponse<String> r = null;
+            for (long until = System.currentTimeMillis() + 60_000; System.currentTimeMillis() < until; Thread.sleep(200)) {
+                try {
+                    r = get(port, "Bearer $[secret:metrics_token]");
+                    if (r.statusCode() == 503) {
+                        break;
+                    }
+                } catch (java.io.IOException notYet) {
+                    // not listening yet
+                }
+            }
+            assertEquals(503, r.statusCode(), String.valueOf(r.body()));
+            assertEquals(503, get(port, null).statusCode());
+            assertTrue(r.body().contains("did not resolve"), r.body());
+            jar.script();
+        }
     }
 }

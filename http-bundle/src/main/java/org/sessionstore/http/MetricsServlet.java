@@ -40,19 +40,43 @@ public class MetricsServlet extends HttpServlet {
     private transient StoreMetrics metrics;
 
     private transient volatile byte[] token;
+    /** Why /metrics stays closed to everyone (a token that did not resolve), or null. */
+    private transient volatile String closed;
+    private static final System.Logger LOG = System.getLogger("org.sessionstore.http");
 
     @Activate
     @Modified
     void configure(HttpConfiguration config) {
         String t = config.metrics__token();
+        closed = unresolved(t);
+        if (closed != null) {
+            LOG.log(System.Logger.Level.ERROR, closed);
+        }
         token = t == null || t.isEmpty() ? null : t.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Why a configured token cannot be used, or null: a placeholder ConfigAdmin could not resolve
+     * ({@code $[secret:…]} naming no file) reaches the component as its own text, which anyone who
+     * read the docs knows; /metrics then answers nobody (review).
+     */
+    static String unresolved(String t) {
+        return t != null && t.contains("$[") ? "metrics_token in " + PID + ".cfg did not resolve (a $[secret:NAME] names a"
+                + " file in etc/secrets, a $[env:NAME] a variable): /metrics answers nobody until it does" : null;
+    }
+
+    /** TRACE would echo the request's headers (its Authorization among them) past the checks: refused. */
+    @Override
+    protected void doTrace(HttpServletRequest req, HttpServletResponse resp) {
+        resp.setStatus(405);
     }
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        String refusal = refusal(token, req.getHeader("Authorization"), req.getRemoteAddr());
+        String shut = closed;
+        String refusal = shut != null ? "503 " + shut : refusal(token, req.getHeader("Authorization"), req.getRemoteAddr());
         if (refusal != null) {
-            resp.setStatus(refusal.startsWith("401") ? 401 : 403);
+            resp.setStatus(Integer.parseInt(refusal.substring(0, 3)));
             if (refusal.startsWith("401")) {
                 resp.setHeader("WWW-Authenticate", "Bearer realm=\"sessionstore\"");
             }

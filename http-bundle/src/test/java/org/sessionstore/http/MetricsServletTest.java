@@ -37,4 +37,12 @@ class MetricsServletTest {
         assertTrue(MetricsServlet.refusal(TOKEN, "Basic czNjcmV0LXRva2Vu", "10.0.0.5").startsWith("401"));
         assertFalse(MetricsServlet.refusal(TOKEN, "Bearer wrong", "10.0.0.5").contains("s3cret"), "never the token");
     }
+
+    @Test
+    void aTokenThatDidNotResolveClosesTheMetricsToEveryone() {
+        String why = MetricsServlet.unresolved("$[secret:metrics_token]");
+        assertTrue(why != null && why.contains("did not resolve") && !why.contains("$[secret:metrics_token]"), why);
+        assertNull(MetricsServlet.unresolved("a-real-token"));
+        assertNull(MetricsServlet.unresolved(null));
+    }
 }

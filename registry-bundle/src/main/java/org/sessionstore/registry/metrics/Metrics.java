@@ -164,11 +164,11 @@ public final class Metrics implements StoreMetrics {
     }
 
     long liveSessions() {
-        return sessions.read();
+        return sessions.read(currentType);
     }
 
     long liveStates() {
-        return states.read();
+        return states.read(currentType);
     }
 
     /** The stats of one type and operation, for the shell and JMX (zeros if none yet). */
@@ -177,23 +177,59 @@ public final class Metrics implements StoreMetrics {
         return s == null ? new OpStats() : s[op.ordinal()];
     }
 
-    /** A count read through the store at most every {@link #GAUGE_MILLIS}; one reader at a time, others reuse. */
+    /**
+     * A count read through the store at most every {@link #GAUGE_MILLIS}, on a thread of its own: a
+     * scrape waits for a fresh reading at most {@link #WAIT_MILLIS} and otherwise gets the last one,
+     * so a backend that hangs never holds a scrape or JMX for its timeout (review). A reading is of
+     * a type: after a swap the old store's count is not shown under the new name.
+     */
     private static final class Gauge {
         volatile LongSupplier source = () -> -1;
-        private long value = -1;
-        private long readAt = Long.MIN_VALUE / 2;
+        private volatile Reading last = new Reading(null, -1, Long.MIN_VALUE / 2);
+        private final java.util.concurrent.atomic.AtomicReference<Thread> refreshing = new java.util.concurrent.atomic.AtomicReference<>();
 
-        synchronized long read() {
+        private record Reading(String type, long value, long at) {
+        }
+
+        long read(String type) {
             long now = System.nanoTime() / 1_000_000;
-            if (now - readAt >= GAUGE_MILLIS) {
-                readAt = now;
-                try {
-                    value = source.getAsLong();
-                } catch (RuntimeException e) {
-                    value = -1; // the backend is down: the gauge is left out, the failure shows in calls and health
+            Reading r = last;
+            if (now - r.at() >= GAUGE_MILLIS || !type.equals(r.type())) {
+                Thread t = refreshing.get();
+                if (t == null) {
+                    Thread fresh = new Thread(() -> refresh(type), "sessionstore-metrics-gauge");
+                    fresh.setDaemon(true);
+                    if (refreshing.compareAndSet(null, fresh)) {
+                        fresh.start();
+                        t = fresh;
+                    } else {
+                        t = refreshing.get();
+                    }
                 }
+                if (t != null) {
+                    try {
+                        t.join(WAIT_MILLIS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                r = last;
             }
-            return value;
+            return type.equals(r.type()) ? r.value() : -1;
+        }
+
+        private void refresh(String type) {
+            long v;
+            try {
+                v = source.getAsLong();
+            } catch (RuntimeException e) {
+                v = -1; // the backend is down: the gauge is left out, the failure shows in calls and health
+            }
+            last = new Reading(type, v, System.nanoTime() / 1_000_000);
+            refreshing.set(null);
         }
     }
+
+    /** How long a scrape waits for a gauge's fresh reading before it takes the last one. */
+    static final long WAIT_MILLIS = 250;
 }

@@ -17,8 +17,8 @@ import org.sessionstore.api.StoreUnavailableException;
  * thread's cells; a dead thread's are folded into {@link #retired}. Counts are exact once the calls
  * are done.
  *
- * <p>Timing: a call is timed when its thread's count of this operation is a multiple of
- * {@link #SAMPLE}, or every call once one took over {@link #SLOW_NANOS} (a remote backend, where a
+ * <p>Timing: a call is timed when it is its thread's first of this operation or its count is a
+ * multiple of {@link #SAMPLE}, or every call once one took over {@link #SLOW_NANOS} (a remote backend, where a
  * clock read is nothing beside the call; a fast call turns sampling back on). A clock read after
  * a memory get cost as much as the get.
  */
@@ -66,8 +66,13 @@ final class OpStats {
     private long[] register() {
         long[] cells = new long[SIZE];
         all.add(new Owned(new WeakReference<>(Thread.currentThread()), cells));
+        if (registered.incrementAndGet() % 1024 == 0) {
+            sums(); // folds the cells of threads that ended, also when nothing scrapes (review: a thread per call grew them)
+        }
         return cells;
     }
+
+    private final java.util.concurrent.atomic.AtomicLong registered = new java.util.concurrent.atomic.AtomicLong();
 
     /** This thread's cells. */
     long[] cells() {
@@ -88,7 +93,7 @@ final class OpStats {
     /** Counts a call; returns its start time if it is to be timed, else 0. */
     long called(long[] cells) {
         long n = inc(cells, CALLS);
-        return timeAll || (n & (SAMPLE - 1)) == 0 ? System.nanoTime() : 0;
+        return timeAll || (n & (SAMPLE - 1)) == 0 || n == 1 ? System.nanoTime() : 0;
     }
 
     /** A call that began at {@code started} (0: not timed) ended now. */
