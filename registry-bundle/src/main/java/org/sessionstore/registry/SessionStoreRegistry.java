@@ -76,6 +76,8 @@ public class SessionStoreRegistry implements StoreRegistry {
     private final Housekeeper housekeeper = new Housekeeper(front, housekeepingThread);
     private volatile ServiceRegistration<SessionStore> registration;
     private volatile ServiceRegistration<StoreMetrics> metricsRegistration;
+    /** Set when the component is deactivated: factories unbound after it need no withdrawal wait. */
+    private volatile boolean deactivated;
     private volatile javax.management.ObjectName mbean;
     private volatile Dictionary<String, Object> published;
     private volatile BundleContext context;
@@ -113,7 +115,10 @@ public class SessionStoreRegistry implements StoreRegistry {
     }
 
     void removeStoreFactory(ServiceReference<StoreFactory> ref) {
-        if (factories.remove((Long) ref.getProperty(Constants.SERVICE_ID)).isPresent() && !frameworkStopping()) {
+        // once the registry is deactivated (DS unbinds after deactivate) there is nothing to wait for: its
+        // thread is shut down and the stores were withdrawn or handed over (review: each removal waited 15 s)
+        if (factories.remove((Long) ref.getProperty(Constants.SERVICE_ID)).isPresent() && !frameworkStopping()
+                && !deactivated) {
             // the factory's bundle is stopping: wait (bounded) until its store is drained and an
             // in-process store's entries are read, while the bundle's classes are still there
             try {
@@ -180,6 +185,7 @@ public class SessionStoreRegistry implements StoreRegistry {
 
     @Deactivate
     void deactivate() {
+        deactivated = true;
         MetricsBean.unregister(mbean);
         unregister(metricsRegistration);
         front.events.close();
