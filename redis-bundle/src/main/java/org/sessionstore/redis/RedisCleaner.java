@@ -5,8 +5,9 @@ import java.util.List;
 import org.sessionstore.api.StoreException;
 
 /**
- * Cleaning through the indexes, never KEYS or SCAN: what expired is removed in batches of
- * {@value #CLEAN_BATCH} (each a short script, so other clients never wait long), then each index is
+ * Counting ({@link #count}) and cleaning through the indexes, never KEYS or SCAN: what expired is
+ * removed in batches of {@value #CLEAN_BATCH} (each a short script, so other clients never wait
+ * long), then each index is
  * reconciled with the keys (entries whose key is gone — evicted, or deleted outside the store — are
  * dropped, so counting is exact afterwards). On one server the first failure ends the work; in a
  * cluster the other buckets go on (a bucket whose slot is being moved must not stop them) and the
@@ -96,5 +97,17 @@ final class RedisCleaner {
                 return total;
             }
         }
+    }
+
+    /** The entries scored after {@code after}: one ZCOUNT, or in a cluster one pipeline of them per primary (O(shards × log n)). */
+    long count(String what, List<String> indexes, long after) {
+        String from = "(" + after;
+        if (indexes.size() == 1) {
+            String index = indexes.get(0);
+            return calls.batched(what, index, p -> p.zcount(index, from, "+inf"));
+        }
+        return calls.each(what, indexes, Layout.CLUSTER_BUCKETS, (p, index) -> p.zcount(index, from, "+inf"),
+                (j, index) -> j.zcount(index, from, "+inf"), false, index -> { }).values().stream()
+                .mapToLong(Long::longValue).sum();
     }
 }

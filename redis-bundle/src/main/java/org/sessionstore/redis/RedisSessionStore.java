@@ -327,25 +327,13 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
 
     @Override
     public long getSessionCount() {
-        return countIndexed("counting sessions", layout.sessionIndexes(), clock.millis());
+        return cleaner.count("counting sessions", layout.sessionIndexes(), clock.millis());
     }
 
     /** The states created within state_ttl, through the state indexes (scored by creation). */
     @Override
     public long getStateCount() {
-        return countIndexed("counting states", layout.stateIndexes(), clock.millis() - config.stateTtl().toMillis());
-    }
-
-    /** The entries scored after {@code after}: one ZCOUNT, or in a cluster one pipeline of them per primary (O(shards × log n)). */
-    private long countIndexed(String what, List<String> indexes, long after) {
-        String from = "(" + after;
-        if (indexes.size() == 1) {
-            String index = indexes.get(0);
-            return calls.batched(what, index, p -> p.zcount(index, from, "+inf"));
-        }
-        return calls.each(what, indexes, Layout.CLUSTER_BUCKETS, (p, index) -> p.zcount(index, from, "+inf"),
-                (j, index) -> j.zcount(index, from, "+inf"), false, index -> { }).values().stream()
-                .mapToLong(Long::longValue).sum();
+        return cleaner.count("counting states", layout.stateIndexes(), clock.millis() - config.stateTtl().toMillis());
     }
 
     @Override
