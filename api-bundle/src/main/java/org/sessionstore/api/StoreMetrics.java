@@ -33,4 +33,29 @@ public interface StoreMetrics {
      * @return the rows, in order
      */
     java.util.Map<String, String> summary();
+
+    /**
+     * One step of {@link #history()}: what the type served then did in it.
+     *
+     * @param endMillis when the step ended (epoch milliseconds)
+     * @param type the store type served at the end of the step
+     * @param calls the calls made in the step, every operation
+     * @param failures the calls of the step that failed, every kind
+     * @param p99Millis the latency under which 99% of the step's timed calls fell (an estimate from
+     *        above, the histogram bucket's bound), or {@code NaN} when none was timed
+     * @since 1.6
+     */
+    record Sample(long endMillis, String type, long calls, long failures, double p99Millis) {
+    }
+
+    /**
+     * The last minutes in steps ({@code 10 s} in the registry, up to {@code 10 min}), oldest first:
+     * for a page's chart of calls and latency. Empty until the first step ends.
+     *
+     * @return the steps, oldest first
+     * @since 1.6
+     */
+    default java.util.List<Sample> history() {
+        return java.util.List.of();
+    }
 }

@@ -82,6 +82,10 @@ public final class Launcher {
 
         Startup startup = Startup.read();
         Map<String, Object> props = frameworkProperties(data, etc, deploy, secrets, startup);
+        boolean console = WebConsole.enabled(!"false".equals(props.get("org.apache.felix.http.enable")), secrets);
+        if (console) {
+            writing(etc, "-Dsessionstore.etc", () -> WebConsole.configure(etc, props));
+        }
         @SuppressWarnings({"unchecked", "rawtypes"}) // Felix takes objects (its logger) in the map of properties
         Framework framework = new FrameworkFactory().newFramework((Map) props);
         writing(data.resolve("felix-cache"), "-Dsessionstore.data", framework::init);
@@ -89,7 +93,8 @@ public final class Launcher {
         // init, as it cleans the framework cache
         DataPermissions.restrict(data.resolve("config"), data.resolve("felix-cache"), data.resolve("system"));
         BundleContext context = framework.getBundleContext();
-        writing(data, "-Dsessionstore.data", () -> startup.install(context, packedBundles(), data.resolve("system")));
+        writing(data, "-Dsessionstore.data", () -> startup.install(context, packedBundles(), data.resolve("system"),
+                console ? java.util.Set.of() : java.util.Set.of(WebConsole.JAR)));
         // the console bundle tells what the exit status is so far, and stops the framework at the end of its input
         AtomicInteger status = new AtomicInteger();
         Hashtable<String, Object> exit = new Hashtable<>();

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import org.osgi.framework.Bundle;
@@ -66,9 +67,9 @@ final class Startup {
 
     /**
      * Copies the jars of {@code packed} to {@code target} and installs them from there, in the
-     * listed order, each at its level and marked to start (fragments are only installed).
+     * listed order, each at its level and marked to start (fragments and the {@code held} jars are only installed).
      */
-    List<Bundle> install(BundleContext context, Path packed, Path target) throws IOException, BundleException {
+    List<Bundle> install(BundleContext context, Path packed, Path target, Set<String> held) throws IOException, BundleException {
         Files.createDirectories(target);
         List<String> names = new ArrayList<>();
         try (Stream<Path> files = Files.list(packed)) {
@@ -85,7 +86,7 @@ final class Startup {
             }
             Bundle b = context.installBundle(dest.toUri().toString());
             b.adapt(BundleStartLevel.class).setStartLevel(levels.getOrDefault(name, last));
-            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null && !held.contains(name)) {
                 b.start(Bundle.START_ACTIVATION_POLICY);
             }
             bundles.add(b);

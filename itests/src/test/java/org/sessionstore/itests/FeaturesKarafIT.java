@@ -49,6 +49,17 @@ public class FeaturesKarafIT {
     @Inject
     private SessionFactory sessionFactory;
 
+    private static final int WEB_PORT = freePort();
+    private static final String WEB_PASSWORD = "Karaf-Console-Pw-7";
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Configuration
     public Option[] config() {
         int port = DriverRedis.start();
@@ -67,6 +78,11 @@ public class FeaturesKarafIT {
                 editConfigurationFilePut("etc/keys.properties", "karaf", ssh.publicKey() + ",_g_:admingroup"),
                 systemProperty("itest.ssh.port").value(Integer.toString(ssh.port())),
                 systemProperty("itest.ssh.key").value(ssh.privateKey()),
+                // Karaf's Web Console (Pax Web) on a free loopback port, its admin user with a password of the test's
+                editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", Integer.toString(WEB_PORT)),
+                editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.ops4j.pax.web.listening.addresses", "127.0.0.1"),
+                editConfigurationFilePut("etc/users.properties", "webadmin", WEB_PASSWORD + ",admin"),
+                systemProperty("itest.web.port").value(Integer.toString(WEB_PORT)),
                 keepRuntimeFolder(),
                 logLevel(LogLevel.WARN),
                 editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.defaultRepositories",
@@ -197,6 +213,14 @@ public class FeaturesKarafIT {
         assertTrue(types2.toString(), types2.status == 0 && types2.out.contains("* redis"));
         Exec bad = ssh("sessionstore:get");
         assertEquals(bad.toString(), 1, bad.status);
+        // issue 20: the Sessions page in Karaf's own Web Console (javax, Pax Web): it renders, behind Karaf's login
+        String web = poll("feature:install session-store-webconsole", out -> !out.contains("Command not found"));
+        assertTrue(web, !web.contains("rror"));
+        String page = awaitPage("/system/console/sessions?subject=karla", "webadmin", WEB_PASSWORD);
+        assertTrue(page, page.contains("id=\"ss-store\"") && page.contains("redis") && page.contains("org.sessionstore.redis"));
+        assertTrue(page, page.contains("karla: 1 session") && page.contains(">k2<") && page.contains("name=\"csrf\""));
+        assertEquals(401, webGet("/system/console/sessions", "webadmin", "wrong").status);
+
         // the server stops answering for longer than the store's timeout (2s): the probe fails
         try (java.net.Socket redis = new java.net.Socket("127.0.0.1", Integer.parseInt(port))) {
             redis.getOutputStream().write("CLIENT PAUSE 5000 ALL\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -227,6 +251,41 @@ public class FeaturesKarafIT {
         } finally {
             session.close();
         }
+    }
+
+    private record Web(int status, String body) {
+    }
+
+    /** GET on Karaf's HTTP port with Basic authentication. */
+    private static Web webGet(String path, String user, String password) throws Exception {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) new java.net.URL("http://127.0.0.1:"
+                + System.getProperty("itest.web.port") + path).openConnection();
+        c.setConnectTimeout(5_000);
+        c.setReadTimeout(30_000);
+        c.setRequestProperty("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+        int status = c.getResponseCode();
+        java.io.InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream();
+        return new Web(status, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    /** The page once Pax Web and the console are up (they start after the feature is installed). */
+    private static String awaitPage(String path, String user, String password) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        String last = "";
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                Web w = webGet(path, user, password);
+                if (w.status == 200 && w.body.contains("ss-store")) {
+                    return w.body;
+                }
+                last = w.status + " " + w.body;
+            } catch (java.io.IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("no Sessions page in Karaf in 120 s; last answer: " + last);
     }
 
     /** An ssh exec's exit status and output. */

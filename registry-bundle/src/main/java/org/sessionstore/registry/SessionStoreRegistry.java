@@ -76,6 +76,8 @@ public class SessionStoreRegistry implements StoreRegistry {
     private final Housekeeper housekeeper = new Housekeeper(front, housekeepingThread);
     private volatile ServiceRegistration<SessionStore> registration;
     private volatile ServiceRegistration<StoreMetrics> metricsRegistration;
+    /** The timer of the metrics' history (the page's chart). */
+    private volatile AutoCloseable history = () -> { };
     /** Set when the component is deactivated: factories unbound after it need no withdrawal wait. */
     private volatile boolean deactivated;
     private volatile javax.management.ObjectName mbean;
@@ -172,6 +174,7 @@ public class SessionStoreRegistry implements StoreRegistry {
         registration = context.registerService(SessionStore.class, new MeteredStore(front, metrics), published);
         metricsRegistration = context.registerService(StoreMetrics.class, metrics, null);
         mbean = MetricsBean.register(metrics);
+        history = metrics.recordHistory();
         ConfigAdminStorage cas = new ConfigAdminStorage(context);
         storage = cas;
         door = new ConfigDoor(swapper, cas);
@@ -187,6 +190,11 @@ public class SessionStoreRegistry implements StoreRegistry {
     void deactivate() {
         deactivated = true;
         MetricsBean.unregister(mbean);
+        try {
+            history.close();
+        } catch (Exception impossible) {
+            // a timer's shutdown throws nothing
+        }
         unregister(metricsRegistration);
         front.events.close();
         YamlWatcher w = yaml;

@@ -32,6 +32,7 @@ public final class Metrics implements StoreMetrics {
     private volatile LongSupplier dropped = () -> 0;
     private final Gauge sessions = new Gauge();
     private final Gauge states = new Gauge();
+    private final History history = new History(this);
 
     public Metrics() {
         serving("memory");
@@ -75,6 +76,28 @@ public final class Metrics implements StoreMetrics {
             s[i] = new OpStats();
         }
         return s;
+    }
+
+    /** Every cell of {@code type}'s operations summed: calls, failures, the histogram (for {@link History}). */
+    long[] totals(String type) {
+        long[] out = new long[OpStats.SIZE];
+        for (Op op : Op.ALL) {
+            long[] s = stats(type, op).sums();
+            for (int i = 0; i < out.length; i++) {
+                out[i] += s[i];
+            }
+        }
+        return out;
+    }
+
+    /** Starts recording {@link #history()}: a step every 10 s on a timer thread, until closed. */
+    public AutoCloseable recordHistory() {
+        return history.start();
+    }
+
+    @Override
+    public java.util.List<Sample> history() {
+        return history.samples();
     }
 
     @Override

@@ -181,7 +181,11 @@ final class OpStats {
      * bucket where the quantile lies (an estimate from above); NaN when none was timed, +Inf above 10 s.
      */
     double quantile(double q) {
-        long[] s = sums();
+        return quantile(sums(), q);
+    }
+
+    /** {@link #quantile(double)} over cells summed elsewhere (a step's difference, say). */
+    static double quantile(long[] s, double q) {
         long total = 0;
         for (int i = 0; i <= BOUNDS.length; i++) {
             total += s[BUCKETS + i];

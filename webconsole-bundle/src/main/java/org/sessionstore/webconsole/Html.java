@@ -1,0 +1,39 @@
+package org.sessionstore.webconsole;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+import org.sessionstore.api.Redaction;
+
+/** Every value the page shows goes through here: HTML-encoded (text and quoted attributes alike), control characters shown as escapes. */
+final class Html {
+
+    private Html() {
+    }
+
+    /** {@code value} as HTML text or a double-quoted attribute's value; {@code null} as an empty string. */
+    static String text(Object value) {
+        if (value == null) {
+            return "";
+        }
+        String s = Redaction.printable(String.valueOf(value));
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '&' -> b.append("&amp;");
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** {@code value} as a URL query parameter's value. */
+    static String query(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}

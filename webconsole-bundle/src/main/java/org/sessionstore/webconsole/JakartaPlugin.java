@@ -1,0 +1,41 @@
+package org.sessionstore.webconsole;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/** The page as a Jakarta servlet, for Web Console 5 (it draws the console's header and menu around a GET's output). */
+final class JakartaPlugin extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private final transient Page page;
+
+    JakartaPlugin(Page page) {
+        this.page = page;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType("text/html;charset=UTF-8");
+        page.render(resp.getWriter(), req.getParameter("subject"), req.getParameter("done"), req.getParameter("n"));
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Map<String, String> form = new HashMap<>();
+        req.getParameterMap().forEach((k, v) -> form.put(k, v.length == 0 ? null : v[0]));
+        Page.Outcome o = page.post(form, req.getRemoteUser());
+        if (o.status() == 303) {
+            resp.setStatus(303);
+            resp.setHeader("Location", req.getRequestURI() + o.text());
+        } else {
+            resp.setStatus(o.status());
+            resp.setContentType("text/plain;charset=UTF-8");
+            resp.getWriter().println(o.text());
+        }
+    }
+}
