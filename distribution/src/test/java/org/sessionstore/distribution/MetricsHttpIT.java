@@ -80,6 +80,9 @@ class MetricsHttpIT {
     @Test
     void countersGrowByExactlyTheCallsMadeWhileScrapesRunAndAnOutageShows() throws Exception {
         int port = freePort();
+        // the Web Console too, to see the outage on the Sessions page
+        Path secrets = Files.createDirectories(home.resolve("etc/secrets"));
+        Files.writeString(secrets.resolve("webconsole_password"), "Pw-Metrics-IT-5");
         try (RedisServer redis = new RedisServer();
                 RunningJar jar = new RunningJar(home, "-Dorg.osgi.service.http.port=" + port)) {
             jar.poll("sessionstore:count", out -> out.contains("0"), 60_000);
@@ -155,6 +158,12 @@ class MetricsHttpIT {
             assertTrue(value(down, "sessionstore_call_failures_total{store_type=\"redis\",op=\"get\",kind=\"unavailable\"}") >= 2,
                     down);
             assertEquals(adds, value(down, add) - value(before, add), "the memory store's figures stay");
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/system/console/sessions")).header("Authorization", "Basic " + java.util.Base64.getEncoder()
+                            .encodeToString("admin:Pw-Metrics-IT-5".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().matches("(?s).*<td id=\"ss-health\" class=\"ss-CRITICAL\">CRITICAL redis.*"), page.body());
         }
     }
 

@@ -106,7 +106,10 @@ public class FeaturesKarafIT {
                 out.println(result);
             }
         } catch (Exception e) {
-            out.println("error: " + e.getMessage());
+            out.println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                out.println("  cause: " + c);
+            }
         } finally {
             session.close();
         }

@@ -55,6 +55,11 @@ final class Page {
         this.csrf = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    /** The page's CSRF token (what its forms carry). */
+    String csrf() {
+        return csrf;
+    }
+
     /** What a POST answers: a status, and for 303 the query to send the browser back to, else a message. */
     record Outcome(int status, String text) {
     }
