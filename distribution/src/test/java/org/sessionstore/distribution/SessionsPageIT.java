@@ -106,6 +106,9 @@ class SessionsPageIT {
         Files.setPosixFilePermissions(secrets, PosixFilePermissions.fromString("rwx------"));
         Files.writeString(secrets.resolve("webconsole_password"), PASSWORD + "\n");
         Files.setPosixFilePermissions(secrets.resolve("webconsole_password"), PosixFilePermissions.fromString("rw-------"));
+        // a password-type setting, for the console's configuration page (Metatype)
+        Files.writeString(secrets.resolve("metrics_token"), "Metrics-Token-In-Console-9");
+        Files.writeString(home.resolve("etc/org.sessionstore.http.cfg"), "metrics_token = $[secret:metrics_token]\n");
         int port = freePort();
         try (RunningJar jar = new RunningJar(home, "-Dorg.osgi.service.http.port=" + port)) {
             awaitPage(port);
@@ -193,6 +196,13 @@ class SessionsPageIT {
                     .POST(HttpRequest.BodyPublishers.ofString("action=revoke&id=b1&subject=bob&csrf=guessed")).build();
             assertEquals(403, http.send(wrong, HttpResponse.BodyHandlers.ofString()).statusCode());
             jar.poll("sessionstore:get b1", out -> out.contains("bob") && !out.contains("no session"), 10_000);
+            // the console's own configuration page shows a password field masked: its type is PASSWORD (12), its value hidden
+            HttpResponse<String> config = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/system/console/configMgr/org.sessionstore.http.json")).header("Authorization", basic("admin", PASSWORD))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, config.statusCode());
+            assertTrue(config.body().matches("(?s).*\"metrics_token\":\\{[^}]*\"type\":12.*"), config.body());
+            assertFalse(config.body().contains("Metrics-Token-In-Console-9"), config.body());
             assertFalse(jar.out().contains(PASSWORD) || jar.err().contains(PASSWORD), "the password is never printed");
         }
     }

@@ -28,7 +28,7 @@ final class Chart {
         long minutes = Math.max(1, Math.round(steps.size() / 6.0));
         return "<div class=\"ss-charts\">" + svg("calls per 10 s", calls, "", "#3366cc", "ss-chart-calls")
                 + svg("p99 latency", p99, " ms", "#dc7633", "ss-chart-p99") + "<p>the last " + steps.size()
-                + " steps of 10 s (about " + minutes + " min)</p></div>";
+                + (steps.size() == 1 ? " step" : " steps") + " of 10 s (about " + minutes + " min)</p></div>";
     }
 
     private static String svg(String title, double[] v, String unit, String colour, String id) {
