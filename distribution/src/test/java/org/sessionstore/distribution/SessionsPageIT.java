@@ -203,7 +203,98 @@ class SessionsPageIT {
             assertEquals(200, config.statusCode());
             assertTrue(config.body().matches("(?s).*\"metrics_token\":\\{[^}]*\"type\":12.*"), config.body());
             assertFalse(config.body().contains("Metrics-Token-In-Console-9"), config.body());
+            // the rest of the console: a cross-site POST (another Origin, or the browser's Sec-Fetch-Site) is refused
+            // before the console sees it; no page of it can be framed
+            HttpResponse<String> stop = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/system/console/bundles/1")).header("Authorization", basic("admin", PASSWORD))
+                    .header("Origin", "http://evil.example").header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("action=stop")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, stop.statusCode());
+            HttpResponse<String> site = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/system/console/sessions")).header("Authorization", basic("admin", PASSWORD))
+                    .header("Sec-Fetch-Site", "cross-site").header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("action=revoke-all&subject=bob")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, site.statusCode());
+            HttpResponse<String> shown = page(port, basic("admin", PASSWORD), "");
+            assertEquals("DENY", shown.headers().firstValue("X-Frame-Options").orElse(""));
+            assertEquals("no-referrer", shown.headers().firstValue("Referrer-Policy").orElse(""));
+
+            // a secret given in clear to 'use' is masked in the console's Configurations status too
+            String key = Base64.getEncoder().encodeToString(new byte[32]).replace("AAAA", "QkJC");
+            jar.send("sessionstore:use memory encryption_key=" + key);
+            jar.poll("sessionstore:info", out -> out.contains("encryption"), 20_000);
+            HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/system/console/status-Configurations.txt")).header("Authorization", basic("admin", PASSWORD)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, status.statusCode());
+            assertTrue(status.body().contains("encryption_key"), status.body());
+            assertFalse(status.body().contains(key), "the key in clear: " + status.body());
             assertFalse(jar.out().contains(PASSWORD) || jar.err().contains(PASSWORD), "the password is never printed");
+        }
+    }
+
+    /**
+     * The console's own configuration, edited by an operator: a password that is missing, empty, or a
+     * placeholder nothing resolved locks the console (401 to every password, the guessable ones
+     * included), with one log line; it never opens with admin/admin or the placeholder's text.
+     */
+    @Test
+    void theConsoleLocksWhenItsPasswordIsNotTheSecret() throws Exception {
+        Path secrets = Files.createDirectories(home.resolve("etc/secrets"));
+        Files.setPosixFilePermissions(secrets, PosixFilePermissions.fromString("rwx------"));
+        Files.writeString(secrets.resolve("webconsole_password"), PASSWORD);
+        Path cfg = home.resolve("etc/org.apache.felix.webconsole.internal.servlet.OsgiManager.cfg");
+        Files.writeString(cfg, "username = admin\npassword = $[secret:console_password]\n");
+        int port = freePort();
+        try (RunningJar jar = new RunningJar(home, "-Dorg.osgi.service.http.port=" + port)) {
+            awaitLocked(jar, 1, "placeholder that did not resolve");
+            awaitAnswer(port);
+            for (String pw : List.of("$[secret:console_password]", "admin", PASSWORD, "")) {
+                assertEquals(401, page(port, basic("admin", pw), "").statusCode(), pw);
+            }
+            Files.writeString(cfg, "username = ops\n");
+            awaitLocked(jar, 2, "is not set");
+            assertEquals(401, page(port, basic("ops", "admin"), "").statusCode());
+            Files.writeString(cfg, "username = admin\npassword =\n");
+            awaitLocked(jar, 3, "is empty");
+            assertEquals(401, page(port, basic("admin", ""), "").statusCode());
+            assertEquals(401, page(port, basic("admin", "admin"), "").statusCode());
+            // back to the secret: it opens with it alone
+            Files.writeString(cfg, "username = admin\npassword = $[secret:webconsole_password]\n");
+            long until = System.currentTimeMillis() + 20_000;
+            while (page(port, basic("admin", PASSWORD), "").statusCode() != 200 && System.currentTimeMillis() < until) {
+                Thread.sleep(200);
+            }
+            assertEquals(200, page(port, basic("admin", PASSWORD), "").statusCode());
+            assertEquals(401, page(port, basic("admin", "admin"), "").statusCode());
+        }
+    }
+
+    private static void awaitLocked(RunningJar jar, int times, String why) throws Exception {
+        long until = System.currentTimeMillis() + 30_000;
+        while (jar.err().split("the Web Console is locked", -1).length - 1 < times) {
+            if (System.currentTimeMillis() > until) {
+                throw new AssertionError("no lock line #" + times + "; stderr:\n" + jar.err());
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(jar.err().contains(why), jar.err());
+        Thread.sleep(500); // the console takes the configuration after the plugin
+    }
+
+    private void awaitAnswer(int port) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try {
+                page(port, null, "");
+                return;
+            } catch (java.io.IOException notYet) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new AssertionError("no HTTP on port " + port);
+                }
+                Thread.sleep(250);
+            }
         }
     }
 

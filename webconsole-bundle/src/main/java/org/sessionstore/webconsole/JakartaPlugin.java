@@ -21,11 +21,17 @@ final class JakartaPlugin extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         resp.setContentType("text/html;charset=UTF-8");
+        resp.setHeader("Referrer-Policy", "no-referrer");
         page.render(resp.getWriter(), req.getParameter("subject"), req.getParameter("done"), req.getParameter("n"));
     }
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        if (req.getQueryString() != null && req.getQueryString().contains("csrf")) {
+            // the token comes in the form's body only: one in a URL leaks into logs and history
+            resp.sendError(400, "the CSRF token belongs in the form's body, not in the URL");
+            return;
+        }
         Map<String, String> form = new HashMap<>();
         req.getParameterMap().forEach((k, v) -> form.put(k, v.length == 0 ? null : v[0]));
         Page.Outcome o = page.post(form, req.getRemoteUser());

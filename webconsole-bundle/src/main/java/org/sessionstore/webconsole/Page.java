@@ -28,13 +28,17 @@ import org.sessionstore.api.StoreStatus;
  * as {@value Redaction#MASK}; a session is shown by its metadata, never a token. The Web Console
  * has no CSRF protection of its own, so every form carries this page's token (random, made when
  * the page starts, compared in constant time) and a POST without it changes nothing. After a POST
- * the browser is sent back to the page (303) with a code of what was done, never with text of the
- * request's, so a crafted link cannot make the page say anything.
+ * the browser is sent back to the page (303) with a code of what was done and a number, never with
+ * text of the request's (a crafted link can show only "N sessions removed", no words of its own).
+ * Values a form sends back (the subject, an id) are only encoded, never shown as escapes, so they
+ * reach the store as they were.
  */
 final class Page {
 
     /** The sessions of a subject shown at most. */
     static final int PAGE = 200;
+    /** The longest subject the page takes (a longer one would not fit the URL it is sent back to). */
+    static final int MAX_SUBJECT = 1024;
 
     /** The section headings (the console's style sheet makes a bare h2 as small as the text). */
     private static final String H2 = "<h2 style=\"font-size:1.25em;margin:14px 0 6px\">";
@@ -76,6 +80,12 @@ final class Page {
             return new Outcome(403, "refused: the form's CSRF token is missing or wrong; reload the Sessions page and try again");
         }
         String subject = form.getOrDefault("subject", "");
+        if (subject == null) {
+            subject = "";
+        }
+        if (subject.length() > MAX_SUBJECT) {
+            return new Outcome(400, "a subject is at most " + MAX_SUBJECT + " characters");
+        }
         String action = String.valueOf(form.get("action"));
         SessionStore s = store.get();
         if (s == null) {
@@ -88,7 +98,12 @@ final class Page {
                 if (id == null || id.isEmpty()) {
                     return new Outcome(400, "revoke: the form names no session (id)");
                 }
-                n = s.deleteSession(id) ? 1 : 0;
+                // only a session of the subject the page showed (a form edited to name another's is refused)
+                java.util.Optional<org.sessionstore.api.Session> found = s.getSession(id);
+                if (found.isPresent() && !subject.equals(found.get().sub())) {
+                    return new Outcome(400, "revoke: that session is not one of the subject's on the form");
+                }
+                n = found.isPresent() && s.deleteSession(id) ? 1 : 0;
             } else if (action.equals("revoke-all")) {
                 if (subject.isEmpty()) {
                     return new Outcome(400, "revoke-all: the form names no subject");
@@ -114,16 +129,18 @@ final class Page {
             out.println("<p class=\"statline ui-state-highlight\" id=\"ss-done\">" + (done.equals("revoke") ? "revoke" : "revoke all")
                     + ": " + n + " session" + (n.equals("1") ? "" : "s") + " removed</p>");
         }
-        store(out);
-        figures(out);
-        search(out, subject == null ? "" : subject.strip());
+        StoreHealth.Result h = registry.health();
+        // a store that does not answer would hold the page for its timeout once per read: read no more
+        boolean down = h.status() == StoreHealth.Status.CRITICAL;
+        store(out, h);
+        figures(out, down);
+        search(out, subject == null ? "" : subject.strip(), down);
         backends(out);
         out.println("</div>");
     }
 
-    private void store(PrintWriter out) {
+    private void store(PrintWriter out, StoreHealth.Result h) {
         StoreStatus st = registry.status();
-        StoreHealth.Result h = registry.health();
         out.println(H2 + "Active store</h2><table class=\"nicetable\" id=\"ss-store\">");
         row(out, "type", st.type());
         row(out, "state", st.state() + (st.detail() == null ? "" : " (" + st.detail() + ")"));
@@ -137,12 +154,16 @@ final class Page {
         out.println("</table>");
     }
 
-    private void figures(PrintWriter out) {
+    private void figures(PrintWriter out, boolean down) {
         out.println(H2 + "Live</h2><table class=\"nicetable\" id=\"ss-live\">");
-        StoreInfo i = registry.info();
-        row(out, "sessions", i.sessions() != null ? String.valueOf(i.sessions()) : i.sessionsProblem());
         SessionStore s = store.get();
-        if (s != null) {
+        if (down) {
+            row(out, "sessions", "not read: the store does not answer (health CRITICAL)");
+        } else {
+            StoreInfo i = registry.info();
+            row(out, "sessions", i.sessions() != null ? String.valueOf(i.sessions()) : i.sessionsProblem());
+        }
+        if (s != null && !down) {
             try {
                 row(out, "states", String.valueOf(s.getStateCount()));
             } catch (RuntimeException | LinkageError e) {
@@ -157,11 +178,20 @@ final class Page {
         out.println(Chart.of(m == null ? List.of() : m.history()));
     }
 
-    private void search(PrintWriter out, String subject) {
+    private void search(PrintWriter out, String subject, boolean down) {
         out.println(H2 + "Sessions of a subject</h2><form method=\"get\" id=\"ss-search\">"
-                + "<input type=\"text\" name=\"subject\" id=\"ss-subject\" size=\"40\" value=\"" + Html.text(subject)
-                + "\" placeholder=\"subject (sub)\"> <input type=\"submit\" value=\"Search\" id=\"ss-find\"></form>");
+                + "<input type=\"text\" name=\"subject\" id=\"ss-subject\" size=\"40\" maxlength=\"" + MAX_SUBJECT
+                + "\" value=\"" + Html.attr(subject) + "\" placeholder=\"subject (sub)\"> <input type=\"submit\" value=\"Search\""
+                + " id=\"ss-find\"></form>");
         if (subject.isEmpty()) {
+            return;
+        }
+        if (subject.length() > MAX_SUBJECT) {
+            out.println("<p id=\"ss-error\">a subject is at most " + MAX_SUBJECT + " characters</p>");
+            return;
+        }
+        if (down) {
+            out.println("<p id=\"ss-error\">not searched: the store does not answer (health CRITICAL)</p>");
             return;
         }
         SessionStore s = store.get();
@@ -192,8 +222,8 @@ final class Page {
         return "<form method=\"post\" class=\"ss-" + action + "\" style=\"display:inline\">"
                 + "<input type=\"hidden\" name=\"csrf\" value=\"" + Html.text(csrf) + "\">"
                 + "<input type=\"hidden\" name=\"action\" value=\"" + action + "\">"
-                + "<input type=\"hidden\" name=\"subject\" value=\"" + Html.text(subject) + "\">"
-                + (id == null ? "" : "<input type=\"hidden\" name=\"id\" value=\"" + Html.text(id) + "\">")
+                + "<input type=\"hidden\" name=\"subject\" value=\"" + Html.attr(subject) + "\">"
+                + (id == null ? "" : "<input type=\"hidden\" name=\"id\" value=\"" + Html.attr(id) + "\">")
                 + "<input type=\"submit\" value=\"" + Html.text(label) + "\"></form>";
     }
 

@@ -65,6 +65,24 @@ class PageTest {
     }
 
     @Test
+    void aFormActsOnlyOnTheSubjectItShowsAsItIs() {
+        add("d1", "dave\u200B");
+        add("d2", "dave\\u200B");
+        add("e1", "erin");
+        // an id of another subject's, on a form of dave's: refused, nothing removed
+        Page.Outcome other = page.post(form("action", "revoke", "id", "e1", "subject", "dave\u200B", "csrf", page.csrf()), "admin");
+        assertEquals(400, other.status());
+        assertTrue(store.sessionExists("e1"));
+        // the invisible character travels as itself: the escape's text is another subject
+        assertEquals(new Page.Outcome(303, "?subject=dave%E2%80%8B&done=revoke-all&n=1"),
+                page.post(form("action", "revoke-all", "subject", "dave\u200B", "csrf", page.csrf()), "admin"));
+        assertTrue(store.sessionExists("d2"));
+        assertEquals("dave\u200B&quot;", Html.attr("dave\u200B\""));
+        assertEquals(400, page.post(form("action", "revoke-all", "subject", "x".repeat(Page.MAX_SUBJECT + 1), "csrf",
+                page.csrf()), "admin").status(), "a subject too long for the way back");
+    }
+
+    @Test
     void everyValueIsEncodedAndTheChartComesFromTheHistory() {
         assertEquals("&lt;img src=x onerror=&quot;a(&#39;1&#39;)&quot;&gt; &amp;", Html.text("<img src=x onerror=\"a('1')\"> &"));
         assertEquals("line\\u000Abreak", Html.text("line\nbreak"));
