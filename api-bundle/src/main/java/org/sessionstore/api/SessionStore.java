@@ -200,6 +200,18 @@ public interface SessionStore extends AutoCloseable {
     }
 
     /**
+     * The channel between the nodes that share this store, for the registry's near cache (a store
+     * in the process has none, and neither has a backend built before API 1.6): a shared store
+     * offers one so that a session cached on one node is dropped when another changes it.
+     *
+     * @return the channel, or empty
+     * @since 1.6
+     */
+    default java.util.Optional<Broadcast> broadcast() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Checks the arguments of {@link #sessionsOf}: for backends.
      *
      * @param sub the subject

@@ -22,7 +22,8 @@ public interface StoreRegistry {
      *
      * @since 1.6
      */
-    List<String> OWN_KEYS = List.of("swap_timeout", "clean_interval", "encryption_key", "encryption_keys_old");
+    List<String> OWN_KEYS = List.of("swap_timeout", "clean_interval", "encryption_key", "encryption_keys_old",
+            "near_cache_size", "near_cache_max_age");
 
     /** The ConfigAdmin PID of the active store's configuration. */
     String PID = "sessionstore";

@@ -67,7 +67,8 @@ final class Startup {
 
     /**
      * Copies the jars of {@code packed} to {@code target} and installs them from there, in the
-     * listed order, each at its level and marked to start (fragments and the {@code held} jars are only installed).
+     * listed order, each at its level and marked to start (fragments are only installed; the {@code held} jars are not installed at all: the Web Console
+     * without its password).
      */
     List<Bundle> install(BundleContext context, Path packed, Path target, Set<String> held) throws IOException, BundleException {
         Files.createDirectories(target);
@@ -79,6 +80,7 @@ final class Startup {
         order.retainAll(names);
         names.stream().filter(n -> !levels.containsKey(n)).forEach(order::add);
         List<Bundle> bundles = new ArrayList<>();
+        order.removeAll(held);
         for (String name : order) {
             Path dest = target.resolve(name);
             try (InputStream in = Files.newInputStream(packed.resolve(name))) {

@@ -15,12 +15,13 @@ import java.util.Map;
  * {@code $[secret:webconsole_password]}, resolved by ConfigAdmin's interpolation plugin. Until
  * ConfigAdmin delivers that configuration the console's own default would be {@code admin}/{@code admin}:
  * its framework default is set to a random password no one knows instead, so there is no moment
- * when {@code admin}/{@code admin} opens it. Without the secret the console bundle is installed but
- * not started, and one log line says how to turn it on.
+ * when {@code admin}/{@code admin} opens it. Without the secret the console bundle is not installed
+ * (the framework cache is rebuilt at each start, so the next start with the secret installs it), and
+ * one log line says how to turn it on.
  */
 final class WebConsole {
 
-    /** The packed jar of the Web Console: installed always, started only with a password. */
+    /** The packed jar of the Web Console: installed only with a password. */
     static final String JAR = "org.apache.felix.webconsole.jar";
     static final String SECRET = "webconsole_password";
     static final String PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";

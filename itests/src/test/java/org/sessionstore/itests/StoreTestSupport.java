@@ -74,6 +74,7 @@ public abstract class StoreTestSupport {
                 bundle(containerBundle("org.osgi.service.component")),
                 bundle(containerBundle("org.apache.felix.configadmin")),
                 bundle(containerBundle("org.apache.felix.scr")),
+                bundle(containerBundle("caffeine")),
                 bundle(reactorBundle("api-bundle")),
                 bundle(reactorBundle("memory-bundle")),
                 bundle(reactorBundle("registry-bundle")),

@@ -26,6 +26,7 @@ final class JdbcCalls implements AutoCloseable {
 
     private final JdbcConfig config;
     private final Schema schema;
+    private final DataSource dataSource;
     private final GenericObjectPool<Connection> pool;
     private volatile boolean ready;
     private final java.util.concurrent.locks.ReentrantLock schemaLock = new java.util.concurrent.locks.ReentrantLock();
@@ -34,6 +35,7 @@ final class JdbcCalls implements AutoCloseable {
     JdbcCalls(JdbcConfig config, DataSource dataSource, Schema schema) {
         this.config = config;
         this.schema = schema;
+        this.dataSource = dataSource;
         GenericObjectPoolConfig<Connection> pc = new GenericObjectPoolConfig<>();
         pc.setMaxTotal(config.poolSize());
         pc.setMaxIdle(config.poolSize());
@@ -91,6 +93,14 @@ final class JdbcCalls implements AutoCloseable {
 
     /** The deadline (System.nanoTime) of the call running on this thread, for a connection made for it. */
     private static final ThreadLocal<Long> CALL_DEADLINE = new ThreadLocal<>();
+
+    /** A connection of its own (not pooled), made within the timeout: for a LISTEN, held as long as it lasts. */
+    Connection dedicated() throws SQLException {
+        if (closed) {
+            throw new StoreUnavailableException("the jdbc session store is closed; use the store the registry publishes");
+        }
+        return Connect.within(dataSource, config.timeout().toMillis(), null);
+    }
 
     /**
      * Runs one call: one deadline, {@code timeout} from now, bounds all of it (waiting for the

@@ -419,6 +419,12 @@ final class JdbcSessionStore implements SessionStore, TransferableStore {
         return rows;
     }
 
+    /** LISTEN/NOTIFY between the nodes, for the registry's near cache ({@link JdbcBroadcast}). */
+    @Override
+    public Optional<org.sessionstore.api.Broadcast> broadcast() {
+        return Optional.of(new JdbcBroadcast(config, calls));
+    }
+
     @Override
     public void close() {
         calls.close();

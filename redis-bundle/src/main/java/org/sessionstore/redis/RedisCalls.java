@@ -52,6 +52,25 @@ final class RedisCalls implements AutoCloseable {
         }
     }
 
+    /**
+     * A connection of its own (not pooled) to the primary that serves {@code key} now, made within
+     * the store's timeout: for a subscription, which holds its connection for as long as it lasts.
+     */
+    Jedis dedicated(String key) {
+        ensureOpen();
+        Connections.deadline(System.nanoTime() + config.timeout().toNanos());
+        Node node = null;
+        try {
+            node = topology.node(key);
+            return new Connections(config, node.address, topology.connectCheck()).create();
+        } catch (JedisException e) {
+            if (node != null) {
+                topology.failed(node, e); // a primary that failed over: look again next time
+            }
+            throw failures.translate("subscribing to the near cache's channel", e);
+        }
+    }
+
     /** What the store is connected to now, for {@code info}: never a secret. */
     Map<String, String> details() {
         return topology.details();

@@ -485,6 +485,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         calls.close();
     }
 
+    /** Pub/sub between the nodes, for the registry's near cache ({@link RedisBroadcast}). */
+    @Override
+    public Optional<org.sessionstore.api.Broadcast> broadcast() {
+        return Optional.of(new RedisBroadcast(config, calls));
+    }
+
     @Override
     public String toString() {
         return "RedisSessionStore[" + config + "]";

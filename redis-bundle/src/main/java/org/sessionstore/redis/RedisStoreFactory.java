@@ -25,6 +25,14 @@ public class RedisStoreFactory implements StoreFactory {
 
     @Override
     public SessionStore create(Map<String, ?> config) {
-        return new RedisSessionStore(RedisConfig.from(config), Clock.systemUTC());
+        return create(config, Clock.systemUTC());
+    }
+
+    /**
+     * A store whose time is {@code clock}: for tests outside this bundle that drive time (the
+     * registry's near cache runs the conformance suite over this store). Not a service method.
+     */
+    public SessionStore create(Map<String, ?> config, Clock clock) {
+        return new RedisSessionStore(RedisConfig.from(config), clock);
     }
 }

@@ -17,7 +17,10 @@ import org.sessionstore.api.StoreConfigException;
 import org.sessionstore.api.StoreException;
 import org.sessionstore.api.StoreUnavailableException;
 import org.sessionstore.api.config.Durations;
+import org.sessionstore.api.config.IdleTimeout;
+import org.sessionstore.api.config.StoreConfig;
 import org.sessionstore.api.crypto.EncryptedStore;
+import org.sessionstore.registry.near.NearCache;
 import org.sessionstore.api.crypto.TokenKeys;
 import org.sessionstore.registry.FactoryIndex.Candidate;
 
@@ -85,7 +88,7 @@ final class BackendBuild {
      * @throws StoreConfigException if the factory refused its keys
      * @throws StoreException with one line naming the type and the cause, for anything else
      */
-    static Built run(Candidate c, Map<String, Object> config, TokenKeys encryption, boolean probe, Duration deadline,
+    static Built run(Candidate c, Map<String, Object> config, RegistrySettings settings, boolean probe, Duration deadline,
             BooleanSupplier stopping) {
         Overdue overdue = OVERDUE.get(c.serviceId());
         if (overdue != null) {
@@ -100,7 +103,7 @@ final class BackendBuild {
                 "in its create");
         Thread t = new Thread(() -> {
             try {
-                done.complete(build(c, config, encryption, probe, deadline, began, phase));
+                done.complete(build(c, config, settings, probe, deadline, began, phase));
             } catch (Throwable e) {
                 done.completeExceptionally(e);
             }
@@ -153,14 +156,14 @@ final class BackendBuild {
         }
     }
 
-    private static Built build(Candidate c, Map<String, Object> config, TokenKeys encryption, boolean probe,
+    private static Built build(Candidate c, Map<String, Object> config, RegistrySettings settings, boolean probe,
             Duration deadline, long began, java.util.concurrent.atomic.AtomicReference<String> phase) {
         SessionStore made = c.factory().create(config);
         if (made == null) {
             throw new NullStore();
         }
         long createdIn = System.nanoTime() - began;
-        SessionStore built = withEncryption(made, encryption);
+        SessionStore built = withEncryption(withNearCache(made, c.type(), config, settings.nearCache()), settings.encryption());
         if (probe) {
             phase.set("answering its first call (getSessionCount, the probe of use)");
             try {
@@ -274,4 +277,28 @@ final class BackendBuild {
         return EncryptedStore.of(built, encryption != null ? encryption : TokenKeys.none());
     }
 
+    /**
+     * The near cache, when configured, between the backend and the encryption (so it holds tokens as
+     * the backend does). With the backend's idle_timeout, its entries live short enough for the
+     * backend to see the reads that keep a session alive.
+     */
+    static SessionStore withNearCache(SessionStore made, String type, Map<String, Object> config,
+            RegistrySettings.NearCacheSettings near) {
+        if (near == null) {
+            return made;
+        }
+        IdleTimeout idle;
+        try {
+            idle = IdleTimeout.from(StoreConfig.of(type, config, config.keySet()));
+        } catch (RuntimeException e) {
+            idle = IdleTimeout.OFF; // the backend checked its own keys already
+        }
+        try {
+            return NearCache.over(made, type, near.size(), near.maxAge(), idle.idle(), idle.touchAfter(),
+                    java.time.Clock.systemUTC());
+        } catch (RuntimeException e) {
+            Stores.close(made);
+            throw e;
+        }
+    }
 }

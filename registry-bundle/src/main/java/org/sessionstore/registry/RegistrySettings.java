@@ -27,9 +27,17 @@ import org.sessionstore.api.crypto.TokenKeys;
  * @param backendConfig the backend's keys
  * @param encryption the keys tokens are encrypted with ({@code encryption_key},
  *        {@code encryption_keys_old}), or null when tokens are stored as they are
+ * @param nearCache the near cache in front of a shared backend ({@code near_cache_size},
+ *        {@code near_cache_max_age}), or null when off
  */
 public record RegistrySettings(String type, Duration swapTimeout, Duration cleanInterval, Map<String, Object> backendConfig,
-        TokenKeys encryption) {
+        TokenKeys encryption, NearCacheSettings nearCache) {
+
+    /** The near cache's keys: entries at most, and how long an entry may be served. */
+    public record NearCacheSettings(int size, Duration maxAge) {
+    }
+
+    static final Duration DEFAULT_NEAR_CACHE_MAX_AGE = Duration.ofSeconds(5);
 
     /** The registry's own keys besides {@code type}: never passed to a backend. */
     public static final List<String> REGISTRY_KEYS = org.sessionstore.api.StoreRegistry.OWN_KEYS;
@@ -75,7 +83,7 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
             (k.equals("type") || REGISTRY_KEYS.contains(k) ? own : backend).put(k, v);
         });
         StoreConfig c = StoreConfig.of("registry", own, List.of("type", "swap_timeout", "clean_interval", TokenKeys.KEY,
-                TokenKeys.OLD_KEYS));
+                TokenKeys.OLD_KEYS, "near_cache_size", "near_cache_max_age"));
         String type = c.string("type", StoreRegistry.DEFAULT_TYPE);
         if (!type.matches("[a-z][a-z0-9_-]{0,63}")) {
             throw new StoreConfigException("type", "bad value '" + Redaction.printable(type)
@@ -95,9 +103,16 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
         }
         String key = c.string(TokenKeys.KEY, null);
         String old = c.string(TokenKeys.OLD_KEYS, null);
+        long nearSize = c.number("near_cache_size", 0, 0, 10_000_000);
+        Duration nearAge = c.duration("near_cache_max_age", DEFAULT_NEAR_CACHE_MAX_AGE, Duration.ofMillis(10), Duration.ofHours(1));
+        if (nearSize == 0 && own.containsKey("near_cache_max_age")) {
+            throw new StoreConfigException("near_cache_max_age", "near_cache_max_age without near_cache_size does nothing:"
+                    + " set near_cache_size (entries, such as 100000) to turn the near cache on, or remove near_cache_max_age");
+        }
         // no current key but old ones: decrypt-only (the way to turn encryption off without losing a session)
         return new RegistrySettings(type, swap, clean, Map.copyOf(backend),
-                key == null && old == null ? null : TokenKeys.of(key, old));
+                key == null && old == null ? null : TokenKeys.of(key, old),
+                nearSize == 0 ? null : new NearCacheSettings((int) nearSize, nearAge));
     }
 
     /** Keys set by the framework, ConfigAdmin, DS or FileInstall rather than by the user. */
@@ -138,7 +153,7 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
     /** Whether {@code other} builds the same backend (same type, backend keys and encryption). */
     boolean sameBackend(RegistrySettings other) {
         return other != null && type.equals(other.type) && backendConfig.equals(other.backendConfig)
-                && java.util.Objects.equals(encryption, other.encryption);
+                && java.util.Objects.equals(encryption, other.encryption) && java.util.Objects.equals(nearCache, other.nearCache);
     }
 
     /** Every key, as it may be shown (secrets masked; the encryption keys by their ids). */
@@ -146,6 +161,10 @@ public record RegistrySettings(String type, Duration swapTimeout, Duration clean
         Map<String, Object> all = new LinkedHashMap<>(backendConfig);
         all.put("swap_timeout", Durations.format(swapTimeout));
         all.put("clean_interval", Durations.format(cleanInterval));
+        if (nearCache != null) {
+            all.put("near_cache_size", nearCache.size());
+            all.put("near_cache_max_age", Durations.format(nearCache.maxAge()));
+        }
         if (encryption != null) {
             all.put("encryption", encryption.currentId() == null
                     ? "off for new values; decrypting with key ids " + encryption.ids()

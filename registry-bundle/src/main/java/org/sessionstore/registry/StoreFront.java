@@ -417,6 +417,11 @@ final class StoreFront implements SessionStore {
     }
 
     @Override
+    public java.util.Optional<org.sessionstore.api.Broadcast> broadcast() {
+        return java.util.Optional.empty(); // the served backend's channel is the near cache's (below), not a caller's
+    }
+
+    @Override
     public boolean sessionExists(String id) {
         return read(s -> s.sessionExists(id));
     }

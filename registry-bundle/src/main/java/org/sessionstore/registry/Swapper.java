@@ -415,7 +415,7 @@ final class Swapper {
         Duration deadline = BackendBuild.deadline(settings.swapTimeout(), leastBuild);
         building = new BackendBuild.InProgress(settings.type(), c.bundleSymbolicName() + " " + c.bundleVersion(), System.nanoTime(), deadline);
         try {
-            return BackendBuild.run(c, state.effective(settings), settings.encryption(), probe, deadline, () -> stopping);
+            return BackendBuild.run(c, state.effective(settings), settings, probe, deadline, () -> stopping);
         } finally {
             building = null;
         }

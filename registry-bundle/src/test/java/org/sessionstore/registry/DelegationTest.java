@@ -21,7 +21,7 @@ class DelegationTest {
     @Test
     void theFrontAndTheEncryptingStoreOverrideEveryDefaultMethod() {
         for (Class<?> wrapper : List.of(StoreFront.class, EncryptedStore.class,
-                org.sessionstore.registry.metrics.MeteredStore.class)) {
+                org.sessionstore.registry.metrics.MeteredStore.class, org.sessionstore.registry.near.NearCache.class)) {
             List<String> inherited = new ArrayList<>();
             for (Method m : SessionStore.class.getMethods()) {
                 if (m.isDefault() && !Modifier.isStatic(m.getModifiers())) {

@@ -81,6 +81,18 @@ class SwapperTest {
     }
 
     @Test
+    void aNearCacheOverAStoreWithNoChannelIsRefusedAndTheRunningStoreKept() {
+        r.offer("memory", 1, TinyStore.factory());
+        r.configure(Map.of("size", "1"));
+        TinyStore running = (TinyStore) r.backend();
+        r.configure(Map.of("size", "1", "near_cache_size", "100"));
+        assertSame(running, r.backend());
+        String detail = r.status().detail();
+        assertTrue(detail.contains("near_cache_size: the memory store has no channel between nodes"), detail);
+        assertFalse(running.closed, "the running store goes on");
+    }
+
+    @Test
     void badConfigurationKeepsTheRunningStoreAndSaysWhereItCameFrom() {
         r.offer("memory", 1, TinyStore.factory());
         r.configure(Map.of("size", "1"));

@@ -193,6 +193,12 @@ public class EncryptedStore implements SessionStore {
         return backend.getStateCount();
     }
 
+    /** The backend's channel: what travels on it is session ids and subjects, never a token. */
+    @Override
+    public java.util.Optional<org.sessionstore.api.Broadcast> broadcast() {
+        return backend.broadcast();
+    }
+
     @Override
     public int cleanExpired(java.util.function.IntConsumer idleEnded) {
         return backend.cleanExpired(idleEnded);

@@ -180,6 +180,11 @@ public final class MeteredStore implements SessionStore {
     }
 
     @Override
+    public java.util.Optional<org.sessionstore.api.Broadcast> broadcast() {
+        return front.broadcast();
+    }
+
+    @Override
     public int cleanExpiredStates(Duration maxAge) {
         return metered(Op.CLEAN_STATES, () -> front.cleanExpiredStates(maxAge));
     }

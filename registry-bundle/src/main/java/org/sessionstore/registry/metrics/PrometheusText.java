@@ -96,7 +96,30 @@ final class PrometheusText {
         family(out, "sessionstore_events_dropped_total", "counter", "Events dropped because the event queue was full (a"
                 + " slow event handler).");
         out.append("sessionstore_events_dropped_total ").append(m.droppedEvents()).append('\n');
+        nearCache(out, org.sessionstore.registry.near.NearCache.openFigures());
         return out.toString();
+    }
+
+    /** The near caches open now (one, serving; two during a swap), summed; nothing when none is on. */
+    private static void nearCache(StringBuilder out, double[] f) {
+        if (f == null) {
+            return;
+        }
+        family(out, "sessionstore_near_cache_gets_total", "counter", "getSession through the near cache: hit (from memory)"
+                + " or miss (from the store).");
+        sample(out, "sessionstore_near_cache_gets_total", "result=\"hit\"", (long) f[0]);
+        sample(out, "sessionstore_near_cache_gets_total", "result=\"miss\"", (long) f[1]);
+        family(out, "sessionstore_near_cache_invalidations_total", "counter", "Changes other nodes told of on the channel.");
+        out.append("sessionstore_near_cache_invalidations_total ").append((long) f[2]).append('\n');
+        family(out, "sessionstore_near_cache_lag_p99_seconds", "gauge", "How long the channel's messages took to arrive, 99th"
+                + " percentile (an upper bound; absent before the first).");
+        if (!Double.isNaN(f[3])) {
+            out.append("sessionstore_near_cache_lag_p99_seconds ").append(Double.isInfinite(f[3]) ? "+Inf" : f[3] / 1000)
+                    .append('\n');
+        }
+        family(out, "sessionstore_near_cache_up", "gauge", "1 when the channel is up and the near cache serves from memory;"
+                + " 0 while it is down (everything goes to the store).");
+        out.append("sessionstore_near_cache_up ").append((long) f[4]).append('\n');
     }
 
     private interface Each {
