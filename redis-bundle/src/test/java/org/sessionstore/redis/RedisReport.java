@@ -105,6 +105,7 @@ public final class RedisReport {
             rows.put("redis-benchmark -c 16 -d 512 (SET, GET)", new Figure[] {set, get, null});
         }
         Map<String, double[]> latency = new LinkedHashMap<>();
+        Map<String, String> deletes = new LinkedHashMap<>();
         String[] names = {"raw Jedis pool, the store's commands", "store (batched)", "Spring Session simple (Lettuce)",
             "Spring Session indexed (Lettuce)"};
         for (String name : names) {
@@ -119,7 +120,9 @@ public final class RedisReport {
                 if (!name.startsWith("Spring Session indexed")) {
                     latency.put(name, latency(i -> system.get(sessions[i % SESSIONS].id())));
                 }
+                server.command("CONFIG RESETSTAT"); // commandstats: where the server's time of a delete goes
                 Figure del = measure(server, SESSIONS, i -> system.delete(sessions[i].id()));
+                deletes.put(name, commandStats(server.command("INFO commandstats"), SESSIONS));
                 rows.put(name, new Figure[] {add, get, del});
             }
         }
@@ -148,6 +151,9 @@ public final class RedisReport {
         System.out.printf("one thread, get latency (µs)   %-40s %8s %8s %8s%n", "", "mean", "p50", "p99");
         latency.forEach((name, l) -> System.out.printf("                               %-40s %8.1f %8.1f %8.1f%n", name,
                 l[0], l[1], l[2]));
+        System.out.println();
+        System.out.println("delete, the server's commands per delete (INFO commandstats: calls per delete, server µs per delete):");
+        deletes.forEach((name, stats) -> System.out.printf("  %-40s %s%n", name, stats));
         double[] storeLatency = latency.get("store (batched)");
         double[] rawLatency = latency.get("raw Jedis pool, the store's commands");
         System.out.printf("store / raw Jedis, one thread, mean get latency %5.2f (lower is better)%n",
@@ -203,24 +209,36 @@ public final class RedisReport {
         JedisPool pool = new JedisPool(pc, new HostAndPort("127.0.0.1", server.port()), DefaultJedisClientConfig.builder().build());
         RedisConfig config = RedisConfig.from(Map.of("addr", server.addr()));
         List<String> keys = List.of("", config.sessionIndexKey());
+        Layout layout = new Layout(config.sessionPrefix(), config.statePrefix(), false);
         return new System3() {
             @Override
             public void add(Session s) {
+                // the store's arguments (RedisSessionStore.addSession, one server, no limit, no idle timeout)
                 long now = System.currentTimeMillis();
-                long pttl = s.expiresAt().toEpochMilli() - now;
-                List<String> absent = SessionHash.absent(s);
-                List<String> a = new ArrayList<>(22);
+                long end = Math.min(s.expiresAt().toEpochMilli(), now + config.ttl().toMillis());
+                long pttl = end - now;
+                List<String> absent = new ArrayList<>(SessionHash.absent(s));
+                absent.add("deadline");
+                absent.add("cap");
+                List<String> a = new ArrayList<>(28);
                 a.add(s.id());
                 a.add(Long.toString(pttl));
-                a.add(Long.toString(now + pttl));
+                a.add(Long.toString(end));
+                a.add(s.sub() == null ? "" : "s");
+                a.add("0");
+                a.add("r");
+                a.add(s.sub() == null ? "" : s.sub());
+                a.add(Long.toString(end));
                 a.add(Integer.toString(absent.size()));
                 a.addAll(absent);
                 SessionHash.fields(s).forEach((k, v) -> {
                     a.add(k);
                     a.add(v);
                 });
+                List<String> k = s.sub() == null ? List.of(config.sessionPrefix() + s.id(), keys.get(1))
+                        : List.of(config.sessionPrefix() + s.id(), keys.get(1), layout.subjectKey(s.sub()));
                 try (Jedis j = pool.getResource()) {
-                    Script.ADD_SESSION.run(j, List.of(config.sessionPrefix() + s.id(), keys.get(1)), a);
+                    Script.ADD_SESSION.run(j, k, a);
                 }
             }
 
@@ -328,6 +346,24 @@ public final class RedisReport {
         String info = server.command("INFO stats\r\nINFO cpu");
         return new double[] {number(info, "total_reads_processed"), number(info, "used_cpu_user") + number(info,
             "used_cpu_sys")};
+    }
+
+    /** {@code cmdstat_X:calls=N,usec=U,...} lines: each command's calls and µs per operation, the total µs first. */
+    static String commandStats(String info, int ops) {
+        Matcher m = Pattern.compile("(?m)^cmdstat_([a-z|_-]+):calls=(\\d+),usec=(\\d+)").matcher(info);
+        StringBuilder b = new StringBuilder();
+        double total = 0;
+        while (m.find()) {
+            String cmd = m.group(1);
+            if (cmd.equals("info") || cmd.startsWith("config")) {
+                continue; // the report's own
+            }
+            double calls = Double.parseDouble(m.group(2)) / ops;
+            double usec = Double.parseDouble(m.group(3)) / ops;
+            total += usec;
+            b.append(String.format(java.util.Locale.ROOT, "  %s %.2f calls %.2f µs", cmd, calls, usec));
+        }
+        return String.format(java.util.Locale.ROOT, "%.2f µs in commands:", total) + b;
     }
 
     private static double number(String info, String name) {

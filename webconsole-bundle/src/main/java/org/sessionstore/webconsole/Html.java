@@ -11,25 +11,9 @@ final class Html {
     private Html() {
     }
 
-    /** {@code value} as HTML text or a double-quoted attribute's value; {@code null} as an empty string. */
+    /** {@code value} as HTML text or a double-quoted attribute's value (invisible characters shown as escapes); {@code null} as "". */
     static String text(Object value) {
-        if (value == null) {
-            return "";
-        }
-        String s = Redaction.printable(String.valueOf(value));
-        StringBuilder b = new StringBuilder(s.length() + 16);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '&' -> b.append("&amp;");
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '"' -> b.append("&quot;");
-                case '\'' -> b.append("&#39;");
-                default -> b.append(c);
-            }
-        }
-        return b.toString();
+        return value == null ? "" : attr(Redaction.printable(String.valueOf(value)));
     }
 
     /**

@@ -1,8 +1,6 @@
 package org.sessionstore.webconsole;
 
 import java.io.IOException;
-import java.util.HashMap;
-import java.util.Map;
 
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -27,14 +25,7 @@ final class JakartaPlugin extends HttpServlet {
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        if (req.getQueryString() != null && req.getQueryString().contains("csrf")) {
-            // the token comes in the form's body only: one in a URL leaks into logs and history
-            resp.sendError(400, "the CSRF token belongs in the form's body, not in the URL");
-            return;
-        }
-        Map<String, String> form = new HashMap<>();
-        req.getParameterMap().forEach((k, v) -> form.put(k, v.length == 0 ? null : v[0]));
-        Page.Outcome o = page.post(form, req.getRemoteUser());
+        Page.Outcome o = page.post(req.getParameterMap(), req.getQueryString(), req.getRemoteUser());
         if (o.status() == 303) {
             resp.setStatus(303);
             resp.setHeader("Location", req.getRequestURI() + o.text());

@@ -68,6 +68,17 @@ final class Page {
     record Outcome(int status, String text) {
     }
 
+    /** A POST as a servlet has it: its parameters (the first value of each), its query string, its user. */
+    Outcome post(Map<String, String[]> parameters, String query, String user) {
+        if (query != null && query.contains("csrf")) {
+            // the token comes in the form's body only: one in a URL leaks into logs and history
+            return new Outcome(400, "the CSRF token belongs in the form's body, not in the URL");
+        }
+        Map<String, String> form = new java.util.HashMap<>();
+        parameters.forEach((k, v) -> form.put(k, v == null || v.length == 0 ? null : v[0]));
+        return post(form, user);
+    }
+
     /**
      * A POST: {@code action} {@code revoke} (with {@code id}) or {@code revoke-all} (with {@code subject}),
      * and {@code csrf}.

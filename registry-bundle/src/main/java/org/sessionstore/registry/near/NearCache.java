@@ -44,7 +44,9 @@ import org.sessionstore.api.config.Durations;
  * while this node serves it.
  * </ul>
  * Messages: {@code node|sentMillis|kind|value}, kind {@code i} (a session id), {@code s} (every
- * session of a subject: revoke, a limit's eviction), {@code d} (a sid); a node skips its own. Tokens
+ * session of a subject: revoke, a limit's eviction), {@code d} (a sid), {@code *} (everything: a
+ * subject or sid too long for a message); a node skips its own. Each change costs the writer one
+ * more round trip (the publish) after the write itself. Tokens
  * are cached as the store below holds them (this sits under {@code EncryptedStore}: ciphertext when
  * {@code encryption_key} is set). Thread-safe.
  */
@@ -148,7 +150,7 @@ public class NearCache implements SessionStore {
                 case "i" -> dropId(m[3]);
                 case "s" -> dropWhere(s -> m[3].equals(s.sub()));
                 case "d" -> dropWhere(s -> m[3].equals(s.sid()));
-                default -> dropAll(); // a kind this version does not know: trust nothing cached
+                default -> dropAll(); // "*" (a name too long to send), or a kind this version does not know
             }
         }
 
@@ -194,8 +196,12 @@ public class NearCache implements SessionStore {
         if (value == null) {
             return;
         }
+        String message = node + "|" + System.currentTimeMillis() + "|" + kind + "|" + value;
+        if (message.length() > Broadcast.MAX_MESSAGE) {
+            message = node + "|" + System.currentTimeMillis() + "|*|"; // too long to name: every node drops everything
+        }
         try {
-            channel.publish(node + "|" + System.currentTimeMillis() + "|" + kind + "|" + value);
+            channel.publish(message);
         } catch (RuntimeException e) {
             // the change is made; the other nodes drop their copy at near_cache_max_age at the latest
             publishFailures.increment();

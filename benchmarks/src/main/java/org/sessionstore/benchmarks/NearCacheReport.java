@@ -1,0 +1,343 @@
+package org.sessionstore.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.sessionstore.api.Session;
+import org.sessionstore.api.SessionStore;
+import org.sessionstore.redis.RedisStoreFactory;
+import org.sessionstore.registry.near.NearCache;
+import org.sessionstore.testkit.bench.Samples;
+import org.sessionstore.testkit.redis.RedisServer;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.RedisTemplate;
+import org.springframework.data.redis.serializer.RedisSerializer;
+import org.springframework.session.data.redis.RedisSessionRepository;
+
+/**
+ * The near cache, measured (issue 21): {@code java -cp benchmarks/target/benchmarks.jar
+ * org.sessionstore.benchmarks.NearCacheReport [seconds-per-round [revokes]]} (defaults 3 and 300;
+ * about 2 minutes), on a redis-server it starts.
+ *
+ * <p><b>Hot get</b>: 16 threads get random sessions among 10,000 (~512 bytes each) for a round,
+ * through the near cache over the redis store, the redis store alone, and Spring Session Data Redis
+ * 3.5's {@code RedisSessionRepository} (one shared Lettuce connection, its default); three rounds each,
+ * alternating; gets per second and the ratios near cache / Spring and store / Spring per round.
+ *
+ * <p><b>Invalidation across processes</b>: three JVMs (this jar, {@code node} mode), each a near
+ * cache over its own redis store on the one server, each doing 3,000 gets a second of the 10,000 hot
+ * sessions. For each revoke, two nodes watch the session (each serves it from memory, then polls it
+ * until it is refused) and the third deletes it; the lag is from the end of the delete (the
+ * revoking node's clock) to each watcher's first refusal (its clock: one host). In the middle,
+ * {@code CLIENT KILL TYPE pubsub} kills every subscription; the revokes around it are reported on
+ * their own. Printed: p50, p99 and max lag, and whether any watcher answered a session deleted
+ * more than {@code near_cache_max_age} (5 s) before.
+ */
+public final class NearCacheReport {
+
+    static final int HOT = 10_000;
+    static final Duration MAX_AGE = Duration.ofSeconds(5);
+
+    private NearCacheReport() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("node")) {
+            node(Integer.parseInt(args[1]), args[2]);
+            return;
+        }
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        int revokes = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+        try (RedisServer server = new RedisServer()) {
+            hotGets(server, seconds);
+            invalidation(server, revokes);
+        }
+        System.exit(0);
+    }
+
+    private static Map<String, Object> keys(int port, String prefix) {
+        Map<String, Object> k = new HashMap<>();
+        k.put("addr", "127.0.0.1:" + port);
+        k.put("session_prefix", prefix + "s:");
+        k.put("state_prefix", prefix + "t:");
+        k.put("pool_size", "16");
+        return k;
+    }
+
+    static NearCache nearCache(int port, String prefix) throws InterruptedException {
+        NearCache c = NearCache.over(new RedisStoreFactory().create(keys(port, prefix)), "redis", 100_000, MAX_AGE,
+                Duration.ZERO, Duration.ZERO, Clock.systemUTC());
+        while (!c.trusted()) {
+            Thread.sleep(5);
+        }
+        return c;
+    }
+
+    // --- hot get -----------------------------------------------------------------------------
+
+    private interface Get {
+        boolean get(String id);
+    }
+
+    private static void hotGets(RedisServer server, int seconds) throws Exception {
+        Session[] hot = Samples.sessions("hot-", HOT);
+        String[] ids = Arrays.stream(hot).map(Session::id).toArray(String[]::new);
+        SessionStore store = new RedisStoreFactory().create(keys(server.port(), "hg:"));
+        for (Session s : hot) {
+            store.addSession(s);
+        }
+        NearCache near = nearCache(server.port(), "hg:");
+        LettuceConnectionFactory factory = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1",
+                server.port()));
+        factory.afterPropertiesSet();
+        factory.start();
+        RedisTemplate<String, Object> template = new RedisTemplate<>();
+        template.setKeySerializer(RedisSerializer.string());
+        template.setHashKeySerializer(RedisSerializer.string());
+        template.setConnectionFactory(factory);
+        template.afterPropertiesSet();
+        RedisSessionRepository spring = new RedisSessionRepository(template);
+        spring.setDefaultMaxInactiveInterval(Duration.ofHours(1));
+        ThreadLocal<String> nextId = new ThreadLocal<>();
+        spring.setSessionIdGenerator(nextId::get);
+        fill(spring, nextId, hot);
+        Get[] systems = {id -> near.getSession(id).isPresent(), id -> store.getSession(id).isPresent(),
+            id -> spring.findById(id) != null};
+        String[] names = {"near cache", "store", "Spring simple"};
+        for (Get g : systems) {
+            rate(g, ids, 1); // warm-up
+        }
+        System.out.println("hot get, 16 threads, 10,000 sessions of ~512 bytes, " + seconds + " s rounds (gets/s):");
+        System.out.printf("%-8s %14s %14s %14s %16s %16s%n", "round", names[0], names[1], names[2], "near/Spring",
+                "store/Spring");
+        for (int round = 1; round <= 3; round++) {
+            double[] r = new double[3];
+            for (int k = 0; k < 3; k++) {
+                int i = (k + round) % 3; // which goes first rotates
+                r[i] = rate(systems[i], ids, seconds);
+            }
+            System.out.printf("%-8d %,14.0f %,14.0f %,14.0f %16.1f %16.2f%n", round, r[0], r[1], r[2], r[0] / r[2], r[1] / r[2]);
+        }
+        System.out.println("near cache: " + near.details().get("near cache"));
+        near.close();
+        store.close();
+        factory.destroy();
+    }
+
+    /** Spring's sessions: our ids, our fields as attributes (as RedisReport makes them). */
+    private static <S extends org.springframework.session.Session> void fill(
+            org.springframework.session.SessionRepository<S> repo, ThreadLocal<String> nextId, Session[] hot) {
+        for (Session s : hot) {
+            nextId.set(s.id());
+            S r = repo.createSession();
+            r.setAttribute("username", s.username());
+            r.setAttribute("sub", s.sub());
+            r.setAttribute("access_token", s.accessToken());
+            r.setAttribute("id_token", s.idToken());
+            r.setAttribute("code_verifier", s.codeVerifier());
+            repo.save(r);
+        }
+    }
+
+    private static double rate(Get g, String[] ids, int seconds) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        LongAdder done = new LongAdder();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            Thread th = new Thread(() -> {
+                ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                long n = 0;
+                while (!stop.get()) {
+                    if (!g.get(ids[rnd.nextInt(ids.length)])) {
+                        throw new IllegalStateException("a hot session was not found");
+                    }
+                    n++;
+                }
+                done.add(n);
+            });
+            threads.add(th);
+        }
+        long start = System.nanoTime();
+        threads.forEach(Thread::start);
+        Thread.sleep(seconds * 1000L);
+        stop.set(true);
+        for (Thread th : threads) {
+            th.join();
+        }
+        return done.sum() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    // --- invalidation across processes -------------------------------------------------------
+
+    private record Child(Process process, PrintWriter in, BufferedReader out) {
+        String ask(String line) throws Exception {
+            in.println(line);
+            in.flush();
+            String r = out.readLine();
+            if (r == null) {
+                throw new IllegalStateException("a node ended");
+            }
+            return r;
+        }
+    }
+
+    private static void invalidation(RedisServer server, int revokes) throws Exception {
+        SessionStore seed = new RedisStoreFactory().create(keys(server.port(), "inv:"));
+        Session[] hot = Samples.sessions("hot-", HOT);
+        for (Session s : hot) {
+            seed.addSession(s);
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<Child> nodes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                    NearCacheReport.class.getName(), "node", Integer.toString(server.port()), "inv:")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Child c = new Child(p, new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8),
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
+            if (!c.out.readLine().equals("ready")) {
+                throw new IllegalStateException("a node did not start");
+            }
+            nodes.add(c);
+        }
+        for (Child c : nodes) {
+            c.ask("load 3000");
+        }
+        Thread.sleep(2_000); // the hot set cached on every node
+        List<Long> before = new ArrayList<>();
+        List<Long> around = new ArrayList<>();
+        long stale = 0;
+        int killAt = revokes / 2;
+        for (int i = 0; i < revokes; i++) {
+            Child revoker = nodes.get(i % 3);
+            Child w1 = nodes.get((i + 1) % 3);
+            Child w2 = nodes.get((i + 2) % 3);
+            Session s = hot[i];
+            // both watchers serve it from memory first
+            if (!w1.ask("watch " + s.id()).startsWith("watching") || !w2.ask("watch " + s.id()).startsWith("watching")) {
+                throw new IllegalStateException("a watcher did not hold " + s.id());
+            }
+            if (i == killAt) {
+                System.out.println("CLIENT KILL TYPE pubsub: " + server.command("CLIENT KILL TYPE pubsub").strip());
+            }
+            long deleted = Long.parseLong(revoker.ask("revoke " + s.id()).split(" ")[1]);
+            for (Child w : List.of(w1, w2)) {
+                String[] gone = w.ask("gone? " + s.id()).split(" ");
+                long lag = Math.max(0, Long.parseLong(gone[1]) - deleted);
+                (i >= killAt && i < killAt + 20 ? around : before).add(lag);
+                if (lag > MAX_AGE.toMillis()) {
+                    stale++;
+                }
+            }
+        }
+        System.out.println();
+        System.out.println("invalidation lag across 3 processes (3,000 gets/s each on 10,000 hot sessions), revoke on one,"
+                + " refused on the two others, ms:");
+        report("steady (" + before.size() / 2 + " revokes)", before);
+        report("the 20 revokes from CLIENT KILL TYPE pubsub on", around);
+        System.out.println("answers of a session deleted more than near_cache_max_age (" + MAX_AGE.toSeconds() + " s) before: "
+                + stale);
+        for (Child c : nodes) {
+            System.out.println("node: " + c.ask("details"));
+            c.in.println("quit");
+            c.process.waitFor(10, TimeUnit.SECONDS);
+        }
+        seed.close();
+    }
+
+    private static void report(String what, List<Long> lags) {
+        long[] a = lags.stream().mapToLong(Long::longValue).sorted().toArray();
+        if (a.length == 0) {
+            return;
+        }
+        System.out.printf("  %-48s p50 %4d  p99 %4d  max %5d  (%d refusals)%n", what, a[a.length / 2],
+                a[Math.min(a.length - 1, (int) Math.ceil(a.length * 0.99) - 1)], a[a.length - 1], a.length);
+    }
+
+    /** A node: a near cache of its own, commands on standard input, one answer line each. */
+    private static void node(int port, String prefix) throws Exception {
+        NearCache c = nearCache(port, prefix);
+        String[] ids = new String[HOT];
+        for (int i = 0; i < HOT; i++) {
+            ids[i] = "hot-" + i;
+        }
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        out.println("ready");
+        Map<String, Long> goneAt = new java.util.concurrent.ConcurrentHashMap<>();
+        for (String line; (line = in.readLine()) != null;) {
+            String[] w = line.split(" ");
+            switch (w[0]) {
+                case "load" -> {
+                    int rate = Integer.parseInt(w[1]);
+                    Thread t = new Thread(() -> {
+                        long every = 1_000_000_000L / rate;
+                        long next = System.nanoTime();
+                        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                        while (c.trusted() || !Thread.currentThread().isInterrupted()) {
+                            try {
+                                c.getSession(ids[rnd.nextInt(HOT)]);
+                            } catch (RuntimeException closed) {
+                                return; // the node is ending
+                            }
+                            next += every;
+                            long wait = next - System.nanoTime();
+                            if (wait > 0) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            }
+                        }
+                    }, "load");
+                    t.setDaemon(true);
+                    t.start();
+                    out.println("loading");
+                }
+                case "watch" -> {
+                    String id = w[1];
+                    c.getSession(id);
+                    boolean held = c.getSession(id).isPresent();
+                    Thread t = new Thread(() -> {
+                        while (c.getSession(id).isPresent()) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(50_000); // 2 cores for 3 nodes and a server
+                        }
+                        goneAt.put(id, System.currentTimeMillis());
+                    }, "watch");
+                    t.setDaemon(true);
+                    t.start();
+                    out.println(held ? "watching " + id : "absent " + id);
+                }
+                case "revoke" -> {
+                    c.deleteSession(w[1]);
+                    out.println("revoked " + System.currentTimeMillis());
+                }
+                case "gone?" -> {
+                    long until = System.currentTimeMillis() + 2 * MAX_AGE.toMillis();
+                    while (!goneAt.containsKey(w[1]) && System.currentTimeMillis() < until) {
+                        Thread.sleep(1);
+                    }
+                    out.println("gone " + goneAt.getOrDefault(w[1], Long.MAX_VALUE / 2));
+                }
+                case "details" -> out.println(c.details().get("near cache"));
+                default -> {
+                    c.close();
+                    System.exit(0);
+                }
+            }
+        }
+        c.close();
+        System.exit(0);
+    }
+}
