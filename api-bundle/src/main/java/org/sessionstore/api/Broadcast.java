@@ -46,8 +46,9 @@ public interface Broadcast {
         void up();
 
         /**
-         * The subscription is lost (connection killed, server failed over, no answer to a ping):
-         * messages published meanwhile are lost until the next {@link #up()}.
+         * The subscription is lost (connection killed, server failed over, no answer to a ping), or
+         * a try to make it again failed (told again at each try, with its reason): messages
+         * published meanwhile are lost until the next {@link #up()}.
          *
          * @param why one line, never a secret
          */

@@ -68,7 +68,6 @@ final class JdbcBroadcast implements Broadcast {
         private volatile Thread thread;
         private volatile Connection connection;
         private boolean up;
-        private boolean toldDown;
 
         Subscriber(Listener listener) {
             this.listener = listener;
@@ -102,11 +101,9 @@ final class JdbcBroadcast implements Broadcast {
                 if (up) {
                     pause = 100;
                 }
-                if (up || !toldDown) {
-                    up = false;
-                    toldDown = true;
-                    listener.down(why);
-                }
+                // told at each failed try: the latest reason shows in info (the listener logs the first only)
+                up = false;
+                listener.down(why);
                 try {
                     Thread.sleep(pause);
                 } catch (InterruptedException e) {
@@ -133,7 +130,6 @@ final class JdbcBroadcast implements Broadcast {
                 s.execute("LISTEN \"" + channel + "\"");
             }
             up = true;
-            toldDown = false;
             listener.up();
             while (!closed) {
                 Object[] got = (Object[]) notifications.invoke(pg, (int) pingMillis);

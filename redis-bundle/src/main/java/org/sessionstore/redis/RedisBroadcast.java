@@ -65,9 +65,8 @@ final class RedisBroadcast implements Broadcast {
         private volatile Thread thread;
         private volatile Jedis connection;
         private volatile JedisPubSub pubsub;
-        /** Whether the listener was told up (so a loss is news) or told down once already. */
+        /** Whether the listener was told up (a loss resets the pause). */
         private boolean up;
-        private boolean toldDown;
         private final ScheduledThreadPoolExecutor pinger = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "sessionstore-redis-near-cache-ping");
             t.setDaemon(true);
@@ -99,12 +98,17 @@ final class RedisBroadcast implements Broadcast {
                     if (closed) {
                         break;
                     }
-                    j.getConnection().setSoTimeout(readMillis);
                     JedisPubSub p = new JedisPubSub() {
                         @Override
                         public void onSubscribe(String ch, int count) {
+                            if (closed) {
+                                unsubscribe();
+                                return;
+                            }
+                            // Jedis makes a subscription's reads wait for ever (setTimeoutInfinite): bound them again,
+                            // so a silent server (frozen, a hung link) fails the read and the channel goes down (review)
+                            j.getConnection().setSoTimeout(readMillis);
                             up = true;
-                            toldDown = false;
                             listener.up();
                         }
 
@@ -132,12 +136,12 @@ final class RedisBroadcast implements Broadcast {
                 if (closed) {
                     break;
                 }
-                if (up || !toldDown) {
-                    pause = up ? 100 : pause;
-                    up = false;
-                    toldDown = true;
-                    listener.down(why);
+                if (up) {
+                    pause = 100;
                 }
+                // told at each failed try: the latest reason shows in info (the listener logs the first only)
+                up = false;
+                listener.down(why);
                 try {
                     Thread.sleep(pause);
                 } catch (InterruptedException e) {

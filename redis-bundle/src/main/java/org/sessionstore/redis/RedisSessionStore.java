@@ -158,10 +158,12 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
         args.add(Long.toString(end));
         args.add(Integer.toString(absent.size()));
         args.addAll(absent);
-        SessionHash.fields(session).forEach((k, v) -> {
-            args.add(k);
-            args.add(v);
-        });
+        // the hash says the capped end (ttl): a reader (the near cache among them) sees when the key goes
+        SessionHash.fields(end < expiresAt ? session.withExpiresAt(java.time.Instant.ofEpochMilli(end)) : session)
+                .forEach((k, v) -> {
+                    args.add(k);
+                    args.add(v);
+                });
         if (idle.on()) {
             args.add("deadline");
             args.add(Long.toString(deadline));
@@ -210,7 +212,7 @@ final class RedisSessionStore implements SessionStore, TransferableStore {
             return Optional.empty();
         }
         people.touchIfDue(id, now, deadline, end, hash.get("cap"));
-        return Optional.of(s);
+        return Optional.of(end < s.expiresAt().toEpochMilli() ? s.withExpiresAt(java.time.Instant.ofEpochMilli(end)) : s);
     }
 
     /**

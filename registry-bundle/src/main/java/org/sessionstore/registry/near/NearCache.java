@@ -8,7 +8,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
-import java.util.function.Predicate;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -33,9 +32,17 @@ import org.sessionstore.api.config.Durations;
  * <li>Nothing while the channel is down (before its first {@code up}, after a {@code down}: a
  * subscription killed, a server failed over): every get goes to the backend, and the cache is
  * emptied at {@code down} and again at {@code up} (what was published meanwhile is lost).
- * <li>A read that raced a change is not kept: each entry's stripe (and the whole cache) has an
- * epoch that every invalidation moves; a read keeps what it got only if neither moved between
- * its start and its put, checked again after the put (the put is undone if one moved meanwhile).
+ * <li>Changes are told by stripe, never by name: a session id, a subject and a sid each fall in one
+ * of {@link #STRIPES} stripes (a hash every node computes alike), and a message says only "the
+ * sessions of id stripe N" (or subject, or sid stripe N) changed. Each stripe has an epoch that its
+ * messages move; an entry remembers the epochs of its id's, subject's and sid's stripes and is served
+ * only while all three are unchanged, so a subject's revoke costs O(1), not a walk of the cache, and
+ * the channel carries no session id (a bearer credential), subject or sid (what a reader of the
+ * channel, such as any PostgreSQL role that may LISTEN, would collect). A message drops
+ * 1/{@value #STRIPES} of the cache at most besides its target.
+ * <li>A read that raced a change is not kept: it keeps what it got only if its id's stripe, the
+ * subject and sid messages (counted together) and the whole cache's epoch did not move between its
+ * start and its put, checked again after the put (the put is undone if one moved meanwhile).
  * <li>{@code near_cache_max_age} bounds staleness whatever happens (a lost message, a node that
  * wrote and died before publishing).
  * <li>A session's own end: an entry is never served past the session's {@code expiresAt}; with
@@ -43,10 +50,11 @@ import org.sessionstore.api.config.Durations;
  * so the backend still sees a read in time to extend an active session and never ends it idle
  * while this node serves it.
  * </ul>
- * Messages: {@code node|sentMillis|kind|value}, kind {@code i} (a session id), {@code s} (every
- * session of a subject: revoke, a limit's eviction), {@code d} (a sid), {@code *} (everything: a
- * subject or sid too long for a message); a node skips its own. Each change costs the writer one
- * more round trip (the publish) after the write itself. Tokens
+ * Messages: {@code node|sentMillis|kind|stripe}, kind {@code i} (a session id's stripe), {@code s} (a
+ * subject's: revoke, a limit's eviction), {@code d} (a sid's); anything else (a later version's kind,
+ * a message cut short) drops everything; a node skips its own. Each change costs the writer one more
+ * round trip (the publish) after the write itself, also when the write failed (it may have been
+ * applied before its answer was lost). Tokens
  * are cached as the store below holds them (this sits under {@code EncryptedStore}: ciphertext when
  * {@code encryption_key} is set). Thread-safe.
  */
@@ -54,7 +62,7 @@ public class NearCache implements SessionStore {
 
     /** A session longer than this (characters, every field) is not cached: the cache's bytes stay bounded. */
     public static final int MAX_ENTRY_CHARS = 16_384;
-    private static final int STRIPES = 1024;
+    static final int STRIPES = 16_384;
     private static final System.Logger LOG = System.getLogger("org.sessionstore.registry");
     /** The near caches open now, for the metrics (one serving; two during a swap). */
     private static final java.util.Set<NearCache> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -66,7 +74,11 @@ public class NearCache implements SessionStore {
     private final int size;
     private final Duration maxAge;
     private final String node = Long.toHexString(new java.security.SecureRandom().nextLong());
-    private final AtomicLongArray epochs = new AtomicLongArray(STRIPES);
+    private final AtomicLongArray ids = new AtomicLongArray(STRIPES);
+    private final AtomicLongArray subs = new AtomicLongArray(STRIPES);
+    private final AtomicLongArray sids = new AtomicLongArray(STRIPES);
+    /** Moves with every subject and sid message: a read that raced one is not kept. */
+    private final AtomicLong people = new AtomicLong();
     private final AtomicLong all = new AtomicLong();
     private volatile boolean trusted;
     private volatile String downBecause = "not subscribed yet";
@@ -80,7 +92,9 @@ public class NearCache implements SessionStore {
     private final java.time.Clock clock;
     private final AutoCloseable subscription;
 
-    private record Entry(Session session, long bornMillis) {
+    /** A cached session, when it was read, and the epochs of its id's, subject's and sid's stripes then. */
+    private record Entry(Session session, long bornMillis, int idStripe, long idEpoch, int subStripe, long subEpoch,
+            int sidStripe, long sidEpoch) {
     }
 
     /**
@@ -93,7 +107,8 @@ public class NearCache implements SessionStore {
             Duration touchAfter, java.time.Clock clock) {
         Broadcast channel = backend.broadcast().orElseThrow(() -> new StoreException("near_cache_size: the " + type
                 + " store has no channel between nodes to tell them of changes (an in-process store, or a backend built"
-                + " before API 1.6), so a near cache could serve a revoked session; remove near_cache_size"));
+                + " before API 1.6), so a near cache could serve a revoked session; give near_cache_size=0 (use keeps the"
+                + " registry's keys of the running configuration when they are not given)"));
         return backend instanceof TransferableStore ? new Transferable(backend, channel, size, maxAge, idle, touchAfter, clock)
                 : new NearCache(backend, channel, size, maxAge, idle, touchAfter, clock);
     }
@@ -137,20 +152,27 @@ public class NearCache implements SessionStore {
         @Override
         public void received(String message) {
             String[] m = message.split("\\|", 4);
-            if (m.length < 4 || m[0].equals(node)) {
+            if (m.length == 4 && m[0].equals(node)) {
                 return;
             }
             received.increment();
+            int stripe;
             try {
                 lag.add(System.currentTimeMillis() - Long.parseLong(m[1]));
-            } catch (NumberFormatException ignored) {
-                // another sender's clock field: no lag figure
+                stripe = Integer.parseInt(m[3]);
+            } catch (RuntimeException unreadable) {
+                dropAll(); // cut short, or another version's: trust nothing cached
+                return;
+            }
+            if (stripe < 0 || stripe >= STRIPES) {
+                dropAll();
+                return;
             }
             switch (m[2]) {
-                case "i" -> dropId(m[3]);
-                case "s" -> dropWhere(s -> m[3].equals(s.sub()));
-                case "d" -> dropWhere(s -> m[3].equals(s.sid()));
-                default -> dropAll(); // "*" (a name too long to send), or a kind this version does not know
+                case "i" -> ids.incrementAndGet(stripe);
+                case "s" -> moved(subs, stripe);
+                case "d" -> moved(sids, stripe);
+                default -> dropAll(); // a kind this version does not know
             }
         }
 
@@ -164,27 +186,30 @@ public class NearCache implements SessionStore {
 
         @Override
         public void down(String why) {
+            boolean was = trusted;
             trusted = false;
-            downs.increment();
-            downBecause = why;
+            downBecause = why; // the latest reason (the channel tells it again while it retries)
             dropAll();
-            LOG.log(System.Logger.Level.WARNING, "near cache: its channel is down (" + why + "); every get goes to the"
-                    + " store until it is back");
+            if (was || downs.sum() == 0) {
+                downs.increment();
+                LOG.log(System.Logger.Level.WARNING, "near cache: its channel is down (" + why + "); every get goes to"
+                        + " the store until it is back");
+            }
         }
     }
 
-    private int stripe(String id) {
-        return id.hashCode() & (STRIPES - 1);
+    /** The stripe of a value, the same on every node (String.hashCode is specified), mixed. */
+    static int stripe(String value) {
+        if (value == null) {
+            return 0;
+        }
+        int h = value.hashCode() * 0x9E3779B1;
+        return (h ^ (h >>> 15)) & (STRIPES - 1);
     }
 
-    private void dropId(String id) {
-        epochs.incrementAndGet(stripe(id));
-        cache.invalidate(id);
-    }
-
-    private void dropWhere(Predicate<Session> which) {
-        all.incrementAndGet();
-        cache.asMap().values().removeIf(e -> which.test(e.session()));
+    private void moved(AtomicLongArray stripes, int stripe) {
+        people.incrementAndGet();
+        stripes.incrementAndGet(stripe);
     }
 
     private void dropAll() {
@@ -192,16 +217,19 @@ public class NearCache implements SessionStore {
         cache.invalidateAll();
     }
 
-    private void publish(String kind, String value) {
+    /** Tells this node and the others that the sessions of {@code value}'s stripe of {@code kind} changed. */
+    private void changed(String kind, String value) {
         if (value == null) {
             return;
         }
-        String message = node + "|" + System.currentTimeMillis() + "|" + kind + "|" + value;
-        if (message.length() > Broadcast.MAX_MESSAGE) {
-            message = node + "|" + System.currentTimeMillis() + "|*|"; // too long to name: every node drops everything
+        int stripe = stripe(value);
+        switch (kind) {
+            case "i" -> ids.incrementAndGet(stripe);
+            case "s" -> moved(subs, stripe);
+            default -> moved(sids, stripe);
         }
         try {
-            channel.publish(message);
+            channel.publish(node + "|" + System.currentTimeMillis() + "|" + kind + "|" + stripe);
         } catch (RuntimeException e) {
             // the change is made; the other nodes drop their copy at near_cache_max_age at the latest
             publishFailures.increment();
@@ -216,7 +244,9 @@ public class NearCache implements SessionStore {
             Entry e = cache.getIfPresent(id);
             if (e != null) {
                 long now = clock.millis();
-                if (e.session().expiresAt().toEpochMilli() > now && now - e.bornMillis() < lifeNanos / 1_000_000) {
+                if (e.session().expiresAt().toEpochMilli() > now && now - e.bornMillis() < lifeNanos / 1_000_000
+                        && ids.get(e.idStripe()) == e.idEpoch() && subs.get(e.subStripe()) == e.subEpoch()
+                        && sids.get(e.sidStripe()) == e.sidEpoch()) {
                     hits.increment();
                     return Optional.of(e.session());
                 }
@@ -224,14 +254,19 @@ public class NearCache implements SessionStore {
             }
         }
         misses.increment();
-        int stripe = id == null ? 0 : stripe(id);
-        long before = epochs.get(stripe);
-        long beforeAll = all.get();
+        int idStripe = stripe(id);
+        long idEpoch = ids.get(idStripe);
+        long peopleBefore = people.get();
+        long allBefore = all.get();
+        long born = clock.millis(); // before the read: an entry's age counts the read's time too
         Optional<Session> read = backend.getSession(id);
         if (trusted && read.isPresent() && small(read.get())) {
-            Entry e = new Entry(read.get(), clock.millis());
+            Session s = read.get();
+            int sub = stripe(s.sub());
+            int sid = stripe(s.sid());
+            Entry e = new Entry(s, born, idStripe, idEpoch, sub, subs.get(sub), sid, sids.get(sid));
             cache.put(id, e);
-            if (epochs.get(stripe) != before || all.get() != beforeAll || !trusted) {
+            if (ids.get(idStripe) != idEpoch || people.get() != peopleBefore || all.get() != allBefore || !trusted) {
                 cache.asMap().remove(id, e); // a change or a down came between the read and the put
             }
         }
@@ -254,49 +289,55 @@ public class NearCache implements SessionStore {
     @Override
     public void addSession(Session session, IntConsumer onEvicted) {
         int[] evicted = {0};
-        backend.addSession(session, n -> {
-            evicted[0] = n;
-            onEvicted.accept(n);
-        });
-        dropId(session.id());
-        publish("i", session.id());
-        if (evicted[0] > 0) {
-            String sub = session.sub();
-            dropWhere(s -> s.sub() != null && s.sub().equals(sub) && !s.id().equals(session.id()));
-            publish("s", sub);
+        try {
+            backend.addSession(session, n -> {
+                evicted[0] = n;
+                onEvicted.accept(n);
+            });
+        } finally {
+            if (session != null) { // null: refused by the backend, whose exception goes on
+                changed("i", session.id());
+                if (evicted[0] > 0) {
+                    changed("s", session.sub()); // the evicted ones are the subject's
+                }
+            }
         }
     }
 
     @Override
     public boolean deleteSession(String id) {
-        boolean removed = backend.deleteSession(id);
-        dropId(id);
-        publish("i", id);
-        return removed;
+        try {
+            return backend.deleteSession(id);
+        } finally {
+            changed("i", id);
+        }
     }
 
     @Override
     public int deleteSessionsBySubject(String sub) {
-        int n = backend.deleteSessionsBySubject(sub);
-        dropWhere(s -> sub.equals(s.sub()));
-        publish("s", sub);
-        return n;
+        try {
+            return backend.deleteSessionsBySubject(sub);
+        } finally {
+            changed("s", sub);
+        }
     }
 
     @Override
     public int deleteSessionsBySubject(String sub, String exceptId) {
-        int n = backend.deleteSessionsBySubject(sub, exceptId);
-        dropWhere(s -> sub.equals(s.sub()));
-        publish("s", sub);
-        return n;
+        try {
+            return backend.deleteSessionsBySubject(sub, exceptId);
+        } finally {
+            changed("s", sub);
+        }
     }
 
     @Override
     public int deleteSessionsBySid(String sid) {
-        int n = backend.deleteSessionsBySid(sid);
-        dropWhere(s -> sid.equals(s.sid()));
-        publish("d", sid);
-        return n;
+        try {
+            return backend.deleteSessionsBySid(sid);
+        } finally {
+            changed("d", sid);
+        }
     }
 
     @Override

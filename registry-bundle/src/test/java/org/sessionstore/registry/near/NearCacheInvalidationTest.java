@@ -156,6 +156,79 @@ class NearCacheInvalidationTest {
         assertEquals(again + 1, hits(b), "served from memory again once the channel is back");
     }
 
+    /** A server that stops answering (SIGSTOP: no RST, the subscription's socket just goes quiet) is noticed. */
+    @Test
+    void aSilentServerIsNoticedAndNothingIsServedFromMemory() throws Exception {
+        try (org.sessionstore.testkit.redis.RedisServer quiet = new org.sessionstore.testkit.redis.RedisServer()) {
+            Map<String, Object> keys = new HashMap<>();
+            keys.put("addr", quiet.addr());
+            keys.put("timeout", "1s");
+            NearCache c = NearCache.over(new RedisStoreFactory().create(keys), "redis", 100, Duration.ofSeconds(60),
+                    Duration.ZERO, Duration.ZERO, Clock.systemUTC());
+            nodes.add(c);
+            await(c::trusted, "the channel up");
+            c.addSession(session("q1", "quinn", null));
+            c.getSession("q1");
+            quiet.pause();
+            try {
+                await(() -> !c.trusted(), "the channel down while the server is silent");
+                assertTrue(c.details().get("near cache").contains("DOWN"), c.details().toString());
+            } finally {
+                quiet.resume();
+            }
+            await(c::trusted, "the channel up again");
+        }
+    }
+
+    @Test
+    void messagesNameStripesNeverIdsSubjectsOrSids() throws Exception {
+        NearCache[] n = twoNodes(Duration.ofSeconds(30));
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (AutoCloseable spy = n[0].broadcast().orElseThrow().subscribe(new org.sessionstore.api.Broadcast.Listener() {
+            @Override
+            public void received(String message) {
+                seen.add(message);
+            }
+
+            @Override
+            public void up() {
+            }
+
+            @Override
+            public void down(String why) {
+            }
+        })) {
+            Thread.sleep(200);
+            n[0].addSession(session("secret-id-77", "frank@example.com", "sid-secret-9"));
+            n[0].deleteSessionsBySid("sid-secret-9");
+            n[0].deleteSessionsBySubject("frank@example.com");
+            await(() -> seen.size() >= 3, "three messages");
+        }
+        for (String m : seen) {
+            assertTrue(m.matches("[0-9a-f]+\\|[0-9]+\\|[isd]\\|[0-9]+"), m);
+            assertFalse(m.contains("secret") || m.contains("frank"), m);
+        }
+    }
+
+    /** Redis caps a session at its ttl: the cached copy ends with the key, not at the session's own expiresAt. */
+    @Test
+    void aSessionIsNotServedPastTheStoresTtlCap() throws Exception {
+        prefix = "ttl" + PREFIXES.incrementAndGet() + ":session:";
+        Map<String, Object> keys = new HashMap<>();
+        keys.put("addr", REDIS.server().addr());
+        keys.put("session_prefix", prefix);
+        keys.put("state_prefix", prefix.replace(":session:", ":state:"));
+        keys.put("ttl", "1s");
+        NearCache c = NearCache.over(new RedisStoreFactory().create(keys), "redis", 100, Duration.ofSeconds(60), Duration.ZERO,
+                Duration.ZERO, Clock.systemUTC());
+        nodes.add(c);
+        await(c::trusted, "the channel up");
+        c.addSession(session("t1", "tess", null)); // lives 600 s, capped at 1 s by ttl
+        assertTrue(c.getSession("t1").isPresent());
+        Thread.sleep(1_300);
+        assertTrue(c.getSession("t1").isEmpty(), "served past the ttl cap");
+    }
+
     @Test
     void whatNoMessageToldOfEndsAtMaxAge() throws Exception {
         NearCache[] n = twoNodes(Duration.ofMillis(300));
