@@ -31,7 +31,9 @@ import org.springframework.session.data.redis.RedisSessionRepository;
 /**
  * The near cache, measured (issue 21): {@code java -cp benchmarks/target/benchmarks.jar
  * org.sessionstore.benchmarks.NearCacheReport [seconds-per-round [revokes]]} (defaults 3 and 300;
- * about 2 minutes), on a redis-server it starts.
+ * about a minute), on a redis-server it starts; {@code ... NearCacheReport pg [revokes]}: the
+ * invalidation measurement on PostgreSQL (the tests' database, a schema of its own; the kill is
+ * {@code pg_terminate_backend} of the listening connections).
  *
  * <p><b>Hot get</b>: 16 threads get random sessions among 10,000 (~512 bytes each) for a round,
  * through the near cache over the redis store, the redis store alone, and Spring Session Data Redis
@@ -57,14 +59,34 @@ public final class NearCacheReport {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("node")) {
-            node(Integer.parseInt(args[1]), args[2]);
+            node(args[1], args[2]);
             return;
+        }
+        if (args.length > 0 && args[0].equals("pg")) {
+            // the same invalidation measurement on PostgreSQL (LISTEN/NOTIFY), on the tests' database
+            int revokes = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+            try (org.sessionstore.jdbc.JdbcStores pg = new org.sessionstore.jdbc.JdbcStores()) {
+                invalidation("pg:" + pg.url(), () -> {
+                    try {
+                        return "listening connections ended (pg_terminate_backend): " + pg.terminateListeners();
+                    } catch (java.sql.SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, revokes);
+            }
+            System.exit(0);
         }
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int revokes = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         try (RedisServer server = new RedisServer()) {
             hotGets(server, seconds);
-            invalidation(server, revokes);
+            invalidation("redis:" + server.port(), () -> {
+                try {
+                    return "CLIENT KILL TYPE pubsub: " + server.command("CLIENT KILL TYPE pubsub").strip();
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, revokes);
         }
         System.exit(0);
     }
@@ -79,8 +101,18 @@ public final class NearCacheReport {
     }
 
     static NearCache nearCache(int port, String prefix) throws InterruptedException {
-        NearCache c = NearCache.over(new RedisStoreFactory().create(keys(port, prefix)), "redis", 100_000, MAX_AGE,
-                Duration.ZERO, Duration.ZERO, Clock.systemUTC());
+        return nearCache(new RedisStoreFactory().create(keys(port, prefix)), "redis");
+    }
+
+    /** A store where {@code where} says: {@code redis:PORT} or {@code pg:URL}. */
+    static SessionStore store(String where) {
+        return where.startsWith("pg:") ? org.sessionstore.jdbc.JdbcStores.create(where.substring(3),
+                Map.of("table_prefix", "ncr_", "pool_size", "8")) : new RedisStoreFactory().create(keys(
+                        Integer.parseInt(where.substring(6)), "inv:"));
+    }
+
+    static NearCache nearCache(SessionStore store, String type) throws InterruptedException {
+        NearCache c = NearCache.over(store, type, 100_000, MAX_AGE, Duration.ZERO, Duration.ZERO, Clock.systemUTC());
         while (!c.trusted()) {
             Thread.sleep(5);
         }
@@ -195,8 +227,8 @@ public final class NearCacheReport {
         }
     }
 
-    private static void invalidation(RedisServer server, int revokes) throws Exception {
-        SessionStore seed = new RedisStoreFactory().create(keys(server.port(), "inv:"));
+    private static void invalidation(String where, java.util.function.Supplier<String> kill, int revokes) throws Exception {
+        SessionStore seed = store(where);
         Session[] hot = Samples.sessions("hot-", HOT);
         for (Session s : hot) {
             seed.addSession(s);
@@ -205,7 +237,7 @@ public final class NearCacheReport {
         List<Child> nodes = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                    NearCacheReport.class.getName(), "node", Integer.toString(server.port()), "inv:")
+                    NearCacheReport.class.getName(), "node", where, "-")
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             Child c = new Child(p, new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8),
                     new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
@@ -232,7 +264,7 @@ public final class NearCacheReport {
                 throw new IllegalStateException("a watcher did not hold " + s.id());
             }
             if (i == killAt) {
-                System.out.println("CLIENT KILL TYPE pubsub: " + server.command("CLIENT KILL TYPE pubsub").strip());
+                System.out.println(kill.get());
             }
             long deleted = Long.parseLong(revoker.ask("revoke " + s.id()).split(" ")[1]);
             for (Child w : List.of(w1, w2)) {
@@ -245,10 +277,10 @@ public final class NearCacheReport {
             }
         }
         System.out.println();
-        System.out.println("invalidation lag across 3 processes (3,000 gets/s each on 10,000 hot sessions), revoke on one,"
-                + " refused on the two others, ms:");
+        System.out.println("invalidation lag across 3 processes on " + (where.startsWith("pg:") ? "PostgreSQL" : "Redis")
+                + " (3,000 gets/s each on 10,000 hot sessions), revoke on one, refused on the two others, ms:");
         report("steady (" + before.size() / 2 + " revokes)", before);
-        report("the 20 revokes from CLIENT KILL TYPE pubsub on", around);
+        report("the 20 revokes from the subscriptions' kill on", around);
         System.out.println("answers of a session deleted more than near_cache_max_age (" + MAX_AGE.toSeconds() + " s) before: "
                 + stale);
         for (Child c : nodes) {
@@ -269,8 +301,8 @@ public final class NearCacheReport {
     }
 
     /** A node: a near cache of its own, commands on standard input, one answer line each. */
-    private static void node(int port, String prefix) throws Exception {
-        NearCache c = nearCache(port, prefix);
+    private static void node(String where, String unused) throws Exception {
+        NearCache c = nearCache(store(where), where.startsWith("pg:") ? "jdbc" : "redis");
         String[] ids = new String[HOT];
         for (int i = 0; i < HOT; i++) {
             ids[i] = "hot-" + i;
