@@ -22,11 +22,6 @@ import org.sessionstore.redis.RedisStoreFactory;
 import org.sessionstore.registry.near.NearCache;
 import org.sessionstore.testkit.bench.Samples;
 import org.sessionstore.testkit.redis.RedisServer;
-import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.core.RedisTemplate;
-import org.springframework.data.redis.serializer.RedisSerializer;
-import org.springframework.session.data.redis.RedisSessionRepository;
 
 /**
  * The near cache, measured (issue 21): {@code java -cp benchmarks/target/benchmarks.jar
@@ -133,22 +128,20 @@ public final class NearCacheReport {
             store.addSession(s);
         }
         NearCache near = nearCache(server.port(), "hg:");
-        LettuceConnectionFactory factory = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1",
-                server.port()));
-        factory.afterPropertiesSet();
-        factory.start();
-        RedisTemplate<String, Object> template = new RedisTemplate<>();
-        template.setKeySerializer(RedisSerializer.string());
-        template.setHashKeySerializer(RedisSerializer.string());
-        template.setConnectionFactory(factory);
-        template.afterPropertiesSet();
-        RedisSessionRepository spring = new RedisSessionRepository(template);
-        spring.setDefaultMaxInactiveInterval(Duration.ofHours(1));
-        ThreadLocal<String> nextId = new ThreadLocal<>();
-        spring.setSessionIdGenerator(nextId::get);
-        fill(spring, nextId, hot);
+        // Spring Session's simple repository, set up as RedisReport sets it up
+        org.sessionstore.redis.RedisReport.System3 spring = org.sessionstore.redis.RedisReport.springSimple(server);
+        for (Session s : hot) {
+            spring.add(s);
+        }
         Get[] systems = {id -> near.getSession(id).isPresent(), id -> store.getSession(id).isPresent(),
-            id -> spring.findById(id) != null};
+            id -> {
+                try {
+                    spring.get(id); // throws when the session is lost
+                    return true;
+                } catch (Exception e) {
+                    return false;
+                }
+            }};
         String[] names = {"near cache", "store", "Spring simple"};
         for (Get g : systems) {
             rate(g, ids, 1); // warm-up
@@ -167,22 +160,7 @@ public final class NearCacheReport {
         System.out.println("near cache: " + near.details().get("near cache"));
         near.close();
         store.close();
-        factory.destroy();
-    }
-
-    /** Spring's sessions: our ids, our fields as attributes (as RedisReport makes them). */
-    private static <S extends org.springframework.session.Session> void fill(
-            org.springframework.session.SessionRepository<S> repo, ThreadLocal<String> nextId, Session[] hot) {
-        for (Session s : hot) {
-            nextId.set(s.id());
-            S r = repo.createSession();
-            r.setAttribute("username", s.username());
-            r.setAttribute("sub", s.sub());
-            r.setAttribute("access_token", s.accessToken());
-            r.setAttribute("id_token", s.idToken());
-            r.setAttribute("code_verifier", s.codeVerifier());
-            repo.save(r);
-        }
+        spring.close();
     }
 
     private static double rate(Get g, String[] ids, int seconds) throws Exception {

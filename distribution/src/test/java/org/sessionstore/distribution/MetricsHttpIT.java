@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,12 +36,6 @@ class MetricsHttpIT {
     Path home;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     private HttpResponse<String> get(int port, String auth) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
@@ -79,7 +72,7 @@ class MetricsHttpIT {
 
     @Test
     void countersGrowByExactlyTheCallsMadeWhileScrapesRunAndAnOutageShows() throws Exception {
-        int port = freePort();
+        int port = RunningJar.freePort();
         // the Web Console too, to see the outage on the Sessions page
         Path secrets = Files.createDirectories(home.resolve("etc/secrets"));
         Files.writeString(secrets.resolve("webconsole_password"), "Pw-Metrics-IT-5");
@@ -159,8 +152,7 @@ class MetricsHttpIT {
                     down);
             assertEquals(adds, value(down, add) - value(before, add), "the memory store's figures stay");
             HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/system/console/sessions")).header("Authorization", "Basic " + java.util.Base64.getEncoder()
-                            .encodeToString("admin:Pw-Metrics-IT-5".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    + "/system/console/sessions")).header("Authorization", RunningJar.basic("admin", "Pw-Metrics-IT-5"))
                     .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, page.statusCode());
             assertTrue(page.body().matches("(?s).*<td id=\"ss-health\" class=\"ss-CRITICAL\">CRITICAL redis.*"), page.body());
@@ -176,7 +168,7 @@ class MetricsHttpIT {
                     "nothing listens on Felix HTTP's default port when no port is given");
             jar.script();
         }
-        int port = freePort();
+        int port = RunningJar.freePort();
         Path etc = home.resolve("etc");
         Files.createDirectories(etc.resolve("secrets"));
         Files.writeString(etc.resolve("org.apache.felix.http.cfg"), "org.osgi.service.http.port = " + port + "\n");

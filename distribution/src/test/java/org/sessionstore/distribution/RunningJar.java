@@ -52,6 +52,18 @@ final class RunningJar implements AutoCloseable {
         t.start();
     }
 
+    /** A free port on loopback, for the jar's HTTP. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** An {@code Authorization} header value for HTTP Basic. */
+    static String basic(String user, String password) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Writes raw bytes to standard input. */
     void sendBytes(byte[] bytes) throws IOException {
         stdin.write(bytes);

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -48,16 +46,6 @@ class SessionsPageIT {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-    }
-
     private HttpResponse<String> page(int port, String auth, String query) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/system/console/sessions" + query))
                 .timeout(Duration.ofSeconds(20));
@@ -71,7 +59,7 @@ class SessionsPageIT {
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
             try {
-                if (page(port, basic("admin", PASSWORD), "").statusCode() == 200) {
+                if (page(port, RunningJar.basic("admin", PASSWORD), "").statusCode() == 200) {
                     return;
                 }
             } catch (java.io.IOException notYet) {
@@ -109,12 +97,12 @@ class SessionsPageIT {
         // a password-type setting, for the console's configuration page (Metatype)
         Files.writeString(secrets.resolve("metrics_token"), "Metrics-Token-In-Console-9");
         Files.writeString(home.resolve("etc/org.sessionstore.http.cfg"), "metrics_token = $[secret:metrics_token]\n");
-        int port = freePort();
+        int port = RunningJar.freePort();
         try (RunningJar jar = new RunningJar(home, "-Dorg.osgi.service.http.port=" + port)) {
             awaitPage(port);
             assertEquals(401, page(port, null, "").statusCode(), "no password, no page");
-            assertEquals(401, page(port, basic("admin", "admin"), "").statusCode(), "never admin/admin");
-            assertEquals(401, page(port, basic("admin", "$[secret:webconsole_password]"), "").statusCode());
+            assertEquals(401, page(port, RunningJar.basic("admin", "admin"), "").statusCode(), "never admin/admin");
+            assertEquals(401, page(port, RunningJar.basic("admin", "$[secret:webconsole_password]"), "").statusCode());
             for (String id : List.of("a1", "a2", "a3")) {
                 jar.send("sessionstore:add " + id + " alice 1h");
             }
@@ -186,37 +174,37 @@ class SessionsPageIT {
 
             // a POST without the page's token (a cross-site form) is refused and removes nothing
             HttpRequest forged = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/system/console/sessions"))
-                    .header("Authorization", basic("admin", PASSWORD))
+                    .header("Authorization", RunningJar.basic("admin", PASSWORD))
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("action=revoke-all&subject=bob")).build();
             assertEquals(403, http.send(forged, HttpResponse.BodyHandlers.ofString()).statusCode());
             HttpRequest wrong = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/system/console/sessions"))
-                    .header("Authorization", basic("admin", PASSWORD))
+                    .header("Authorization", RunningJar.basic("admin", PASSWORD))
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("action=revoke&id=b1&subject=bob&csrf=guessed")).build();
             assertEquals(403, http.send(wrong, HttpResponse.BodyHandlers.ofString()).statusCode());
             jar.poll("sessionstore:get b1", out -> out.contains("bob") && !out.contains("no session"), 10_000);
             // the console's own configuration page shows a password field masked: its type is PASSWORD (12), its value hidden
             HttpResponse<String> config = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/system/console/configMgr/org.sessionstore.http.json")).header("Authorization", basic("admin", PASSWORD))
+                    + "/system/console/configMgr/org.sessionstore.http.json")).header("Authorization", RunningJar.basic("admin", PASSWORD))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, config.statusCode());
             assertTrue(config.body().matches("(?s).*\"metrics_token\":\\{[^}]*\"type\":12.*"), config.body());
-            assertFalse(config.body().contains("Metrics-Token-In-Console-9"), config.body());
+            assertFalse(config.body().contains("Metrics-Token-In-Console-9"), "the token's value on the configuration page");
             // the rest of the console: a cross-site POST (another Origin, or the browser's Sec-Fetch-Site) is refused
             // before the console sees it; no page of it can be framed
             HttpResponse<String> stop = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/system/console/bundles/1")).header("Authorization", basic("admin", PASSWORD))
+                    + "/system/console/bundles/1")).header("Authorization", RunningJar.basic("admin", PASSWORD))
                     .header("Origin", "http://evil.example").header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("action=stop")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(403, stop.statusCode());
             HttpResponse<String> site = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/system/console/sessions")).header("Authorization", basic("admin", PASSWORD))
+                    + "/system/console/sessions")).header("Authorization", RunningJar.basic("admin", PASSWORD))
                     .header("Sec-Fetch-Site", "cross-site").header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("action=revoke-all&subject=bob")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(403, site.statusCode());
-            HttpResponse<String> shown = page(port, basic("admin", PASSWORD), "");
+            HttpResponse<String> shown = page(port, RunningJar.basic("admin", PASSWORD), "");
             assertEquals("DENY", shown.headers().firstValue("X-Frame-Options").orElse(""));
             assertEquals("no-referrer", shown.headers().firstValue("Referrer-Policy").orElse(""));
 
@@ -225,11 +213,11 @@ class SessionsPageIT {
             jar.send("sessionstore:use memory encryption_key=" + key);
             jar.poll("sessionstore:info", out -> out.contains("encryption"), 20_000);
             HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/system/console/status-Configurations.txt")).header("Authorization", basic("admin", PASSWORD)).build(),
+                    + "/system/console/status-Configurations.txt")).header("Authorization", RunningJar.basic("admin", PASSWORD)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, status.statusCode());
             assertTrue(status.body().contains("encryption_key"), status.body());
-            assertFalse(status.body().contains(key), "the key in clear: " + status.body());
+            assertFalse(status.body().contains(key), "the encryption key in clear on the Configurations status");
             assertFalse(jar.out().contains(PASSWORD) || jar.err().contains(PASSWORD), "the password is never printed");
         }
     }
@@ -246,28 +234,29 @@ class SessionsPageIT {
         Files.writeString(secrets.resolve("webconsole_password"), PASSWORD);
         Path cfg = home.resolve("etc/org.apache.felix.webconsole.internal.servlet.OsgiManager.cfg");
         Files.writeString(cfg, "username = admin\npassword = $[secret:console_password]\n");
-        int port = freePort();
+        int port = RunningJar.freePort();
         try (RunningJar jar = new RunningJar(home, "-Dorg.osgi.service.http.port=" + port)) {
             awaitLocked(jar, 1, "placeholder that did not resolve");
             awaitAnswer(port);
-            for (String pw : List.of("$[secret:console_password]", "admin", PASSWORD, "")) {
-                assertEquals(401, page(port, basic("admin", pw), "").statusCode(), pw);
+            List<String> tried = List.of("$[secret:console_password]", "admin", PASSWORD, "");
+            for (int i = 0; i < tried.size(); i++) {
+                assertEquals(401, page(port, RunningJar.basic("admin", tried.get(i)), "").statusCode(), "password #" + i);
             }
             Files.writeString(cfg, "username = ops\n");
             awaitLocked(jar, 2, "is not set");
-            assertEquals(401, page(port, basic("ops", "admin"), "").statusCode());
+            assertEquals(401, page(port, RunningJar.basic("ops", "admin"), "").statusCode());
             Files.writeString(cfg, "username = admin\npassword =\n");
             awaitLocked(jar, 3, "is empty");
-            assertEquals(401, page(port, basic("admin", ""), "").statusCode());
-            assertEquals(401, page(port, basic("admin", "admin"), "").statusCode());
+            assertEquals(401, page(port, RunningJar.basic("admin", ""), "").statusCode());
+            assertEquals(401, page(port, RunningJar.basic("admin", "admin"), "").statusCode());
             // back to the secret: it opens with it alone
             Files.writeString(cfg, "username = admin\npassword = $[secret:webconsole_password]\n");
             long until = System.currentTimeMillis() + 20_000;
-            while (page(port, basic("admin", PASSWORD), "").statusCode() != 200 && System.currentTimeMillis() < until) {
+            while (page(port, RunningJar.basic("admin", PASSWORD), "").statusCode() != 200 && System.currentTimeMillis() < until) {
                 Thread.sleep(200);
             }
-            assertEquals(200, page(port, basic("admin", PASSWORD), "").statusCode());
-            assertEquals(401, page(port, basic("admin", "admin"), "").statusCode());
+            assertEquals(200, page(port, RunningJar.basic("admin", PASSWORD), "").statusCode());
+            assertEquals(401, page(port, RunningJar.basic("admin", "admin"), "").statusCode());
         }
     }
 

@@ -76,7 +76,8 @@ public final class RedisReport {
     }
 
     /** What a system does for add, get and delete. */
-    interface System3 extends AutoCloseable {
+    /** One system under measure: add, get (throws when the session is lost), delete. */
+    public interface System3 extends AutoCloseable {
         void add(Session s) throws Exception;
 
         void get(String id) throws Exception;
@@ -274,6 +275,11 @@ public final class RedisReport {
      * and JDK-serialized values; the session's id is ours (a session id generator handing the
      * caller's id), its attributes our session's fields.
      */
+    /** Spring Session's simple repository as this report sets it up, for other harnesses (NearCacheReport). */
+    public static System3 springSimple(RedisServer server) {
+        return spring(server, false);
+    }
+
     private static System3 spring(RedisServer server, boolean indexed) {
         LettuceConnectionFactory factory = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1",
                 server.port()));
