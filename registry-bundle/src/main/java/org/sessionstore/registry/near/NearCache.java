@@ -86,6 +86,7 @@ public class NearCache implements SessionStore {
     private final LongAdder misses = new LongAdder();
     private final LongAdder received = new LongAdder();
     private final LongAdder publishFailures = new LongAdder();
+    private final Throttle publishLog = new Throttle();
     private final LongAdder downs = new LongAdder();
     private final Lag lag = new Lag();
     /** The store's time: an entry is served neither past its session's end nor past its life, by this clock too. */
@@ -109,7 +110,7 @@ public class NearCache implements SessionStore {
                 + " store has no channel between nodes to tell them of changes (an in-process store, or a backend built"
                 + " before API 1.6), so a near cache could serve a revoked session; give near_cache_size=0 (use keeps the"
                 + " registry's keys of the running configuration when they are not given)"));
-        return backend instanceof TransferableStore ? new Transferable(backend, channel, size, maxAge, idle, touchAfter, clock)
+        return backend instanceof TransferableStore ? new TransferableNearCache(backend, channel, size, maxAge, idle, touchAfter, clock)
                 : new NearCache(backend, channel, size, maxAge, idle, touchAfter, clock);
     }
 
@@ -233,8 +234,11 @@ public class NearCache implements SessionStore {
         } catch (RuntimeException e) {
             // the change is made; the other nodes drop their copy at near_cache_max_age at the latest
             publishFailures.increment();
-            LOG.log(System.Logger.Level.WARNING, "near cache: could not tell the other nodes of a change ("
-                    + e.getClass().getSimpleName() + "); their copies end within near_cache_max_age");
+            long n = publishLog.pass();
+            if (n > 0) {
+                LOG.log(System.Logger.Level.WARNING, "near cache: could not tell the other nodes of " + n + " change(s) ("
+                        + e.getClass().getSimpleName() + "); their copies end within near_cache_max_age (one line a minute)");
+            }
         }
     }
 
@@ -467,34 +471,5 @@ public class NearCache implements SessionStore {
     @Override
     public String toString() {
         return "NearCache[" + backend + "]";
-    }
-
-    /** A near cache over a store that can hand its sessions over: delegates the transfer. */
-    static final class Transferable extends NearCache implements TransferableStore {
-
-        Transferable(SessionStore backend, Broadcast channel, int size, Duration maxAge, Duration idle, Duration touchAfter,
-                java.time.Clock clock) {
-            super(backend, channel, size, maxAge, idle, touchAfter, clock);
-        }
-
-        @Override
-        public java.util.stream.Stream<Session> liveSessions() {
-            return ((TransferableStore) backend).liveSessions();
-        }
-
-        @Override
-        public java.util.stream.Stream<org.sessionstore.api.StateEntry> liveStates() {
-            return ((TransferableStore) backend).liveStates();
-        }
-
-        @Override
-        public void importState(org.sessionstore.api.StateEntry entry) {
-            ((TransferableStore) backend).importState(entry);
-        }
-
-        @Override
-        public boolean handOffOnUpgrade() {
-            return ((TransferableStore) backend).handOffOnUpgrade();
-        }
     }
 }
