@@ -18,9 +18,11 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.sessionstore.api.Session;
 import org.sessionstore.api.SessionStore;
+import org.sessionstore.api.StoreUnavailableException;
 import org.sessionstore.redis.RedisStoreFactory;
 import org.sessionstore.registry.near.NearCache;
 import org.sessionstore.testkit.bench.Samples;
+import org.sessionstore.testkit.redis.RedisSentinels;
 import org.sessionstore.testkit.redis.RedisServer;
 
 /**
@@ -28,7 +30,10 @@ import org.sessionstore.testkit.redis.RedisServer;
  * org.sessionstore.benchmarks.NearCacheReport [seconds-per-round [revokes]]} (defaults 3 and 300;
  * about a minute), on a redis-server it starts; {@code ... NearCacheReport pg [revokes]}: the
  * invalidation measurement on PostgreSQL (the tests' database, a schema of its own; the kill is
- * {@code pg_terminate_backend} of the listening connections).
+ * {@code pg_terminate_backend} of the listening connections); {@code ... NearCacheReport sentinel
+ * [revokes]}: the same on Redis Sentinel (a primary, 2 replicas, 3 sentinels, {@code min_replicas_ack=1}),
+ * the primary killed mid-run (a failover; a stale answer is a session <em>served</em> past max age
+ * after its delete, a get failing while the topology fails over is not one).
  *
  * <p><b>Hot get</b>: 16 threads get random sessions among 10,000 (~512 bytes each) for a round,
  * through the near cache over the redis store, the redis store alone, and Spring Session Data Redis
@@ -71,6 +76,33 @@ public final class NearCacheReport {
             }
             System.exit(0);
         }
+        if (args.length > 0 && args[0].equals("sentinel")) {
+            // the primary killed mid-run: the subscriptions break, the sentinels promote a replica
+            int revokes = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+            try (RedisSentinels topology = new RedisSentinels(2)) {
+                invalidation("sentinel:" + topology.sentinelAddrs(), () -> {
+                    try {
+                        int port = topology.masterPort();
+                        topology.primary().kill();
+                        long t0 = System.nanoTime();
+                        Thread t = new Thread(() -> { // the revokes go on meanwhile, retried until acknowledged
+                            try {
+                                int now = topology.awaitFailover(port, 30);
+                                System.out.printf("the sentinels promoted %d in %d ms%n", now, (System.nanoTime() - t0) / 1_000_000);
+                            } catch (java.io.IOException e) {
+                                System.out.println("no failover: " + e.getMessage());
+                            }
+                        });
+                        t.setDaemon(true);
+                        t.start();
+                        return "primary " + port + " killed (SIGKILL), failing over";
+                    } catch (java.io.IOException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, revokes);
+            }
+            System.exit(0);
+        }
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int revokes = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         try (RedisServer server = new RedisServer()) {
@@ -99,8 +131,14 @@ public final class NearCacheReport {
         return nearCache(new RedisStoreFactory().create(keys(port, prefix)), "redis");
     }
 
-    /** A store where {@code where} says: {@code redis:PORT} or {@code pg:URL}. */
+    /** A store where {@code where} says: {@code redis:PORT}, {@code sentinel:ADDRS} or {@code pg:URL}. */
     static SessionStore store(String where) {
+        if (where.startsWith("sentinel:")) {
+            // a delete is acknowledged once a replica has it too, so the failover cannot undo it
+            return new RedisStoreFactory().create(Map.of("sentinels", where.substring(9), "master_name",
+                    RedisSentinels.MASTER_NAME, "min_replicas_ack", "1", "timeout", "1s", "session_prefix", "inv:s:",
+                    "state_prefix", "inv:t:", "pool_size", "16"));
+        }
         return where.startsWith("pg:") ? org.sessionstore.jdbc.JdbcStores.create(where.substring(3),
                 Map.of("table_prefix", "ncr_", "pool_size", "8")) : new RedisStoreFactory().create(keys(
                         Integer.parseInt(where.substring(6)), "inv:"));
@@ -249,16 +287,18 @@ public final class NearCacheReport {
                 String[] gone = w.ask("gone? " + s.id()).split(" ");
                 long lag = Math.max(0, Long.parseLong(gone[1]) - deleted);
                 (i >= killAt && i < killAt + 20 ? around : before).add(lag);
-                if (lag > MAX_AGE.toMillis()) {
+                // stale: the session served (not merely unanswered while failing over) past max age
+                if (Long.parseLong(gone[2]) - deleted > MAX_AGE.toMillis()) {
                     stale++;
                 }
             }
         }
         System.out.println();
-        System.out.println("invalidation lag across 3 processes on " + (where.startsWith("pg:") ? "PostgreSQL" : "Redis")
+        System.out.println("invalidation lag across 3 processes on " + (where.startsWith("pg:") ? "PostgreSQL"
+                : where.startsWith("sentinel:") ? "Redis Sentinel (a primary, 2 replicas, 3 sentinels)" : "Redis")
                 + " (3,000 gets/s each on 10,000 hot sessions), revoke on one, refused on the two others, ms:");
         report("steady (" + before.size() / 2 + " revokes)", before);
-        report("the 20 revokes from the subscriptions' kill on", around);
+        report("the 20 revokes from the kill on", around);
         System.out.println("answers of a session deleted more than near_cache_max_age (" + MAX_AGE.toSeconds() + " s) before: "
                 + stale);
         for (Child c : nodes) {
@@ -278,6 +318,17 @@ public final class NearCacheReport {
                 a[Math.min(a.length - 1, (int) Math.ceil(a.length * 0.99) - 1)], a[a.length - 1], a.length);
     }
 
+    /** Whether the node answers {@code id}, asking again while the store is unavailable (failing over). */
+    private static boolean present(NearCache c, String id) throws InterruptedException {
+        while (true) {
+            try {
+                return c.getSession(id).isPresent();
+            } catch (StoreUnavailableException failingOver) {
+                Thread.sleep(20);
+            }
+        }
+    }
+
     /** A node: a near cache of its own, commands on standard input, one answer line each. */
     private static void node(String where, String unused) throws Exception {
         NearCache c = nearCache(store(where), where.startsWith("pg:") ? "jdbc" : "redis");
@@ -289,6 +340,7 @@ public final class NearCacheReport {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         out.println("ready");
         Map<String, Long> goneAt = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Long> servedAt = new java.util.concurrent.ConcurrentHashMap<>();
         for (String line; (line = in.readLine()) != null;) {
             String[] w = line.split(" ");
             switch (w[0]) {
@@ -301,6 +353,8 @@ public final class NearCacheReport {
                         while (c.trusted() || !Thread.currentThread().isInterrupted()) {
                             try {
                                 c.getSession(ids[rnd.nextInt(HOT)]);
+                            } catch (StoreUnavailableException failingOver) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
                             } catch (RuntimeException closed) {
                                 return; // the node is ending
                             }
@@ -317,12 +371,22 @@ public final class NearCacheReport {
                 }
                 case "watch" -> {
                     String id = w[1];
-                    c.getSession(id);
-                    boolean held = c.getSession(id).isPresent();
+                    present(c, id);
+                    boolean held = present(c, id);
                     Thread t = new Thread(() -> {
-                        while (c.getSession(id).isPresent()) {
+                        long served = 0;
+                        while (true) {
+                            try {
+                                if (c.getSession(id).isEmpty()) {
+                                    break;
+                                }
+                                served = System.currentTimeMillis();
+                            } catch (StoreUnavailableException failingOver) {
+                                // neither served nor refused: keep polling
+                            }
                             java.util.concurrent.locks.LockSupport.parkNanos(50_000); // 2 cores for 3 nodes and a server
                         }
+                        servedAt.put(id, served);
                         goneAt.put(id, System.currentTimeMillis());
                     }, "watch");
                     t.setDaemon(true);
@@ -330,7 +394,14 @@ public final class NearCacheReport {
                     out.println(held ? "watching " + id : "absent " + id);
                 }
                 case "revoke" -> {
-                    c.deleteSession(w[1]);
+                    while (true) {
+                        try {
+                            c.deleteSession(w[1]);
+                            break;
+                        } catch (StoreUnavailableException failingOver) {
+                            Thread.sleep(20); // acknowledged only once it succeeds
+                        }
+                    }
                     out.println("revoked " + System.currentTimeMillis());
                 }
                 case "gone?" -> {
@@ -338,7 +409,8 @@ public final class NearCacheReport {
                     while (!goneAt.containsKey(w[1]) && System.currentTimeMillis() < until) {
                         Thread.sleep(1);
                     }
-                    out.println("gone " + goneAt.getOrDefault(w[1], Long.MAX_VALUE / 2));
+                    out.println("gone " + goneAt.getOrDefault(w[1], Long.MAX_VALUE / 2) + " " + servedAt.getOrDefault(w[1],
+                            Long.MAX_VALUE / 2));
                 }
                 case "details" -> out.println(c.details().get("near cache"));
                 default -> {
