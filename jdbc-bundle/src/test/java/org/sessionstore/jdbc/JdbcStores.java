@@ -23,6 +23,11 @@ public final class JdbcStores implements AutoCloseable {
 
     /** A jdbc store on {@code url} with these keys besides url, user and password. */
     public static SessionStore create(String url, Map<String, String> keys) {
+        return create(url, keys, Clock.systemUTC());
+    }
+
+    /** A jdbc store on {@code url} with these keys besides url, user and password, on {@code clock}. */
+    public static SessionStore create(String url, Map<String, String> keys, Clock clock) {
         Map<String, Object> m = new HashMap<>(keys);
         m.put("url", url);
         m.put("user", Postgres.USER);
@@ -30,7 +35,7 @@ public final class JdbcStores implements AutoCloseable {
             m.put("password", Postgres.PASSWORD);
         }
         JdbcConfig c = JdbcConfig.from(m);
-        return new JdbcSessionStore(c, Postgres.dataSource(c), Clock.systemUTC());
+        return new JdbcSessionStore(c, Postgres.dataSource(c), clock);
     }
 
     /** Ends every connection that LISTENs (as a server restart would), returns how many. */
