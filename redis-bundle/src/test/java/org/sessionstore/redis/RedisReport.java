@@ -89,10 +89,17 @@ public final class RedisReport {
     }
 
     /** A figure: calls per second, and the server's socket reads and CPU per call. */
-    record Figure(double opsPerSecond, double readsPerOp, double cpuMicrosPerOp) {
+    record Figure(double opsPerSecond, double readsPerOp, double cpuMicrosPerOp, double clientMicrosPerOp) {
         String cell() {
-            return String.format("%,9.0f  (%4.2f rd, %5.1f µs)", opsPerSecond, readsPerOp, cpuMicrosPerOp);
+            return String.format("%,9.0f  (%4.2f rd, %5.1f µs%s)", opsPerSecond, readsPerOp, cpuMicrosPerOp,
+                    Double.isNaN(clientMicrosPerOp) ? "" : String.format(", client %5.1f µs", clientMicrosPerOp));
         }
+    }
+
+    /** This JVM's CPU time (every thread: the callers, Lettuce's event loops, Jedis), nanoseconds. */
+    private static long clientCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     public static void main(String[] args) throws Exception {
@@ -130,7 +137,7 @@ public final class RedisReport {
 
         System.out.println();
         System.out.printf("== Redis, %d client threads, ~512-byte sessions, each system on its own redis-server ==%n", THREADS);
-        System.out.println("ops/s (server socket reads per op, server CPU µs per op)");
+        System.out.println("ops/s (server socket reads per op, server CPU µs per op, this JVM's CPU µs per op)");
         System.out.printf("%-40s %-30s %-30s %-30s%n", "", "add", "get", "delete");
         rows.forEach((name, f) -> System.out.printf("%-40s %-30s %-30s %-30s%n", name, f[0] == null ? "" : f[0].cell(),
                 f[1] == null ? "" : f[1].cell(), f[2] == null ? "" : f[2].cell()));
@@ -382,10 +389,13 @@ public final class RedisReport {
 
     private static Figure measure(RedisServer server, int calls, Op op) throws Exception {
         double[] before = serverCounters(server);
+        long client = clientCpuNanos();
         double seconds = run(THREADS, calls, op);
+        client = clientCpuNanos() - client;
         double[] after = serverCounters(server);
         // the INFO command itself is one read
-        return new Figure(calls / seconds, (after[0] - before[0] - 1) / calls, (after[1] - before[1]) * 1e6 / calls);
+        return new Figure(calls / seconds, (after[0] - before[0] - 1) / calls, (after[1] - before[1]) * 1e6 / calls,
+                client / 1e3 / calls);
     }
 
     /** {@code threads} threads share calls 0..calls-1; returns the seconds from start to the last one's end. */
@@ -429,6 +439,7 @@ public final class RedisReport {
         if (last == null) {
             throw new IllegalStateException("redis-benchmark printed no figure: " + out);
         }
-        return new Figure(Double.parseDouble(last), (after[0] - before[0] - 1) / n, (after[1] - before[1]) * 1e6 / n);
+        return new Figure(Double.parseDouble(last), (after[0] - before[0] - 1) / n, (after[1] - before[1]) * 1e6 / n,
+                Double.NaN);
     }
 }
