@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -39,7 +40,12 @@ import org.sessionstore.registry.Fronts;
 @State(Scope.Benchmark)
 public class MemoryStoreBenchmark {
 
-    static final int SESSIONS = 1_000_000;
+    /**
+     * How many sessions (1,000,000 by default; {@code -p size=10000} for a working set that fits
+     * the processor's caches, which shows what of a gap is cache misses).
+     */
+    @Param({"1000000"})
+    int size;
 
     SessionStore store;
     /** The same store as consumers get it: the registry's front and its encryption layer (no key). */
@@ -53,14 +59,14 @@ public class MemoryStoreBenchmark {
 
     @Setup
     public void fill() {
-        store = new MemoryStoreFactory().create(Map.of("max_sessions", Integer.toString(2 * SESSIONS)));
+        store = new MemoryStoreFactory().create(Map.of("max_sessions", Integer.toString(2 * size)));
         published = Fronts.published(store, "memory");
         heard = Fronts.publishedAndHeard(store, "memory", (topic, properties) -> delivered.increment());
         map = new ConcurrentHashMap<>();
-        ids = new String[SESSIONS];
-        sessions = new Session[SESSIONS];
+        ids = new String[size];
+        sessions = new Session[size];
         Instant now = Instant.now();
-        for (int i = 0; i < SESSIONS; i++) {
+        for (int i = 0; i < size; i++) {
             ids[i] = "session-" + Integer.toHexString(i * 0x9E3779B9);
             sessions[i] = new Session(ids[i], "user" + i, "sub" + i, now, now.plus(Duration.ofHours(1)),
                     "access-token-" + i, "id-token-" + i, null);
@@ -79,38 +85,38 @@ public class MemoryStoreBenchmark {
 
     @Benchmark
     public Object storeGet() {
-        return store.getSession(ids[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+        return store.getSession(ids[ThreadLocalRandom.current().nextInt(size)]);
     }
 
     @Benchmark
     public Object frontGet() {
-        return published.getSession(ids[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+        return published.getSession(ids[ThreadLocalRandom.current().nextInt(size)]);
     }
 
     @Benchmark
     public Object mapGet() {
-        return map.get(ids[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+        return map.get(ids[ThreadLocalRandom.current().nextInt(size)]);
     }
 
     @Benchmark
     public void storeAdd() {
-        store.addSession(sessions[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+        store.addSession(sessions[ThreadLocalRandom.current().nextInt(size)]);
     }
 
     @Benchmark
     public void frontAdd() {
-        published.addSession(sessions[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+        published.addSession(sessions[ThreadLocalRandom.current().nextInt(size)]);
     }
 
     /** frontAdd with a subscriber: what posting an event costs the call. */
     @Benchmark
     public void frontAddHeard() {
-        heard.addSession(sessions[ThreadLocalRandom.current().nextInt(SESSIONS)]);
+        heard.addSession(sessions[ThreadLocalRandom.current().nextInt(size)]);
     }
 
     @Benchmark
     public Object mapAdd() {
-        Session s = sessions[ThreadLocalRandom.current().nextInt(SESSIONS)];
+        Session s = sessions[ThreadLocalRandom.current().nextInt(size)];
         return map.put(s.id(), s);
     }
 }

@@ -124,15 +124,19 @@ final class MemorySessionStore extends MemoryStates {
         Held held = new Held(session, config.idle().deadline(clock.millis(), expiresAt));
         expiresAt = held.expiresAt();
         Held replaced = sessions.put(id, held);
-        if (session.sub() != null) {
+        Session was = replaced == null ? null : replaced.session();
+        // a re-add under the same subject (or sid) finds the id in its set already: the entry it
+        // replaced had put it there, and only that entry's leaving (under its lock) takes it out
+        boolean sameSub = was != null && java.util.Objects.equals(was.sub(), session.sub());
+        boolean sameSid = was != null && java.util.Objects.equals(was.sid(), session.sid());
+        if (session.sub() != null && !sameSub) {
             bySubject.add(session.sub(), id);
         }
-        if (session.sid() != null) {
+        if (session.sid() != null && !sameSid) {
             bySid.add(session.sid(), id);
         }
-        if (replaced != null && (!java.util.Objects.equals(replaced.session().sub(), session.sub())
-                || !java.util.Objects.equals(replaced.session().sid(), session.sid()))) {
-            leftOnChange(id, replaced.session()); // the id left its old subject or sid (review: the sets leaked)
+        if (was != null && (!sameSub || !sameSid)) {
+            leftOnChange(id, was); // the id left its old subject or sid (review: the sets leaked)
         }
         if (replaced != null && ExpiryIndex.sameSlot(replaced.expiresAt(), expiresAt)) {
             return; // the common re-add: its index entry already stands in the right second

@@ -310,4 +310,52 @@ class MemorySessionStoreTest {
         assertEquals(0, store.subjectCount(), "subjects still indexed");
         assertEquals(0, store.deleteSessionsBySid("sid-7"));
     }
+
+    /**
+     * Re-adds skip the subject's and sid's sets when the replaced entry had the same ones: racing
+     * re-adds that change and keep a session's subject and sid, with deletes, must still leave every
+     * live session in its subject's and sid's sets (a revoke by either removes it).
+     */
+    @Test
+    void racingReAddsAndDeletesLeaveEveryLiveSessionInItsSubjectAndSidSets() throws Exception {
+        for (int round = 0; round < 30; round++) {
+            MemorySessionStore store = new MemorySessionStore(MemoryConfig.defaults(), clock);
+            Instant now = clock.instant();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int me = t;
+                Thread th = new Thread(() -> {
+                    java.util.Random r = new java.util.Random(me * 31L + 7);
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (int i = 0; i < 2_000; i++) {
+                        String id = "r" + r.nextInt(16);
+                        if (r.nextInt(6) == 0) {
+                            store.deleteSession(id);
+                        } else {
+                            store.addSession(new Session(id, "u", r.nextBoolean() ? "a" : "b", now, now.plusSeconds(600),
+                                    "at", "it", null, r.nextBoolean() ? "x" : "y"));
+                        }
+                    }
+                });
+                threads.add(th);
+                th.start();
+            }
+            go.countDown();
+            for (Thread th : threads) {
+                th.join();
+            }
+            long live = store.getSessionCount();
+            int bySid = round % 2 == 0 ? store.deleteSessionsBySid("x") + store.deleteSessionsBySid("y")
+                    : store.deleteSessionsBySubject("a") + store.deleteSessionsBySubject("b");
+            assertEquals(live, bySid, "round " + round + ": live sessions a revoke by " + (round % 2 == 0 ? "sid" : "subject")
+                    + " did not find");
+            assertEquals(0, store.getSessionCount(), "round " + round);
+            store.close();
+        }
+    }
 }
