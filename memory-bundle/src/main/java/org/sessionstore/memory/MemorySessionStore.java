@@ -31,13 +31,6 @@ final class MemorySessionStore extends MemoryStates {
      * its {@code expiresAt}, or with {@code idle_timeout} the earlier of that and its last touch plus
      * the idle time (a touch replaces the entry, with the index moved).
      */
-    private record Held(Session session, long expiresAt, long end, Optional<Session> found) {
-        Held(Session session, long expiresAt) {
-            // made once, so a read allocates nothing; end: the session's own expiresAt, for touches
-            this(session, expiresAt, session.expiresAt().toEpochMilli(), Optional.of(session));
-        }
-    }
-
     private final ConcurrentHashMap<String, Held> sessions = new ConcurrentHashMap<>();
     private final ExpiryIndex expiries = new ExpiryIndex();
     /** The ids of each subject's and each sid's sessions (revoke, list, the per-subject limit's stripes). */
