@@ -41,8 +41,8 @@ public final class MetricsCostReport {
         int gets = redis ? 5_000 : n;
         SessionStore store = redis ? new org.sessionstore.redis.RedisStoreFactory().create(Map.of("addr", server.addr()))
                 : new MemoryStoreFactory().create(Map.of("max_sessions", Integer.toString(2 * n)));
-        SessionStore front = Fronts.published(store, "memory");
-        SessionStore metered = Fronts.publishedAndMetered(store, "memory");
+        SessionStore front = Fronts.published(store, redis ? "redis" : "memory");
+        SessionStore metered = Fronts.publishedAndMetered(store, redis ? "redis" : "memory");
         String[] ids = new String[2 * n];
         Instant now = Instant.now();
         for (int i = 0; i < n; i++) {
@@ -79,7 +79,8 @@ public final class MetricsCostReport {
                 redis ? "redis" : "memory", pairs, gets, n);
         System.out.printf("direct %.1f ns/get, front %.1f ns/get, published (metered over the front) %.1f ns/get (means)%n",
                 sums[0] / pairs / gets, sums[1] / pairs / gets, sums[2] / pairs / gets);
-        System.out.println("throughput ratios (1.000 = free; the round's ratio, median and 95% of rounds within):");
+        System.out.println("throughput ratios (1.000 = free; the rounds' median, and the 2.5th and 97.5th percentiles of the rounds:"
+                + " their range with fewer than 40 rounds):");
         System.out.println("  front / direct      " + spread(frontRatio));
         System.out.println("  metered / front     " + spread(meteredRatio));
         System.out.println("  published / direct  " + spread(publishedRatio));

@@ -301,6 +301,17 @@ public final class NearCacheReport {
         report("the 20 revokes from the kill on", around);
         System.out.println("answers of a session deleted more than near_cache_max_age (" + MAX_AGE.toSeconds() + " s) before: "
                 + stale);
+        // a delete undone (a failover that lost it, a copy kept): every revoked session asked again
+        // on every node and on the backend itself, after the run
+        long back = 0;
+        for (int i = 0; i < revokes; i++) {
+            back += seed.getSession(hot[i].id()).isPresent() ? 1 : 0;
+        }
+        StringBuilder perNode = new StringBuilder();
+        for (Child c : nodes) {
+            perNode.append(' ').append(c.ask("sweep " + revokes).split(" ")[1]);
+        }
+        System.out.println("revoked sessions answered after the run: by the backend " + back + ", by each node" + perNode);
         for (Child c : nodes) {
             System.out.println("node: " + c.ask("details"));
             c.in.println("quit");
@@ -320,10 +331,14 @@ public final class NearCacheReport {
 
     /** Whether the node answers {@code id}, asking again while the store is unavailable (failing over). */
     private static boolean present(NearCache c, String id) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try {
                 return c.getSession(id).isPresent();
             } catch (StoreUnavailableException failingOver) {
+                if (System.nanoTime() > until) {
+                    throw failingOver; // no failover within a minute: the report ends
+                }
                 Thread.sleep(20);
             }
         }
@@ -394,11 +409,15 @@ public final class NearCacheReport {
                     out.println(held ? "watching " + id : "absent " + id);
                 }
                 case "revoke" -> {
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                     while (true) {
                         try {
                             c.deleteSession(w[1]);
                             break;
                         } catch (StoreUnavailableException failingOver) {
+                            if (System.nanoTime() > until) {
+                                throw failingOver; // no failover within a minute: the report ends
+                            }
                             Thread.sleep(20); // acknowledged only once it succeeds
                         }
                     }
@@ -411,6 +430,14 @@ public final class NearCacheReport {
                     }
                     out.println("gone " + goneAt.getOrDefault(w[1], Long.MAX_VALUE / 2) + " " + servedAt.getOrDefault(w[1],
                             Long.MAX_VALUE / 2));
+                }
+                case "sweep" -> {
+                    int n = Integer.parseInt(w[1]);
+                    int answered = 0;
+                    for (int i = 0; i < n; i++) {
+                        answered += present(c, ids[i]) ? 1 : 0;
+                    }
+                    out.println("answered " + answered);
                 }
                 case "details" -> out.println(c.details().get("near cache"));
                 default -> {

@@ -118,16 +118,19 @@ final class MemorySessionStore extends MemoryStates {
         expiresAt = held.expiresAt();
         Held replaced = sessions.put(id, held);
         Session was = replaced == null ? null : replaced.session();
-        // a re-add under the same subject (or sid) finds the id in its set already: the entry it
-        // replaced had put it there, and only that entry's leaving (under its lock) takes it out
+        // a re-add under the same subject (or sid) finds the id in its set already when the entry
+        // it replaced was indexed (its adder got past the sets): only that entry's leaving the map
+        // (under its lock) takes the id out, and it left by this put
         boolean sameSub = was != null && java.util.Objects.equals(was.sub(), session.sub());
         boolean sameSid = was != null && java.util.Objects.equals(was.sid(), session.sid());
-        if (session.sub() != null && !sameSub) {
+        boolean trusted = sameSub && sameSid && replaced.indexed();
+        if (session.sub() != null && !trusted) {
             bySubject.add(session.sub(), id);
         }
-        if (session.sid() != null && !sameSid) {
+        if (session.sid() != null && !trusted) {
             bySid.add(session.sid(), id);
         }
+        held.markIndexed();
         if (was != null && (!sameSub || !sameSid)) {
             leftOnChange(id, was); // the id left its old subject or sid (review: the sets leaked)
         }
@@ -317,7 +320,7 @@ final class MemorySessionStore extends MemoryStates {
             if (cur != h) {
                 return cur; // replaced or touched meanwhile
             }
-            Held moved = new Held(cur.session(), deadline);
+            Held moved = new Held(cur, deadline);
             expiries.add(k, deadline);
             if (!ExpiryIndex.sameSlot(cur.expiresAt(), deadline)) {
                 expiries.remove(k, cur.expiresAt());

@@ -77,14 +77,14 @@ final class OpStats {
     /**
      * A thread's cells found in fewer loads than a {@code ThreadLocal} (whose lookup was a tenth of a
      * memory get): a slot per thread id (of {@value #SLOTS}), taken by the first thread that finds it
-     * free or held by a thread that ended; a thread whose slot is taken uses the ThreadLocal. A slot
-     * holds its thread until another takes it (at most {@value #SLOTS} ended threads, their cells still
-     * summed, as they are in {@link #all}). A slot is immutable, so a racy read sees it whole.
+     * empty or held by a thread that is gone; a thread whose slot is taken uses the ThreadLocal. A
+     * slot holds its thread weakly (review: a strong one kept ended threads, and their context class
+     * loaders, reachable). A slot is immutable, so a racy read sees it whole.
      */
     static final int SLOTS = 256;
     private final Slot[] slots = new Slot[SLOTS];
 
-    private record Slot(Thread owner, long[] cells) {
+    private record Slot(WeakReference<Thread> owner, long[] cells) {
     }
 
     /** This thread's cells. */
@@ -92,12 +92,12 @@ final class OpStats {
         Thread t = Thread.currentThread();
         int i = (int) t.getId() & (SLOTS - 1);
         Slot s = slots[i];
-        if (s != null && s.owner() == t) {
+        if (s != null && s.owner().refersTo(t)) {
             return s.cells();
         }
         long[] c = mine.get();
-        if (s == null || !s.owner().isAlive()) {
-            slots[i] = new Slot(t, c);
+        if (s == null || s.owner().refersTo(null)) {
+            slots[i] = new Slot(new WeakReference<>(t), c);
         }
         return c;
     }

@@ -231,6 +231,9 @@ public class NearCache implements SessionStore {
         }
         try {
             channel.publish(node + "|" + System.currentTimeMillis() + "|" + kind + "|" + stripe);
+            if (publishLog.failing()) {
+                untold(publishLog.settle(), "before the channel took messages again");
+            }
         } catch (RuntimeException e) {
             // the change is made; the other nodes drop their copy at near_cache_max_age at the latest
             publishFailures.increment();
@@ -239,6 +242,13 @@ public class NearCache implements SessionStore {
                 LOG.log(System.Logger.Level.WARNING, "near cache: could not tell the other nodes of " + n + " change(s) ("
                         + e.getClass().getSimpleName() + "); their copies end within near_cache_max_age (one line a minute)");
             }
+        }
+    }
+
+    private void untold(long n, String when) {
+        if (n > 0) {
+            LOG.log(System.Logger.Level.WARNING, "near cache: " + n + " more change(s) could not be told to the other nodes "
+                    + when + "; their copies ended within near_cache_max_age");
         }
     }
 
@@ -457,6 +467,7 @@ public class NearCache implements SessionStore {
 
     @Override
     public void close() {
+        untold(publishLog.settle(), "before it closed");
         OPEN.remove(this);
         trusted = false;
         try {

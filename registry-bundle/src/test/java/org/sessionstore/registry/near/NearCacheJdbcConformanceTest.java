@@ -42,9 +42,15 @@ class NearCacheJdbcConformanceTest extends SessionStoreContract {
         long until = System.currentTimeMillis() + 10_000;
         while (!c.trusted()) {
             if (System.currentTimeMillis() > until) {
+                c.close();
                 throw new AssertionError("the near cache's channel never came up");
             }
-            Thread.onSpinWait();
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
         }
         return c;
     }

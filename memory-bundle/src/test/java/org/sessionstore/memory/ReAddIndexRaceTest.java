@@ -1,0 +1,192 @@
+package org.sessionstore.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Field;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.sessionstore.api.Session;
+import org.sessionstore.testkit.MutableClock;
+
+/**
+ * Review of 7e512b6 ("a re-add under the same subject and sid skips their sets"): the skip assumes the
+ * replaced entry's id is already in the subject's/sid's set, but put() writes the map before the set,
+ * so the replaced entry may be one whose adder has not reached bySubject.add/bySid.add yet. A second add
+ * of the same id, subject and sid then returns (acknowledged) with the id in neither set, and a revoke
+ * by subject or sid issued after that acknowledgement misses the session.
+ */
+class ReAddIndexRaceTest {
+
+    private final MutableClock clock = new MutableClock();
+
+    private Session s(String id, String sub, String sid, String token) {
+        Instant now = clock.instant();
+        return new Session(id, "u", sub, now, now.plusSeconds(600), token, "it", null, sid);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ConcurrentHashMap<String, Set<String>> sets(MemorySessionStore store, String index) throws Exception {
+        Field f = MemorySessionStore.class.getDeclaredField(index);
+        f.setAccessible(true);
+        Field g = KeyIndex.class.getDeclaredField("sets");
+        g.setAccessible(true);
+        return (ConcurrentHashMap<String, Set<String>>) g.get(f.get(store));
+    }
+
+    /**
+     * Deterministic: the first add is held between its map write and its subject-set write (the
+     * subject's bin of the index map is held by another thread, as a preemption at that point
+     * would). The second add of the same session must not be acknowledged with the id in no set.
+     */
+    @Test
+    void aReAddAcknowledgedBeforeTheFirstAddIndexedIsFoundByARevokeBySubject() throws Exception {
+        MemorySessionStore store = new MemorySessionStore(MemoryConfig.defaults(), clock);
+        store.addSession(s("warm", "w", "w-sid", "at")); // classes loaded: the only BLOCKED below is the index
+        store.deleteSession("warm");
+        ConcurrentHashMap<String, Set<String>> bySubject = sets(store, "bySubject");
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread blocker = new Thread(() -> bySubject.compute("alice", (k, v) -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return v;
+        }), "holds alice's bin");
+        blocker.start();
+        assertTrue(holding.await(5, TimeUnit.SECONDS));
+        Thread first = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-first")), "first add");
+        first.start();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (first.getState() != Thread.State.BLOCKED && System.nanoTime() < until) {
+            Thread.sleep(1);
+        }
+        assertEquals(Thread.State.BLOCKED, first.getState(), "the first add did not reach the subject's set");
+        assertTrue(store.getSession("s1").isPresent(), "precondition: the first add's map write is done");
+
+        Thread second = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-second")), "second add");
+        second.start();
+        second.join(2_000);
+        boolean acknowledged = !second.isAlive();
+        int revoked = -1;
+        boolean presentAfterRevoke = false;
+        if (acknowledged) {
+            // strictly after the second add returned: the revoke must remove the session it acknowledged
+            revoked = store.deleteSessionsBySubject("alice");
+            presentAfterRevoke = store.getSession("s1").isPresent();
+        }
+        release.countDown();
+        blocker.join();
+        first.join();
+        second.join();
+        if (!acknowledged) {
+            // (the code before 7e512b6: the second add waits for the set, as the first does)
+            revoked = store.deleteSessionsBySubject("alice");
+            presentAfterRevoke = store.getSession("s1").isPresent();
+        }
+        assertEquals(1, revoked, "a revoke by subject after the re-add was acknowledged found nothing");
+        assertTrue(!presentAfterRevoke, "the acknowledged session survived its subject's revoke");
+        store.close();
+    }
+
+    /** The same hole by sid (a back-channel logout), held on the sid's set. */
+    @Test
+    void aReAddAcknowledgedBeforeTheFirstAddIndexedIsFoundByARevokeBySid() throws Exception {
+        MemorySessionStore store = new MemorySessionStore(MemoryConfig.defaults(), clock);
+        store.addSession(s("warm", "w", "w-sid", "at"));
+        store.deleteSession("warm");
+        ConcurrentHashMap<String, Set<String>> bySid = sets(store, "bySid");
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread blocker = new Thread(() -> bySid.compute("sid-1", (k, v) -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return v;
+        }), "holds sid-1's bin");
+        blocker.start();
+        assertTrue(holding.await(5, TimeUnit.SECONDS));
+        Thread first = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-first")), "first add");
+        first.start();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (first.getState() != Thread.State.BLOCKED && System.nanoTime() < until) {
+            Thread.sleep(1);
+        }
+        assertEquals(Thread.State.BLOCKED, first.getState(), "the first add did not reach the sid's set");
+        Thread second = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-second")), "second add");
+        second.start();
+        second.join(2_000);
+        boolean acknowledged = !second.isAlive();
+        int revoked = -1;
+        if (acknowledged) {
+            revoked = store.deleteSessionsBySid("sid-1");
+        }
+        release.countDown();
+        blocker.join();
+        first.join();
+        second.join();
+        if (!acknowledged) {
+            revoked = store.deleteSessionsBySid("sid-1");
+        }
+        assertEquals(1, revoked, "a back-channel logout (revoke by sid) after the re-add was acknowledged found nothing");
+        store.close();
+    }
+
+    /**
+     * Black box, no reflection: two threads add the same new id with the same subject; the second,
+     * once its add returned, revokes the subject. If the store ends holding the second's version, the
+     * revoke (which began after that version was acknowledged) missed it. Timing-dependent: it needs
+     * the first adder preempted between its map write and its set write.
+     */
+    @Test
+    void stressReAddThenRevokeBySubject() throws Exception {
+        AtomicInteger missed = new AtomicInteger();
+        int rounds = Integer.getInteger("readd.rounds", 5_000);
+        MemorySessionStore store = new MemorySessionStore(MemoryConfig.defaults(), clock);
+        for (int round = 0; round < rounds; round++) {
+            String id = "r" + round;
+            String sub = "sub" + (round % 7);
+            CountDownLatch go = new CountDownLatch(1);
+            Thread a = new Thread(() -> {
+                await(go);
+                store.addSession(s(id, sub, null, "at-a"));
+            });
+            Thread b = new Thread(() -> {
+                await(go);
+                store.addSession(s(id, sub, null, "at-b"));
+                store.deleteSessionsBySubject(sub);
+            });
+            a.start();
+            b.start();
+            go.countDown();
+            a.join();
+            b.join();
+            if (store.getSession(id).map(x -> x.accessToken().equals("at-b")).orElse(false)) {
+                missed.incrementAndGet();
+            }
+            store.deleteSession(id);
+        }
+        assertEquals(0, missed.get(), "rounds where b's acknowledged session survived b's own later revoke");
+        store.close();
+    }
+
+    private static void await(CountDownLatch l) {
+        try {
+            l.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
