@@ -22,7 +22,14 @@ final class StateJson {
 
     /** The format version this store writes. */
     static final int VERSION = 1;
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    /**
+     * Buffers recycled through a pool this class owns, not Jackson's default, a ThreadLocal of each
+     * calling thread: the callers' threads outlive this bundle, and after an update each of them held
+     * the old revision's buffers, and through them its class loader (softly: an hour's soak with 20
+     * updates kept every old revision's classes in the heap until memory ran short).
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.newConcurrentDequePool()).build();
 
     private StateJson() {
     }
