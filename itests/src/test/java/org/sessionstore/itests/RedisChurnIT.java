@@ -56,6 +56,10 @@ public class RedisChurnIT extends RedisTestSupport {
             Instant now = Instant.now();
             store.addSession(new Session("churn-" + round, "u", "s", now, now.plusSeconds(60), null, null, null));
             assertTrue(store.sessionExists("churn-" + round));
+            // a state is written as JSON (Jackson) on this thread, which outlives every revision: its
+            // buffers must not keep the revision (they did, in a ThreadLocal, softly: an hour's soak)
+            store.addStateEntry("churn-state-" + round, "ua", "https://app/", "http://up", "v");
+            assertTrue(store.validateAndRemoveState("churn-state-" + round, "ua").isPresent());
             redis.uninstall();
             refresh(redis);
         }
