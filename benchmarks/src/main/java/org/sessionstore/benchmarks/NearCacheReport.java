@@ -304,8 +304,16 @@ public final class NearCacheReport {
         // a delete undone (a failover that lost it, a copy kept): every revoked session asked again
         // on every node and on the backend itself, after the run
         long back = 0;
+        List<Integer> which = new ArrayList<>();
         for (int i = 0; i < revokes; i++) {
-            back += seed.getSession(hot[i].id()).isPresent() ? 1 : 0;
+            if (seed.getSession(hot[i].id()).isPresent()) {
+                back++;
+                which.add(i);
+            }
+        }
+        if (back > 0) {
+            System.out.println("revoked sessions back on the backend after the run (revoke numbers; the kill came before "
+                    + killAt + "): " + which);
         }
         StringBuilder perNode = new StringBuilder();
         for (Child c : nodes) {
