@@ -16,11 +16,12 @@ import org.sessionstore.api.Session;
 import org.sessionstore.testkit.MutableClock;
 
 /**
- * Review of 7e512b6 ("a re-add under the same subject and sid skips their sets"): the skip assumes the
+ * From a review of the re-add that skips the subject's and sid's sets: the skip assumed the
  * replaced entry's id is already in the subject's/sid's set, but put() writes the map before the set,
  * so the replaced entry may be one whose adder has not reached bySubject.add/bySid.add yet. A second add
- * of the same id, subject and sid then returns (acknowledged) with the id in neither set, and a revoke
- * by subject or sid issued after that acknowledgement misses the session.
+ * of the same id, subject and sid then returned (acknowledged) with the id in neither set, and a revoke
+ * by subject or sid issued after that acknowledgement missed the session. Now the skip trusts only an
+ * entry marked indexed once its adder got past the sets.
  */
 class ReAddIndexRaceTest {
 
@@ -41,6 +42,35 @@ class ReAddIndexRaceTest {
     }
 
     /**
+     * Holds {@code key}'s bin of an index map from another thread (as a preemption there would),
+     * then starts the first add of s1 (alice, sid-1) and waits until it is blocked on that set,
+     * its map write done; returns the holding thread and the first adder.
+     */
+    private Thread[] firstAddHeldAt(MemorySessionStore store, ConcurrentHashMap<String, Set<String>> sets, String key,
+            CountDownLatch release) throws InterruptedException {
+        CountDownLatch holding = new CountDownLatch(1);
+        Thread blocker = new Thread(() -> sets.compute(key, (k, v) -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return v;
+        }), "holds " + key + "'s bin");
+        blocker.start();
+        assertTrue(holding.await(5, TimeUnit.SECONDS));
+        Thread first = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-first")), "first add");
+        first.start();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (first.getState() != Thread.State.BLOCKED && System.nanoTime() < until) {
+            Thread.sleep(1);
+        }
+        assertEquals(Thread.State.BLOCKED, first.getState(), "the first add did not reach the set of " + key);
+        return new Thread[] {blocker, first};
+    }
+
+    /**
      * Deterministic: the first add is held between its map write and its subject-set write (the
      * subject's bin of the index map is held by another thread, as a preemption at that point
      * would). The second add of the same session must not be acknowledged with the id in no set.
@@ -51,26 +81,10 @@ class ReAddIndexRaceTest {
         store.addSession(s("warm", "w", "w-sid", "at")); // classes loaded: the only BLOCKED below is the index
         store.deleteSession("warm");
         ConcurrentHashMap<String, Set<String>> bySubject = sets(store, "bySubject");
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Thread blocker = new Thread(() -> bySubject.compute("alice", (k, v) -> {
-            holding.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return v;
-        }), "holds alice's bin");
-        blocker.start();
-        assertTrue(holding.await(5, TimeUnit.SECONDS));
-        Thread first = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-first")), "first add");
-        first.start();
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (first.getState() != Thread.State.BLOCKED && System.nanoTime() < until) {
-            Thread.sleep(1);
-        }
-        assertEquals(Thread.State.BLOCKED, first.getState(), "the first add did not reach the subject's set");
+        Thread[] held = firstAddHeldAt(store, bySubject, "alice", release);
+        Thread blocker = held[0];
+        Thread first = held[1];
         assertTrue(store.getSession("s1").isPresent(), "precondition: the first add's map write is done");
 
         Thread second = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-second")), "second add");
@@ -105,26 +119,10 @@ class ReAddIndexRaceTest {
         store.addSession(s("warm", "w", "w-sid", "at"));
         store.deleteSession("warm");
         ConcurrentHashMap<String, Set<String>> bySid = sets(store, "bySid");
-        CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Thread blocker = new Thread(() -> bySid.compute("sid-1", (k, v) -> {
-            holding.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return v;
-        }), "holds sid-1's bin");
-        blocker.start();
-        assertTrue(holding.await(5, TimeUnit.SECONDS));
-        Thread first = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-first")), "first add");
-        first.start();
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (first.getState() != Thread.State.BLOCKED && System.nanoTime() < until) {
-            Thread.sleep(1);
-        }
-        assertEquals(Thread.State.BLOCKED, first.getState(), "the first add did not reach the sid's set");
+        Thread[] held = firstAddHeldAt(store, bySid, "sid-1", release);
+        Thread blocker = held[0];
+        Thread first = held[1];
         Thread second = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-second")), "second add");
         second.start();
         second.join(2_000);

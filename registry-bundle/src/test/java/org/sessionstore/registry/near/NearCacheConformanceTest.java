@@ -27,8 +27,12 @@ class NearCacheConformanceTest extends SessionStoreContract {
     private final Map<SessionStore, Map<String, Object>> configs = new ConcurrentHashMap<>();
 
     static NearCache cached(Map<String, Object> keys, MutableClock clock, Duration idle, Duration touchAfter) {
-        NearCache c = NearCache.over(new RedisStoreFactory().create(keys, clock), "redis", 10_000, Duration.ofSeconds(30), idle,
-                touchAfter, clock);
+        return subscribed(NearCache.over(new RedisStoreFactory().create(keys, clock), "redis", 10_000, Duration.ofSeconds(30),
+                idle, touchAfter, clock));
+    }
+
+    /** {@code c} once its channel is up (so it serves from memory); closed and failed after 10 s. */
+    static NearCache subscribed(NearCache c) {
         long until = System.currentTimeMillis() + 10_000;
         while (!c.trusted()) {
             if (System.currentTimeMillis() > until) {

@@ -37,22 +37,8 @@ class NearCacheJdbcConformanceTest extends SessionStoreContract {
     }
 
     private static NearCache cached(Map<String, String> keys, MutableClock clock, Duration idle, Duration touchAfter) {
-        NearCache c = NearCache.over(JdbcStores.create(pg.url(), keys, clock), "jdbc", 10_000, Duration.ofSeconds(30), idle,
-                touchAfter, clock);
-        long until = System.currentTimeMillis() + 10_000;
-        while (!c.trusted()) {
-            if (System.currentTimeMillis() > until) {
-                c.close();
-                throw new AssertionError("the near cache's channel never came up");
-            }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        return c;
+        return NearCacheConformanceTest.subscribed(NearCache.over(JdbcStores.create(pg.url(), keys, clock), "jdbc", 10_000,
+                Duration.ofSeconds(30), idle, touchAfter, clock));
     }
 
     private static Map<String, String> keys() {
