@@ -66,7 +66,12 @@ final class Batcher implements AutoCloseable {
 
     /**
      * A write that fewer replicas than {@code min_replicas_ack} confirmed in time: it is on the
-     * primary, but a failover now could lose it, so its caller is told it failed.
+     * primary, but a failover now could lose it, so its caller is told it failed. A write that
+     * changed nothing (a delete that found nothing) is no exception: what it found may be an
+     * earlier write no replica has yet (the same delete, sent before and not confirmed: its retry,
+     * or another node's delete of the session, found it done). Redis sets a connection's
+     * {@code WAIT} offset to all the primary has after every command, whatever it changed, so the
+     * round's {@code WAIT} confirms that earlier write too.
      */
     static final class NotReplicated extends JedisDataException {
         private static final long serialVersionUID = 1L;
@@ -123,7 +128,7 @@ final class Batcher implements AutoCloseable {
         void finish(long acked, int wanted, long waitedMillis) {
             try {
                 T v = response.get();
-                if (durable && acked < wanted && changed(v)) {
+                if (durable && acked < wanted) {
                     fail(new NotReplicated(acked, wanted, waitedMillis));
                 } else {
                     complete(v);
@@ -132,14 +137,6 @@ final class Batcher implements AutoCloseable {
                 fail(e);
             }
         }
-    }
-
-    /**
-     * Whether a reply says the command changed something: a write that changed nothing (a delete of
-     * nothing, a state already consumed) has nothing a failover could lose, so it needs no replica.
-     */
-    static boolean changed(Object reply) {
-        return reply != null && !(reply instanceof Long n && n == 0) && !Boolean.FALSE.equals(reply);
     }
 
     /**

@@ -2,6 +2,7 @@ package org.sessionstore.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
@@ -44,7 +45,8 @@ class RedisTopologyFaultTest {
 
     /**
      * Defect: with min_replicas_ack and no replica, reads batched with the writes waited for their
-     * WAIT and timed out; a delete of nothing and the consumption of an absent state failed too.
+     * WAIT and timed out. (A delete of nothing and the consumption of an absent state fail, clearly,
+     * like every write: see the next test.)
      */
     @Test
     void withNoReplicaWritesFailClearlyWhileReadsAnswerAtOnce() throws Exception {
@@ -86,10 +88,68 @@ class RedisTopologyFaultTest {
             for (String w : writes) {
                 assertTrue(w.contains("min_replicas_ack") && !w.contains("\n"), w);
             }
-            // nothing changed, nothing to lose: no replica needed
-            assertFalse(acked.deleteSession("never-there"));
-            assertTrue(acked.validateAndRemoveState("no-such-state", "ua").isEmpty());
+            // a write that changed nothing is confirmed too: its "nothing" may be a write no replica
+            // has (see aDeleteThatFindsNothingIsConfirmedUpToEverythingThePrimaryHad); it fails as clearly
+            for (org.junit.jupiter.api.function.Executable write : List.<org.junit.jupiter.api.function.Executable>of(
+                    () -> acked.deleteSession("never-there"), () -> acked.validateAndRemoveState("no-such-state", "ua"))) {
+                StoreUnavailableException e = assertThrows(StoreUnavailableException.class, write);
+                assertTrue(e.getMessage().contains("min_replicas_ack") && !e.getMessage().contains("\n"), e.getMessage());
+            }
             assertTrue(acked.sessionExists("there"));
+        }
+    }
+
+    /**
+     * Defect (found by {@code NearCacheReport sentinel}: six acknowledged revokes back after a
+     * double failover): a delete that no replica confirmed fails, as it should, but it is on the
+     * primary; its retry found nothing to delete and was acknowledged without a replica, and
+     * another node's delete of the same session too. A failover to that replica then brought the
+     * session back. A write that changed nothing is now confirmed like any other. node2's
+     * connection last wrote before the replica hung, so this also checks what the fix relies on:
+     * Redis confirms up to all the primary had when the command ran, not only the connection's own
+     * last change.
+     */
+    @Test
+    void aDeleteThatFindsNothingIsConfirmedUpToEverythingThePrimaryHad() throws Exception {
+        try (RedisServer primary = new RedisServer("--appendonly", "no");
+                RedisServer replica = new RedisServer("--appendonly", "no", "--replicaof", "127.0.0.1",
+                        Integer.toString(primary.port()));
+                RedisSessionStore node1 = RedisSessionStoreTest.store(primary, clock, "min_replicas_ack", "1",
+                        "timeout", "1s");
+                RedisSessionStore node2 = RedisSessionStoreTest.store(primary, clock, "min_replicas_ack", "1",
+                        "timeout", "1s")) {
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (!replica.command("INFO replication").contains("master_link_status:up")) {
+                assertTrue(System.nanoTime() < until, "the replica did not sync within 10 s");
+                Thread.sleep(20);
+            }
+            node1.addSession(session("revoked"));
+            node2.addSession(session("other")); // node2's connection has written, before the replica hangs
+            replica.pause();
+            try {
+                StoreUnavailableException first = assertThrows(StoreUnavailableException.class,
+                        () -> node1.deleteSession("revoked"));
+                assertTrue(first.getMessage().contains("min_replicas_ack"), first.getMessage());
+                // the session is gone from the primary, but only from the primary: in doubt
+                assertTrue(primary.command("EXISTS session:revoked").startsWith(":0"));
+                assertThrows(StoreUnavailableException.class, () -> node1.deleteSession("revoked"),
+                        "the retry was acknowledged though no replica has the delete");
+                assertThrows(StoreUnavailableException.class, () -> node2.deleteSession("revoked"),
+                        "another node's delete was acknowledged though no replica has the delete");
+            } finally {
+                replica.resume();
+            }
+            // the replica has it all again: the same delete is confirmed, and finds nothing
+            until = System.nanoTime() + 10_000_000_000L;
+            while (true) {
+                try {
+                    assertFalse(node2.deleteSession("revoked"));
+                    break;
+                } catch (StoreUnavailableException catchingUp) {
+                    assertTrue(System.nanoTime() < until, "not confirmed 10 s after the replica came back");
+                }
+            }
+            assertTrue(replica.command("EXISTS session:revoked").startsWith(":0"));
         }
     }
 
