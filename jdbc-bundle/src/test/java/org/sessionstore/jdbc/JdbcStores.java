@@ -38,11 +38,15 @@ public final class JdbcStores implements AutoCloseable {
         return new JdbcSessionStore(c, Postgres.dataSource(c), clock);
     }
 
-    /** Ends every connection that LISTENs (as a server restart would), returns how many. */
+    /**
+     * Ends every connection of the tests' database that LISTENs (as a server restart would), returns
+     * how many; never another database's (review: the filter had no database).
+     */
     public int terminateListeners() throws SQLException {
         try (java.sql.Connection c = pg.connect(); java.sql.Statement s = c.createStatement();
                 java.sql.ResultSet r = s.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                        + " WHERE pid <> pg_backend_pid() AND (query LIKE 'LISTEN%' OR query = 'SELECT 1')")) {
+                        + " WHERE pid <> pg_backend_pid() AND datname = current_database()"
+                        + " AND (query LIKE 'LISTEN%' OR query = 'SELECT 1')")) {
             r.next();
             return r.getInt(1);
         }

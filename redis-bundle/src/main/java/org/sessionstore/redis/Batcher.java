@@ -67,11 +67,10 @@ final class Batcher implements AutoCloseable {
     /**
      * A write that fewer replicas than {@code min_replicas_ack} confirmed in time: it is on the
      * primary, but a failover now could lose it, so its caller is told it failed. A write that
-     * changed nothing (a delete that found nothing) is no exception: what it found may be an
-     * earlier write no replica has yet (the same delete, sent before and not confirmed: its retry,
-     * or another node's delete of the session, found it done). Redis sets a connection's
-     * {@code WAIT} offset to all the primary has after every command, whatever it changed, so the
-     * round's {@code WAIT} confirms that earlier write too.
+     * changed nothing (a delete that found nothing) is no exception: what it found may be an earlier
+     * write that no replica has yet (the same delete, sent before and not confirmed: its retry, or
+     * another node's delete of the session, finds it done), so it is confirmed up to everything the
+     * primary had when it ran ({@link #CONFIRM_SCRIPT}).
      */
     static final class NotReplicated extends JedisDataException {
         private static final long serialVersionUID = 1L;
@@ -88,6 +87,8 @@ final class Batcher implements AutoCloseable {
     private static final class Call<T> {
         final Function<Pipeline, Response<T>> send;
         final long deadline;
+        /** The command's key: the round's {@link #CONFIRM_SCRIPT} writes beside it (the same slot). */
+        final String key;
         /** A member to take out of a sorted set along with the command, or null (merged per batch). */
         final String zremKey;
         final String zremMember;
@@ -101,9 +102,11 @@ final class Batcher implements AutoCloseable {
         Throwable failure;
         volatile boolean done;
 
-        Call(Function<Pipeline, Response<T>> send, long deadline, String zremKey, String zremMember, boolean durable) {
+        Call(Function<Pipeline, Response<T>> send, long deadline, String key, String zremKey, String zremMember,
+                boolean durable) {
             this.send = send;
             this.deadline = deadline;
+            this.key = key;
             this.zremKey = zremKey;
             this.zremMember = zremMember;
             this.durable = durable;
@@ -137,6 +140,23 @@ final class Batcher implements AutoCloseable {
                 fail(e);
             }
         }
+    }
+
+    /**
+     * Writes and deletes a key beside {@code KEYS[1]} in one script, so every durable round adds to
+     * the replication stream, and its {@code WAIT} counts the replicas that have all the primary had
+     * when the round ran. Without it a round that changed nothing (a delete that found nothing)
+     * would be confirmed against an older write of its connection, by a replica that lacks the very
+     * delete it found done (in doubt on the primary): Redis 7.2 and later move a connection's
+     * {@code WAIT} offset only after a command that was passed on to the replicas (7.0 moved it
+     * after every command; review, with 7.2.6). Never seen by anyone: the key lives only inside the
+     * script. Uses only commands the store's ACL already allows ({@code EVAL}, {@code SET}, {@code DEL}).
+     */
+    static final String CONFIRM_SCRIPT = "redis.call('SET', KEYS[1], '') return redis.call('DEL', KEYS[1])";
+
+    /** The key {@link #CONFIRM_SCRIPT} writes for {@code key}: under its prefix and in its slot (its hash tag). */
+    static String confirmKey(String key) {
+        return key + "\u0000confirm";
     }
 
     /**
@@ -198,10 +218,6 @@ final class Batcher implements AutoCloseable {
         this.config = config;
     }
 
-    <T> T call(Function<Pipeline, Response<T>> send, long deadline) {
-        return call(send, deadline, null, null, false);
-    }
-
     /**
      * Sends a command with whatever else is queued, and waits for its reply; also takes
      * {@code member} out of the sorted set {@code zremKey} (one {@code ZREM} per batch for all the
@@ -212,15 +228,17 @@ final class Batcher implements AutoCloseable {
      *
      * @param send queues the command on a pipeline and returns its response
      * @param deadline when the caller gives up (System.nanoTime)
+     * @param key the command's key (a durable round confirms beside the key of its first durable call)
      * @return the reply
      * @throws JedisException the command's own error, or the connection's
      * @throws IllegalStateException if the batcher is closed
      */
-    <T> T call(Function<Pipeline, Response<T>> send, long deadline, String zremKey, String member, boolean durable) {
+    <T> T call(Function<Pipeline, Response<T>> send, long deadline, String key, String zremKey, String member,
+            boolean durable) {
         if (closed) {
             throw new IllegalStateException("closed");
         }
-        Call<T> c = new Call<>(send, deadline, zremKey, member, durable && config.minReplicasAck() > 0);
+        Call<T> c = new Call<>(send, deadline, key, zremKey, member, durable && config.minReplicasAck() > 0);
         Lane lane = pick();
         lane.queue.add(c);
         while (!c.done) {
@@ -324,6 +342,7 @@ final class Batcher implements AutoCloseable {
     }
 
     private void send(Lane lane, List<Call<?>> batch, long deadline) {
+        Response<Object> confirmed = null;
         Response<Long> acked = null;
         long waited = 0;
         try {
@@ -339,7 +358,7 @@ final class Batcher implements AutoCloseable {
             Connections.bound(lane.connection, left);
             Pipeline p = lane.connection.pipelined();
             Map<String, List<String>> zrems = null;
-            boolean durable = false;
+            String confirmBeside = null;
             for (Call<?> c : batch) {
                 if (c.zremKey != null) {
                     if (zrems == null) {
@@ -347,7 +366,9 @@ final class Batcher implements AutoCloseable {
                     }
                     zrems.computeIfAbsent(c.zremKey, k -> new ArrayList<>()).add(c.zremMember);
                 }
-                durable |= c.durable;
+                if (c.durable && confirmBeside == null) {
+                    confirmBeside = c.key;
+                }
             }
             if (zrems != null) {
                 zrems.forEach((key, members) -> p.zrem(key, members.toArray(new String[0])));
@@ -355,7 +376,8 @@ final class Batcher implements AutoCloseable {
             for (Call<?> c : batch) {
                 c.queue(p);
             }
-            if (durable) {
+            if (confirmBeside != null) {
+                confirmed = p.eval(CONFIRM_SCRIPT, 1, confirmKey(confirmBeside));
                 // within the earliest deadline of the round's callers (and so within this round's
                 // socket timeout), so every one of them hears how many replicas confirmed in time
                 long earliest = deadline;
@@ -384,13 +406,22 @@ final class Batcher implements AutoCloseable {
             return;
         }
         long ackedReplicas;
+        JedisException unconfirmed = null;
         try {
+            if (confirmed != null) {
+                confirmed.get(); // refused (say, by an ACL): the WAIT would count an older write
+            }
             ackedReplicas = acked != null ? acked.get() : waited > 0 || !anyDurable(batch) ? Long.MAX_VALUE : 0;
         } catch (JedisException e) {
             ackedReplicas = 0;
+            unconfirmed = e;
         }
         for (Call<?> c : batch) {
-            c.finish(ackedReplicas, config.minReplicasAck(), waited);
+            if (c.durable && unconfirmed != null) {
+                c.fail(unconfirmed);
+            } else {
+                c.finish(ackedReplicas, config.minReplicasAck(), waited);
+            }
         }
     }
 

@@ -120,7 +120,7 @@ final class RedisCalls implements AutoCloseable {
                         }
                     }
                     if (durable) {
-                        awaitReplicas(j);
+                        awaitReplicas(j, slice.get(0));
                     }
                     return null;
                 });
@@ -133,7 +133,7 @@ final class RedisCalls implements AutoCloseable {
                 answers.put(key, redis(what, key, j -> {
                     T answer = alone.apply(j, key);
                     if (durable) {
-                        awaitReplicas(j);
+                        awaitReplicas(j, key);
                     }
                     return answer;
                 }));
@@ -264,7 +264,7 @@ final class RedisCalls implements AutoCloseable {
             boolean durable, long deadline) {
         Node node = topology.node(key);
         try {
-            return node.batcher(durable && config.minReplicasAck() > 0).call(send, deadline, index, member, durable);
+            return node.batcher(durable && config.minReplicasAck() > 0).call(send, deadline, key, index, member, durable);
         } catch (JedisAskDataException ask) {
             // a slot on the move: this one call goes, unbatched, to where the key is now
             Node target = topology.nodeAt(new RedisConfig.Address(ask.getTargetNode().getHost(), ask.getTargetNode().getPort()));
@@ -277,7 +277,8 @@ final class RedisCalls implements AutoCloseable {
                 p.sync();
                 T value = r.get();
                 if (durable) {
-                    awaitReplicas(j);
+                    j.asking(); // the confirmation's key is in the same importing slot
+                    awaitReplicas(j, key);
                 }
                 return value;
             }, deadline, true);
@@ -289,10 +290,14 @@ final class RedisCalls implements AutoCloseable {
         }
     }
 
-    /** With {@code min_replicas_ack}: WAIT on this connection, failing if too few replicas confirm in time. */
-    void awaitReplicas(Jedis j) {
+    /**
+     * With {@code min_replicas_ack}: WAIT on this connection, failing if too few replicas confirm in
+     * time, up to everything the primary had (see {@link Batcher#CONFIRM_SCRIPT}, written beside {@code key}).
+     */
+    void awaitReplicas(Jedis j, String key) {
         int wanted = config.minReplicasAck();
         if (wanted > 0) {
+            j.eval(Batcher.CONFIRM_SCRIPT, 1, Batcher.confirmKey(key));
             long waited = Batcher.waitMillis(Connections.leftMillis(config));
             long acked = waited > 0 ? j.waitReplicas(wanted, waited) : 0;
             if (acked < wanted) {
@@ -309,7 +314,7 @@ final class RedisCalls implements AutoCloseable {
             if (e.getMessage() != null && e.getMessage().contains("NOSCRIPT")) {
                 return redis(what, keys.get(0), j -> {
                     Object r = script.run(j, keys, args);
-                    awaitReplicas(j);
+                    awaitReplicas(j, keys.get(0));
                     return r;
                 });
             }

@@ -113,7 +113,7 @@ final class RedisFailures {
         if (e instanceof Batcher.NotReplicated) {
             return new StoreUnavailableException("redis at " + config.addr() + ": " + what + " reached the primary, but "
                     + m.substring("NOTREPLICATED ".length()) + ", so it is reported as failed: a failover now could lose"
-                    + " it; check the replicas (INFO replication), or lower min_replicas_ack");
+                    + " it; check the replicas (INFO replication), or lower min_replicas_ack", e); // its message: counts only
         }
         if (m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN") || m.startsWith("TRYAGAIN")
                 || m.startsWith("READONLY") || m.startsWith("CLUSTERDOWN") || e instanceof JedisRedirectionException) {

@@ -144,6 +144,18 @@ class NearCacheProcessesTest {
                     Node.class.getName(), where).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             Node n = new Node(p, new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8),
                     new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
+            // a node that hangs ends after 3 minutes, so a read of its answer ends too (as "node ended")
+            Thread reaper = new Thread(() -> {
+                try {
+                    if (!p.waitFor(3, TimeUnit.MINUTES)) {
+                        p.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    p.destroyForcibly();
+                }
+            }, "node-reaper");
+            reaper.setDaemon(true);
+            reaper.start();
             String first = n.out.readLine();
             if (!"ready".equals(first)) {
                 p.destroyForcibly();
@@ -172,13 +184,14 @@ class NearCacheProcessesTest {
         /** The node's own main: {@code get ID}, {@code delete ID}, {@code trusted}; ends with its input. */
         public static void main(String[] args) throws Exception {
             String where = args[0];
+            PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+            System.setOut(System.err); // the answers alone on standard output, whatever a library prints
             NearCache c = NearCache.over(store(where), where.startsWith("pg:") ? "jdbc" : "redis", 1_000, MAX_AGE,
                     Duration.ZERO, Duration.ZERO, Clock.systemUTC());
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!c.trusted() && System.nanoTime() < until) {
                 Thread.sleep(5);
             }
-            PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             out.println(c.trusted() ? "ready" : "the channel did not come up within 30 s");
             for (String line; (line = in.readLine()) != null;) {
