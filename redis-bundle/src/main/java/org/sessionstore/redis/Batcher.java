@@ -406,23 +406,47 @@ final class Batcher implements AutoCloseable {
             return;
         }
         long ackedReplicas;
-        JedisException unconfirmed = null;
         try {
-            if (confirmed != null) {
-                confirmed.get(); // refused (say, by an ACL): the WAIT would count an older write
-            }
             ackedReplicas = acked != null ? acked.get() : waited > 0 || !anyDurable(batch) ? Long.MAX_VALUE : 0;
         } catch (JedisException e) {
             ackedReplicas = 0;
-            unconfirmed = e;
         }
+        JedisException unconfirmed = confirmed == null ? null : refusal(confirmed);
+        // the script refused (out of memory, say): a round that changed something was passed on
+        // anyway, and its WAIT covers all before it; one that changed nothing cannot be confirmed
+        boolean unconfirmable = unconfirmed != null && !anyChanged(batch);
         for (Call<?> c : batch) {
-            if (c.durable && unconfirmed != null) {
+            if (c.durable && unconfirmable) {
                 c.fail(unconfirmed);
             } else {
                 c.finish(ackedReplicas, config.minReplicasAck(), waited);
             }
         }
+    }
+
+    /** The error a reply carries, or null. */
+    private static JedisException refusal(Response<?> r) {
+        try {
+            r.get();
+            return null;
+        } catch (JedisException e) {
+            return e;
+        }
+    }
+
+    /** Whether a durable call of the round changed something, and so was passed on to the replicas. */
+    private static boolean anyChanged(List<Call<?>> batch) {
+        for (Call<?> c : batch) {
+            if (c.durable && refusal(c.response) == null && changed(c.response.get())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a reply says the command changed something (a delete that deleted, a state consumed). */
+    static boolean changed(Object reply) {
+        return reply != null && !(reply instanceof Long n && n == 0) && !Boolean.FALSE.equals(reply);
     }
 
     private static void dropConnection(Lane lane) {

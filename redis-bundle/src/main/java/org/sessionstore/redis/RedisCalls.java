@@ -120,7 +120,7 @@ final class RedisCalls implements AutoCloseable {
                         }
                     }
                     if (durable) {
-                        awaitReplicas(j, slice.get(0));
+                        awaitReplicas(j, slice.get(0), got.values().stream().anyMatch(Batcher::changed));
                     }
                     return null;
                 });
@@ -133,7 +133,7 @@ final class RedisCalls implements AutoCloseable {
                 answers.put(key, redis(what, key, j -> {
                     T answer = alone.apply(j, key);
                     if (durable) {
-                        awaitReplicas(j, key);
+                        awaitReplicas(j, key, Batcher.changed(answer));
                     }
                     return answer;
                 }));
@@ -278,7 +278,7 @@ final class RedisCalls implements AutoCloseable {
                 T value = r.get();
                 if (durable) {
                     j.asking(); // the confirmation's key is in the same importing slot
-                    awaitReplicas(j, key);
+                    awaitReplicas(j, key, Batcher.changed(value));
                 }
                 return value;
             }, deadline, true);
@@ -292,12 +292,20 @@ final class RedisCalls implements AutoCloseable {
 
     /**
      * With {@code min_replicas_ack}: WAIT on this connection, failing if too few replicas confirm in
-     * time, up to everything the primary had (see {@link Batcher#CONFIRM_SCRIPT}, written beside {@code key}).
+     * time, up to everything the primary had (see {@link Batcher#CONFIRM_SCRIPT}, written beside
+     * {@code key}). If the script is refused (out of memory, say), a call that {@code changed}
+     * something was passed on anyway and is confirmed by the WAIT; one that changed nothing fails.
      */
-    void awaitReplicas(Jedis j, String key) {
+    void awaitReplicas(Jedis j, String key, boolean changed) {
         int wanted = config.minReplicasAck();
         if (wanted > 0) {
-            j.eval(Batcher.CONFIRM_SCRIPT, 1, Batcher.confirmKey(key));
+            try {
+                j.eval(Batcher.CONFIRM_SCRIPT, 1, Batcher.confirmKey(key));
+            } catch (JedisDataException refused) {
+                if (!changed) {
+                    throw refused;
+                }
+            }
             long waited = Batcher.waitMillis(Connections.leftMillis(config));
             long acked = waited > 0 ? j.waitReplicas(wanted, waited) : 0;
             if (acked < wanted) {
@@ -314,7 +322,7 @@ final class RedisCalls implements AutoCloseable {
             if (e.getMessage() != null && e.getMessage().contains("NOSCRIPT")) {
                 return redis(what, keys.get(0), j -> {
                     Object r = script.run(j, keys, args);
-                    awaitReplicas(j, keys.get(0));
+                    awaitReplicas(j, keys.get(0), Batcher.changed(r));
                     return r;
                 });
             }

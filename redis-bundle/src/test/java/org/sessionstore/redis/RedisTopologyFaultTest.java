@@ -100,6 +100,38 @@ class RedisTopologyFaultTest {
     }
 
     /**
+     * The confirmation's script writes a key, which Redis refuses past maxmemory: a delete, which
+     * frees memory and is passed on to the replicas by itself, must still be confirmed then (and a
+     * full store's deletes work as without min_replicas_ack).
+     */
+    @Test
+    void pastMaxmemoryADeleteIsStillConfirmed() throws Exception {
+        try (RedisServer primary = new RedisServer("--appendonly", "no", "--maxmemory", "2mb", "--maxmemory-policy",
+                "noeviction");
+                RedisServer replica = new RedisServer("--appendonly", "no", "--replicaof", "127.0.0.1",
+                        Integer.toString(primary.port()));
+                RedisSessionStore store = RedisSessionStoreTest.store(primary, clock, "min_replicas_ack", "1",
+                        "timeout", "2s")) {
+            awaitInSync(replica);
+            store.addSession(session("kept"));
+            store.addSession(session("dropped"));
+            // keys past maxmemory (a script without flags runs to its end once it started)
+            primary.command("EVAL \"for i=1,40000 do redis.call('SET','filler:'..i, string.rep('x',100)) end return 1\" 0");
+            assertThrows(org.sessionstore.api.StoreFullException.class, () -> store.addSession(session("more")));
+            assertTrue(store.deleteSession("dropped"), "a delete of a full store was not confirmed");
+            assertTrue(store.sessionExists("kept"));
+        }
+    }
+
+    private static void awaitInSync(RedisServer replica) throws Exception {
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (!replica.command("INFO replication").contains("master_link_status:up")) {
+            assertTrue(System.nanoTime() < until, "the replica did not sync within 10 s");
+            Thread.sleep(20);
+        }
+    }
+
+    /**
      * Review: a read under idle_timeout moves the session's deadline, a write; with no replica to
      * confirm it the read failed, though it had its answer. The move is best effort now: the read
      * answers, and the deadline moves on the primary (a failover may lose the move, and the session
@@ -140,11 +172,7 @@ class RedisTopologyFaultTest {
                         "timeout", "1s");
                 RedisSessionStore node2 = RedisSessionStoreTest.store(primary, clock, "min_replicas_ack", "1",
                         "timeout", "1s")) {
-            long until = System.nanoTime() + 10_000_000_000L;
-            while (!replica.command("INFO replication").contains("master_link_status:up")) {
-                assertTrue(System.nanoTime() < until, "the replica did not sync within 10 s");
-                Thread.sleep(20);
-            }
+            awaitInSync(replica);
             node1.addSession(session("revoked"));
             node2.addSession(session("other")); // node2's connection has written, before the replica hangs
             replica.pause();
@@ -162,7 +190,7 @@ class RedisTopologyFaultTest {
                 replica.resume();
             }
             // the replica has it all again: the same delete is confirmed, and finds nothing
-            until = System.nanoTime() + 10_000_000_000L;
+            long until = System.nanoTime() + 10_000_000_000L;
             while (true) {
                 try {
                     assertFalse(node2.deleteSession("revoked"));
