@@ -13,6 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 import org.apache.commons.pool2.PooledObjectFactory;
+import org.sessionstore.api.Redaction;
 
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
@@ -75,6 +76,10 @@ final class Batcher implements AutoCloseable {
     static final class NotReplicated extends JedisDataException {
         private static final long serialVersionUID = 1L;
 
+        NotReplicated(String message) {
+            super(message);
+        }
+
         NotReplicated(long acked, int wanted, long waitedMillis) {
             super(waitedMillis > 0 ? "NOTREPLICATED only " + acked + " of the " + wanted
                     + " replicas (min_replicas_ack) confirmed it within " + waitedMillis + " ms"
@@ -87,8 +92,8 @@ final class Batcher implements AutoCloseable {
     private static final class Call<T> {
         final Function<Pipeline, Response<T>> send;
         final long deadline;
-        /** The command's key: the round's {@link #CONFIRM_SCRIPT} writes beside it (the same slot). */
-        final String key;
+        /** Where the round's {@link #CONFIRM_SCRIPT} may write for this call ({@link Layout#confirmKey}: its slot). */
+        final String confirmKey;
         /** A member to take out of a sorted set along with the command, or null (merged per batch). */
         final String zremKey;
         final String zremMember;
@@ -102,11 +107,11 @@ final class Batcher implements AutoCloseable {
         Throwable failure;
         volatile boolean done;
 
-        Call(Function<Pipeline, Response<T>> send, long deadline, String key, String zremKey, String zremMember,
+        Call(Function<Pipeline, Response<T>> send, long deadline, String confirmKey, String zremKey, String zremMember,
                 boolean durable) {
             this.send = send;
             this.deadline = deadline;
-            this.key = key;
+            this.confirmKey = confirmKey;
             this.zremKey = zremKey;
             this.zremMember = zremMember;
             this.durable = durable;
@@ -143,20 +148,25 @@ final class Batcher implements AutoCloseable {
     }
 
     /**
-     * Writes and deletes a key beside {@code KEYS[1]} in one script, so every durable round adds to
-     * the replication stream, and its {@code WAIT} counts the replicas that have all the primary had
-     * when the round ran. Without it a round that changed nothing (a delete that found nothing)
-     * would be confirmed against an older write of its connection, by a replica that lacks the very
-     * delete it found done (in doubt on the primary): Redis 7.2 and later move a connection's
-     * {@code WAIT} offset only after a command that was passed on to the replicas (7.0 moved it
-     * after every command; review, with 7.2.6). Never seen by anyone: the key lives only inside the
-     * script. Uses only commands the store's ACL already allows ({@code EVAL}, {@code SET}, {@code DEL}).
+     * Writes and deletes {@code KEYS[1]} ({@link Layout#confirmKey}) in one script, so every durable
+     * round adds to the replication stream, and its {@code WAIT} counts the replicas that have all
+     * the primary had when the round ran. Without it a round that changed nothing (a delete that
+     * found nothing) would be confirmed against an older write of its connection, by a replica that
+     * lacks the very delete it found done (in doubt on the primary): Redis 7.2 and later move a
+     * connection's {@code WAIT} offset only after a command that was passed on to the replicas (7.0
+     * moved it after every command; review, with 7.2.6). No reader ever finds the key (it lives only
+     * inside the script); keyspace notifications and MONITOR see it. Uses only commands the store's
+     * ACL already allows ({@code EVAL}, {@code SET}, {@code DEL}).
      */
     static final String CONFIRM_SCRIPT = "redis.call('SET', KEYS[1], '') return redis.call('DEL', KEYS[1])";
 
-    /** The key {@link #CONFIRM_SCRIPT} writes for {@code key}: under its prefix and in its slot (its hash tag). */
-    static String confirmKey(String key) {
-        return key + "\u0000confirm";
+    /**
+     * The confirmation refused (past maxmemory, say): the calls that changed nothing cannot be
+     * confirmed, and say why in the words of {@link NotReplicated}.
+     */
+    static NotReplicated refusedConfirmation(JedisException why) {
+        return new NotReplicated("NOTREPLICATED its confirmation for min_replicas_ack was refused ("
+                + Redaction.printable(String.valueOf(why.getMessage()).lines().findFirst().orElse("")) + ")");
     }
 
     /**
@@ -228,17 +238,17 @@ final class Batcher implements AutoCloseable {
      *
      * @param send queues the command on a pipeline and returns its response
      * @param deadline when the caller gives up (System.nanoTime)
-     * @param key the command's key (a durable round confirms beside the key of its first durable call)
+     * @param confirmKey where a durable round may confirm for this call ({@link Layout#confirmKey} of its key)
      * @return the reply
      * @throws JedisException the command's own error, or the connection's
      * @throws IllegalStateException if the batcher is closed
      */
-    <T> T call(Function<Pipeline, Response<T>> send, long deadline, String key, String zremKey, String member,
+    <T> T call(Function<Pipeline, Response<T>> send, long deadline, String confirmKey, String zremKey, String member,
             boolean durable) {
         if (closed) {
             throw new IllegalStateException("closed");
         }
-        Call<T> c = new Call<>(send, deadline, key, zremKey, member, durable && config.minReplicasAck() > 0);
+        Call<T> c = new Call<>(send, deadline, confirmKey, zremKey, member, durable && config.minReplicasAck() > 0);
         Lane lane = pick();
         lane.queue.add(c);
         while (!c.done) {
@@ -358,7 +368,7 @@ final class Batcher implements AutoCloseable {
             Connections.bound(lane.connection, left);
             Pipeline p = lane.connection.pipelined();
             Map<String, List<String>> zrems = null;
-            String confirmBeside = null;
+            String confirmAt = null;
             for (Call<?> c : batch) {
                 if (c.zremKey != null) {
                     if (zrems == null) {
@@ -366,8 +376,8 @@ final class Batcher implements AutoCloseable {
                     }
                     zrems.computeIfAbsent(c.zremKey, k -> new ArrayList<>()).add(c.zremMember);
                 }
-                if (c.durable && confirmBeside == null) {
-                    confirmBeside = c.key;
+                if (c.durable && confirmAt == null) {
+                    confirmAt = c.confirmKey;
                 }
             }
             if (zrems != null) {
@@ -376,8 +386,8 @@ final class Batcher implements AutoCloseable {
             for (Call<?> c : batch) {
                 c.queue(p);
             }
-            if (confirmBeside != null) {
-                confirmed = p.eval(CONFIRM_SCRIPT, 1, confirmKey(confirmBeside));
+            if (confirmAt != null) {
+                confirmed = p.eval(CONFIRM_SCRIPT, 1, confirmAt);
                 // within the earliest deadline of the round's callers (and so within this round's
                 // socket timeout), so every one of them hears how many replicas confirmed in time
                 long earliest = deadline;
@@ -416,8 +426,8 @@ final class Batcher implements AutoCloseable {
         // anyway, and its WAIT covers all before it; one that changed nothing cannot be confirmed
         boolean unconfirmable = unconfirmed != null && !anyChanged(batch);
         for (Call<?> c : batch) {
-            if (c.durable && unconfirmable) {
-                c.fail(unconfirmed);
+            if (c.durable && unconfirmable && refusal(c.response) == null) { // its own error says more
+                c.fail(refusedConfirmation(unconfirmed));
             } else {
                 c.finish(ackedReplicas, config.minReplicasAck(), waited);
             }

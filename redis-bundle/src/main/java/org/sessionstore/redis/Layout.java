@@ -69,6 +69,25 @@ final class Layout {
         return cluster;
     }
 
+    /**
+     * Where a round that waits for replicas writes and deletes its confirmation ({@link
+     * Batcher#CONFIRM_SCRIPT}): under the session prefix and, in a cluster, in the bucket of {@code
+     * key} (its hash tag, so on the node that serves the key), then NUL and {@code confirm}. Never a
+     * key that holds data: an id holds no control character, and the subjects', sids' and clients'
+     * sets go on with NUL and their own word (review: beside {@code key}, the name could be another
+     * subject's set in a cluster, and the script deleted it).
+     */
+    static String confirmKey(String sessionPrefix, boolean cluster, String key) {
+        if (cluster) {
+            int open = key.indexOf('{');
+            int close = open < 0 ? -1 : key.indexOf('}', open + 1);
+            if (close > open + 1) {
+                return sessionPrefix + key.substring(open, close + 1) + "\u0000confirm";
+            }
+        }
+        return sessionPrefix + "\u0000confirm";
+    }
+
     /** The prefix of the session's bucket, which is also the name of that bucket's index. */
     String sessionIndex(String id) {
         return cluster ? sessionPrefix + "{" + TAGS[bucket(id)] + "}" : sessionPrefix;

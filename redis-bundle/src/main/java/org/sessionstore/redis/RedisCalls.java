@@ -264,7 +264,8 @@ final class RedisCalls implements AutoCloseable {
             boolean durable, long deadline) {
         Node node = topology.node(key);
         try {
-            return node.batcher(durable && config.minReplicasAck() > 0).call(send, deadline, key, index, member, durable);
+            return node.batcher(durable && config.minReplicasAck() > 0).call(send, deadline, confirmKey(key), index, member,
+                    durable);
         } catch (JedisAskDataException ask) {
             // a slot on the move: this one call goes, unbatched, to where the key is now
             Node target = topology.nodeAt(new RedisConfig.Address(ask.getTargetNode().getHost(), ask.getTargetNode().getPort()));
@@ -277,8 +278,7 @@ final class RedisCalls implements AutoCloseable {
                 p.sync();
                 T value = r.get();
                 if (durable) {
-                    j.asking(); // the confirmation's key is in the same importing slot
-                    awaitReplicas(j, key, Batcher.changed(value));
+                    awaitReplicas(j, key, Batcher.changed(value)); // ASKING again first: the same importing slot
                 }
                 return value;
             }, deadline, true);
@@ -292,18 +292,26 @@ final class RedisCalls implements AutoCloseable {
 
     /**
      * With {@code min_replicas_ack}: WAIT on this connection, failing if too few replicas confirm in
-     * time, up to everything the primary had (see {@link Batcher#CONFIRM_SCRIPT}, written beside
-     * {@code key}). If the script is refused (out of memory, say), a call that {@code changed}
+     * time, up to everything the primary had (see {@link Batcher#CONFIRM_SCRIPT}, written at
+     * {@link Layout#confirmKey} of {@code key}). If the script is refused (out of memory, say), a call that {@code changed}
      * something was passed on anyway and is confirmed by the WAIT; one that changed nothing fails.
      */
+    /** Where a call on {@code key} confirms ({@link Layout#confirmKey}). */
+    private String confirmKey(String key) {
+        return Layout.confirmKey(config.sessionPrefix(), config.mode() == RedisConfig.Mode.CLUSTER, key);
+    }
+
     void awaitReplicas(Jedis j, String key, boolean changed) {
         int wanted = config.minReplicasAck();
         if (wanted > 0) {
             try {
-                j.eval(Batcher.CONFIRM_SCRIPT, 1, Batcher.confirmKey(key));
+                if (config.mode() == RedisConfig.Mode.CLUSTER) {
+                    j.asking(); // this op may have come by an ASK redirection (a slot on the move): harmless otherwise
+                }
+                j.eval(Batcher.CONFIRM_SCRIPT, 1, confirmKey(key));
             } catch (JedisDataException refused) {
                 if (!changed) {
-                    throw refused;
+                    throw Batcher.refusedConfirmation(refused);
                 }
             }
             long waited = Batcher.waitMillis(Connections.leftMillis(config));

@@ -109,8 +109,9 @@ final class RedisPeople {
      * A read of a live session under {@code idle_timeout}: when its deadline would move by at least
      * {@code touch_after}, one script moves it (and checks that again on the server, so reads racing
      * on several nodes write once). A move that no replica confirmed ({@code min_replicas_ack}) does
-     * not fail the read, which has its answer: at worst a failover loses the move, and the session
-     * ends at its older deadline (review: with replicas missing, reads under idle_timeout failed).
+     * not fail the read, which has its answer, nor does one refused past maxmemory: at worst the
+     * move is lost, and the session ends at its older deadline (review: with replicas missing, or
+     * the server full, reads under idle_timeout failed).
      */
     void touchIfDue(String id, long now, long deadline, long end, String cap) {
         org.sessionstore.api.config.IdleTimeout idle = config.idle();
@@ -121,6 +122,8 @@ final class RedisPeople {
         try {
             calls.batchedScript("touching a session", Script.TOUCH_SESSION, List.of(sessionKey(id), layout.sessionIndex(id)),
                     List.of(id, Long.toString(next), Long.toString(next - now), Long.toString(idle.leastMove(next, end)), cap));
+        } catch (org.sessionstore.api.StoreFullException refused) {
+            // past maxmemory: the move is refused, the read has its answer (review)
         } catch (org.sessionstore.api.StoreUnavailableException e) {
             if (!(e.getCause() instanceof Batcher.NotReplicated)) {
                 throw e;

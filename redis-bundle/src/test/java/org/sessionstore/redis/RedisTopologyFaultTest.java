@@ -123,6 +123,50 @@ class RedisTopologyFaultTest {
         }
     }
 
+    /**
+     * Review: the confirmation once wrote beside the round's first key; in a cluster that key can be
+     * a subject's set, and "set + NUL confirm" another subject's set in the same bucket, which the
+     * script then deleted. It now writes a name no data key can have ({@link Layout#confirmKey}).
+     */
+    @Test
+    void inAClusterTheConfirmationNeverTouchesAnotherSubjectsSet() throws Exception {
+        String x = null;
+        for (int i = 0; x == null; i++) { // a subject whose "+ NUL confirm" twin falls in its bucket
+            if (Layout.bucket("s" + i) == Layout.bucket("s" + i + "\u0000confirm")) {
+                x = "s" + i;
+            }
+        }
+        String twin = x + "\u0000confirm";
+        try (RedisCluster cluster = new RedisCluster(3, 1);
+                RedisSessionStore store = new RedisSessionStore(RedisConfig.from(Map.of("cluster_nodes", cluster.seeds(),
+                        "min_replicas_ack", "1", "timeout", "2s")), clock)) {
+            Instant now = clock.instant();
+            for (String id : List.of("t1", "t2")) {
+                store.addSession(new Session(id, "u", twin, now, now.plusSeconds(3600), "at", "it", null));
+            }
+            store.addSession(new Session("x1", "u", x, now, now.plusSeconds(3600), "at", "it", null));
+            assertEquals(2, store.sessionsOf(twin, 0, 10).size(), "the twin subject's set was deleted");
+            assertEquals(2, store.deleteSessionsBySubject(twin));
+            assertFalse(store.sessionExists("t1") || store.sessionExists("t2"));
+        }
+        // and by construction: no data key of any kind is a confirmation's name
+        for (boolean inCluster : new boolean[] {false, true}) {
+            Layout l = new Layout("session:", "state:", inCluster);
+            for (String key : List.of(l.sessionKey("a"), l.subjectKey(x), l.subjectKey(twin), l.sidKey(twin),
+                    l.stateKey("st"), l.clientKey("c"), l.sessionIndex("a"))) {
+                String c = Layout.confirmKey("session:", inCluster, key);
+                for (String data : List.of(l.sessionKey("a"), l.subjectKey(x), l.subjectKey(twin), l.sidKey(twin),
+                        l.sessionKey(twin), l.stateKey("st"), l.clientKey("c"), l.sessionIndex("a"), l.stateIndex("st"))) {
+                    assertFalse(c.equals(data), c + " is a data key");
+                }
+                if (inCluster) {
+                    assertEquals(redis.clients.jedis.util.JedisClusterCRC16.getSlot(key),
+                            redis.clients.jedis.util.JedisClusterCRC16.getSlot(c), "not in the key's slot: " + c);
+                }
+            }
+        }
+    }
+
     private static void awaitInSync(RedisServer replica) throws Exception {
         long until = System.nanoTime() + 10_000_000_000L;
         while (!replica.command("INFO replication").contains("master_link_status:up")) {
