@@ -13,13 +13,11 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 import org.apache.commons.pool2.PooledObjectFactory;
-import org.sessionstore.api.Redaction;
 
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisConnectionException;
-import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -65,34 +63,11 @@ final class Batcher implements AutoCloseable {
         }
     }
 
-    /**
-     * A write that fewer replicas than {@code min_replicas_ack} confirmed in time: it is on the
-     * primary, but a failover now could lose it, so its caller is told it failed. A write that
-     * changed nothing (a delete that found nothing) is no exception: what it found may be an earlier
-     * write that no replica has yet (the same delete, sent before and not confirmed: its retry, or
-     * another node's delete of the session, finds it done), so it is confirmed up to everything the
-     * primary had when it ran ({@link #CONFIRM_SCRIPT}).
-     */
-    static final class NotReplicated extends JedisDataException {
-        private static final long serialVersionUID = 1L;
-
-        NotReplicated(String message) {
-            super(message);
-        }
-
-        NotReplicated(long acked, int wanted, long waitedMillis) {
-            super(waitedMillis > 0 ? "NOTREPLICATED only " + acked + " of the " + wanted
-                    + " replicas (min_replicas_ack) confirmed it within " + waitedMillis + " ms"
-                    : "NOTREPLICATED no time was left within the timeout to wait for the " + wanted
-                            + " replicas (min_replicas_ack) to confirm it");
-        }
-    }
-
     /** One queued command. */
     private static final class Call<T> {
         final Function<Pipeline, Response<T>> send;
         final long deadline;
-        /** Where the round's {@link #CONFIRM_SCRIPT} may write for this call ({@link Layout#confirmKey}: its slot). */
+        /** Where the round's {@link Replicas#CONFIRM_SCRIPT} may write for this call ({@link Layout#confirmKey}: its slot). */
         final String confirmKey;
         /** A member to take out of a sorted set along with the command, or null (merged per batch). */
         final String zremKey;
@@ -137,7 +112,7 @@ final class Batcher implements AutoCloseable {
             try {
                 T v = response.get();
                 if (durable && acked < wanted) {
-                    fail(new NotReplicated(acked, wanted, waitedMillis));
+                    fail(new Replicas.NotReplicated(acked, wanted, waitedMillis));
                 } else {
                     complete(v);
                 }
@@ -145,42 +120,6 @@ final class Batcher implements AutoCloseable {
                 fail(e);
             }
         }
-    }
-
-    /**
-     * Writes and deletes {@code KEYS[1]} ({@link Layout#confirmKey}) in one script, so every durable
-     * round adds to the replication stream, and its {@code WAIT} counts the replicas that have all
-     * the primary had when the round ran. Without it a round that changed nothing (a delete that
-     * found nothing) would be confirmed against an older write of its connection, by a replica that
-     * lacks the very delete it found done (in doubt on the primary): Redis 7.2 and later move a
-     * connection's {@code WAIT} offset only after a command that was passed on to the replicas (7.0
-     * moved it after every command; review, with 7.2.6). No reader ever finds the key (it lives only
-     * inside the script); keyspace notifications and MONITOR see it. Uses only commands the store's
-     * ACL already allows ({@code EVAL}, {@code SET}, {@code DEL}).
-     */
-    static final String CONFIRM_SCRIPT = "redis.call('SET', KEYS[1], '') return redis.call('DEL', KEYS[1])";
-
-    /**
-     * The confirmation refused (past maxmemory, say): the calls that changed nothing cannot be
-     * confirmed, and say why in the words of {@link NotReplicated}.
-     */
-    static NotReplicated refusedConfirmation(JedisException why) {
-        return new NotReplicated("NOTREPLICATED its confirmation for min_replicas_ack was refused ("
-                + Redaction.printable(String.valueOf(why.getMessage()).lines().findFirst().orElse("")) + ")");
-    }
-
-    /**
-     * Redis checks the timeouts of blocked commands such as {@code WAIT} about every 100 ms (its
-     * default {@code hz 10}), so a {@code WAIT} may answer that much after its timeout.
-     */
-    static final long WAIT_LATE_MILLIS = 110;
-
-    /**
-     * How long a {@code WAIT} may wait so that its answer still comes within {@code untilMillis}
-     * (the earliest deadline of the callers it answers); 0 or less: no time left to ask.
-     */
-    static long waitMillis(long untilMillis) {
-        return untilMillis - WAIT_LATE_MILLIS;
     }
 
     private static boolean anyDurable(List<Call<?>> batch) {
@@ -234,7 +173,7 @@ final class Batcher implements AutoCloseable {
      * calls that name the same set, sent before their commands, so a delete never removes the
      * index entry of an add that follows it). A {@code durable} call returns only once
      * {@code min_replicas_ack} replicas confirmed the batch ({@code WAIT}, once per batch), else
-     * fails with {@link NotReplicated}.
+     * fails with {@link Replicas.NotReplicated}.
      *
      * @param send queues the command on a pipeline and returns its response
      * @param deadline when the caller gives up (System.nanoTime)
@@ -387,14 +326,14 @@ final class Batcher implements AutoCloseable {
                 c.queue(p);
             }
             if (confirmAt != null) {
-                confirmed = p.eval(CONFIRM_SCRIPT, 1, confirmAt);
+                confirmed = p.eval(Replicas.CONFIRM_SCRIPT, 1, confirmAt);
                 // within the earliest deadline of the round's callers (and so within this round's
                 // socket timeout), so every one of them hears how many replicas confirmed in time
                 long earliest = deadline;
                 for (Call<?> c : batch) {
                     earliest = Math.min(earliest, c.deadline);
                 }
-                waited = waitMillis((earliest - System.nanoTime()) / 1_000_000);
+                waited = Replicas.waitMillis((earliest - System.nanoTime()) / 1_000_000);
                 if (waited > 0) {
                     acked = p.waitReplicas(config.minReplicasAck(), waited);
                 } // else no time left to ask: the durable calls fail as not confirmed
@@ -427,7 +366,7 @@ final class Batcher implements AutoCloseable {
         boolean unconfirmable = unconfirmed != null && !anyChanged(batch);
         for (Call<?> c : batch) {
             if (c.durable && unconfirmable && refusal(c.response) == null) { // its own error says more
-                c.fail(refusedConfirmation(unconfirmed));
+                c.fail(Replicas.refusedConfirmation(unconfirmed));
             } else {
                 c.finish(ackedReplicas, config.minReplicasAck(), waited);
             }
@@ -447,16 +386,11 @@ final class Batcher implements AutoCloseable {
     /** Whether a durable call of the round changed something, and so was passed on to the replicas. */
     private static boolean anyChanged(List<Call<?>> batch) {
         for (Call<?> c : batch) {
-            if (c.durable && refusal(c.response) == null && changed(c.response.get())) {
+            if (c.durable && refusal(c.response) == null && Replicas.changed(c.response.get())) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** Whether a reply says the command changed something (a delete that deleted, a state consumed). */
-    static boolean changed(Object reply) {
-        return reply != null && !(reply instanceof Long n && n == 0) && !Boolean.FALSE.equals(reply);
     }
 
     private static void dropConnection(Lane lane) {

@@ -71,7 +71,7 @@ final class Layout {
 
     /**
      * Where a round that waits for replicas writes and deletes its confirmation ({@link
-     * Batcher#CONFIRM_SCRIPT}): under the session prefix and, in a cluster, in the bucket of {@code
+     * Replicas#CONFIRM_SCRIPT}): under the session prefix and, in a cluster, in the bucket of {@code
      * key} (its hash tag, so on the node that serves the key), then NUL and {@code confirm}. Never a
      * key that holds data: an id holds no control character, and the subjects', sids' and clients'
      * sets go on with NUL and their own word (review: beside {@code key}, the name could be another

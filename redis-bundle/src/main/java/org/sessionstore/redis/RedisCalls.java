@@ -120,7 +120,7 @@ final class RedisCalls implements AutoCloseable {
                         }
                     }
                     if (durable) {
-                        awaitReplicas(j, slice.get(0), got.values().stream().anyMatch(Batcher::changed));
+                        awaitReplicas(j, slice.get(0), got.values().stream().anyMatch(Replicas::changed));
                     }
                     return null;
                 });
@@ -133,7 +133,7 @@ final class RedisCalls implements AutoCloseable {
                 answers.put(key, redis(what, key, j -> {
                     T answer = alone.apply(j, key);
                     if (durable) {
-                        awaitReplicas(j, key, Batcher.changed(answer));
+                        awaitReplicas(j, key, Replicas.changed(answer));
                     }
                     return answer;
                 }));
@@ -278,7 +278,7 @@ final class RedisCalls implements AutoCloseable {
                 p.sync();
                 T value = r.get();
                 if (durable) {
-                    awaitReplicas(j, key, Batcher.changed(value)); // ASKING again first: the same importing slot
+                    awaitReplicas(j, key, Replicas.changed(value)); // ASKING again first: the same importing slot
                 }
                 return value;
             }, deadline, true);
@@ -292,7 +292,7 @@ final class RedisCalls implements AutoCloseable {
 
     /**
      * With {@code min_replicas_ack}: WAIT on this connection, failing if too few replicas confirm in
-     * time, up to everything the primary had (see {@link Batcher#CONFIRM_SCRIPT}, written at
+     * time, up to everything the primary had (see {@link Replicas#CONFIRM_SCRIPT}, written at
      * {@link Layout#confirmKey} of {@code key}). If the script is refused (out of memory, say), a call that {@code changed}
      * something was passed on anyway and is confirmed by the WAIT; one that changed nothing fails.
      */
@@ -308,16 +308,16 @@ final class RedisCalls implements AutoCloseable {
                 if (config.mode() == RedisConfig.Mode.CLUSTER) {
                     j.asking(); // this op may have come by an ASK redirection (a slot on the move): harmless otherwise
                 }
-                j.eval(Batcher.CONFIRM_SCRIPT, 1, confirmKey(key));
+                j.eval(Replicas.CONFIRM_SCRIPT, 1, confirmKey(key));
             } catch (JedisDataException refused) {
                 if (!changed) {
-                    throw Batcher.refusedConfirmation(refused);
+                    throw Replicas.refusedConfirmation(refused);
                 }
             }
-            long waited = Batcher.waitMillis(Connections.leftMillis(config));
+            long waited = Replicas.waitMillis(Connections.leftMillis(config));
             long acked = waited > 0 ? j.waitReplicas(wanted, waited) : 0;
             if (acked < wanted) {
-                throw new Batcher.NotReplicated(acked, wanted, waited);
+                throw new Replicas.NotReplicated(acked, wanted, waited);
             }
         }
     }
@@ -330,7 +330,7 @@ final class RedisCalls implements AutoCloseable {
             if (e.getMessage() != null && e.getMessage().contains("NOSCRIPT")) {
                 return redis(what, keys.get(0), j -> {
                     Object r = script.run(j, keys, args);
-                    awaitReplicas(j, keys.get(0), Batcher.changed(r));
+                    awaitReplicas(j, keys.get(0), Replicas.changed(r));
                     return r;
                 });
             }

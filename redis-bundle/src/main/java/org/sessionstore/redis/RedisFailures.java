@@ -110,7 +110,7 @@ final class RedisFailures {
             return new StoreFullException("redis at " + config.addr() + " is out of memory (" + outOfMemory() + "), so "
                     + what + " was refused and nothing was written; raise maxmemory, or remove data");
         }
-        if (e instanceof Batcher.NotReplicated) {
+        if (e instanceof Replicas.NotReplicated) {
             return new StoreUnavailableException("redis at " + config.addr() + ": " + what + " reached the primary, but "
                     + m.substring("NOTREPLICATED ".length()) + ", so it is reported as failed: a failover now could lose"
                     + " it; check the replicas (INFO replication), or lower min_replicas_ack", e); // its message: counts only

@@ -125,7 +125,7 @@ final class RedisPeople {
         } catch (org.sessionstore.api.StoreFullException refused) {
             // past maxmemory: the move is refused, the read has its answer (review)
         } catch (org.sessionstore.api.StoreUnavailableException e) {
-            if (!(e.getCause() instanceof Batcher.NotReplicated)) {
+            if (!(e.getCause() instanceof Replicas.NotReplicated)) {
                 throw e;
             }
         }

@@ -149,7 +149,7 @@ final class RedisStates {
                 Long.toString(stateCap()), "0", keys.get(1), layout.cluster() ? "" : layout.clientPrefix());
         calls.redis("importing a state", keys.get(0), j -> {
             Object r = Script.ADD_STATE.run(j, keys, args);
-            calls.awaitReplicas(j, keys.get(0), Batcher.changed(r));
+            calls.awaitReplicas(j, keys.get(0), Replicas.changed(r));
             return r;
         });
     }
