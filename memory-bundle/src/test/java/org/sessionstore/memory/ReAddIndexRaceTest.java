@@ -77,69 +77,51 @@ class ReAddIndexRaceTest {
      */
     @Test
     void aReAddAcknowledgedBeforeTheFirstAddIndexedIsFoundByARevokeBySubject() throws Exception {
-        MemorySessionStore store = new MemorySessionStore(MemoryConfig.defaults(), clock);
-        store.addSession(s("warm", "w", "w-sid", "at")); // classes loaded: the only BLOCKED below is the index
-        store.deleteSession("warm");
-        ConcurrentHashMap<String, Set<String>> bySubject = sets(store, "bySubject");
-        CountDownLatch release = new CountDownLatch(1);
-        Thread[] held = firstAddHeldAt(store, bySubject, "alice", release);
-        Thread blocker = held[0];
-        Thread first = held[1];
-        assertTrue(store.getSession("s1").isPresent(), "precondition: the first add's map write is done");
-
-        Thread second = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-second")), "second add");
-        second.start();
-        second.join(2_000);
-        boolean acknowledged = !second.isAlive();
-        int revoked = -1;
-        boolean presentAfterRevoke = false;
-        if (acknowledged) {
-            // strictly after the second add returned: the revoke must remove the session it acknowledged
-            revoked = store.deleteSessionsBySubject("alice");
-            presentAfterRevoke = store.getSession("s1").isPresent();
-        }
-        release.countDown();
-        blocker.join();
-        first.join();
-        second.join();
-        if (!acknowledged) {
-            // (the code before 7e512b6: the second add waits for the set, as the first does)
-            revoked = store.deleteSessionsBySubject("alice");
-            presentAfterRevoke = store.getSession("s1").isPresent();
-        }
-        assertEquals(1, revoked, "a revoke by subject after the re-add was acknowledged found nothing");
-        assertTrue(!presentAfterRevoke, "the acknowledged session survived its subject's revoke");
-        store.close();
+        ReAdd r = reAddWhileFirstAddHeldAt("bySubject", "alice", s -> s.deleteSessionsBySubject("alice"),
+                s -> assertTrue(s.getSession("s1").isPresent(), "precondition: the first add's map write is done"));
+        assertEquals(1, r.revoked(), "a revoke by subject after the re-add was acknowledged found nothing");
+        assertTrue(!r.presentAfterRevoke(), "the acknowledged session survived its subject's revoke");
     }
 
     /** The same hole by sid (a back-channel logout), held on the sid's set. */
     @Test
     void aReAddAcknowledgedBeforeTheFirstAddIndexedIsFoundByARevokeBySid() throws Exception {
+        ReAdd r = reAddWhileFirstAddHeldAt("bySid", "sid-1", s -> s.deleteSessionsBySid("sid-1"), s -> { });
+        assertEquals(1, r.revoked(), "a back-channel logout (revoke by sid) after the re-add was acknowledged found nothing");
+    }
+
+    /** What a revoke found after a re-add, and whether the session outlived it. */
+    private record ReAdd(int revoked, boolean presentAfterRevoke) {
+    }
+
+    /**
+     * The first add of s1 (alice, sid-1) held at {@code key}'s bin of the index map {@code index};
+     * meanwhile a second add of s1, then, strictly after it returned, {@code revoke} (if it returned
+     * within 2 s; else once everything is released: the code before 7e512b6, where the second add
+     * waits for the set, as the first does).
+     */
+    private ReAdd reAddWhileFirstAddHeldAt(String index, String key, java.util.function.ToIntFunction<MemorySessionStore> revoke,
+            java.util.function.Consumer<MemorySessionStore> beforeSecond) throws Exception {
         MemorySessionStore store = new MemorySessionStore(MemoryConfig.defaults(), clock);
-        store.addSession(s("warm", "w", "w-sid", "at"));
+        store.addSession(s("warm", "w", "w-sid", "at")); // classes loaded: the only BLOCKED below is the index
         store.deleteSession("warm");
-        ConcurrentHashMap<String, Set<String>> bySid = sets(store, "bySid");
         CountDownLatch release = new CountDownLatch(1);
-        Thread[] held = firstAddHeldAt(store, bySid, "sid-1", release);
-        Thread blocker = held[0];
-        Thread first = held[1];
+        Thread[] held = firstAddHeldAt(store, sets(store, index), key, release);
+        beforeSecond.accept(store);
         Thread second = new Thread(() -> store.addSession(s("s1", "alice", "sid-1", "at-second")), "second add");
         second.start();
         second.join(2_000);
         boolean acknowledged = !second.isAlive();
-        int revoked = -1;
-        if (acknowledged) {
-            revoked = store.deleteSessionsBySid("sid-1");
-        }
+        ReAdd r = acknowledged ? new ReAdd(revoke.applyAsInt(store), store.getSession("s1").isPresent()) : null;
         release.countDown();
-        blocker.join();
-        first.join();
+        held[0].join();
+        held[1].join();
         second.join();
         if (!acknowledged) {
-            revoked = store.deleteSessionsBySid("sid-1");
+            r = new ReAdd(revoke.applyAsInt(store), store.getSession("s1").isPresent());
         }
-        assertEquals(1, revoked, "a back-channel logout (revoke by sid) after the re-add was acknowledged found nothing");
         store.close();
+        return r;
     }
 
     /**

@@ -112,7 +112,7 @@ class RedisTopologyFaultTest {
                         Integer.toString(primary.port()));
                 RedisSessionStore store = RedisSessionStoreTest.store(primary, clock, "min_replicas_ack", "1",
                         "timeout", "2s")) {
-            awaitInSync(replica);
+            replica.awaitInSync("");
             store.addSession(session("kept"));
             store.addSession(session("dropped"));
             // keys past maxmemory (a script without flags runs to its end once it started)
@@ -167,14 +167,6 @@ class RedisTopologyFaultTest {
         }
     }
 
-    private static void awaitInSync(RedisServer replica) throws Exception {
-        long until = System.nanoTime() + 10_000_000_000L;
-        while (!replica.command("INFO replication").contains("master_link_status:up")) {
-            assertTrue(System.nanoTime() < until, "the replica did not sync within 10 s");
-            Thread.sleep(20);
-        }
-    }
-
     /**
      * Review: a read under idle_timeout moves the session's deadline, a write; with no replica to
      * confirm it the read failed, though it had its answer. The move is best effort now: the read
@@ -216,7 +208,7 @@ class RedisTopologyFaultTest {
                         "timeout", "1s");
                 RedisSessionStore node2 = RedisSessionStoreTest.store(primary, clock, "min_replicas_ack", "1",
                         "timeout", "1s")) {
-            awaitInSync(replica);
+            replica.awaitInSync("");
             node1.addSession(session("revoked"));
             node2.addSession(session("other")); // node2's connection has written, before the replica hangs
             replica.pause();

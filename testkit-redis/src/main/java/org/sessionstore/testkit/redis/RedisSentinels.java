@@ -58,7 +58,7 @@ public final class RedisSentinels implements AutoCloseable {
             replicas.add(new RedisServer(replicaArgs.toArray(new String[0])));
         }
         for (RedisServer replica : replicas) {
-            awaitInSync(replica);
+            replica.awaitInSync(auth);
         }
         for (int i = 0; i < 3; i++) {
             List<String> conf = new ArrayList<>(List.of(
@@ -71,17 +71,6 @@ public final class RedisSentinels implements AutoCloseable {
             }
             sentinels.add(RedisServer.sentinel(conf));
         }
-    }
-
-    private void awaitInSync(RedisServer replica) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (replica.command(auth + "INFO replication").contains("master_link_status:up")) {
-                return;
-            }
-            sleep(50);
-        }
-        throw new IOException("the replica did not sync with the primary within 10 s");
     }
 
     private static void sleep(long millis) throws IOException {

@@ -215,6 +215,28 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until this server, started as a replica ({@code --replicaof}), is in sync with its primary.
+     *
+     * @param auth an AUTH line for this server ({@code "AUTH pw\r\n"}), or empty
+     * @throws IOException if it does not sync within 10 s
+     */
+    public void awaitInSync(String auth) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (command(auth + "INFO replication").contains("master_link_status:up")) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        throw new IOException("the replica did not sync with the primary within 10 s");
+    }
+
     /** Removes the server's data (call it while the server is stopped): the next start is empty. */
     public void wipe() throws IOException {
         try (var files = Files.walk(dir)) {
